@@ -1,0 +1,183 @@
+//! The pipeline: event → token → keys → verify → scopes → policy → respond.
+//! One [`Authorizer`] is built at start-up with everything decoded and
+//! compiled; [`Authorizer::handle`] is the single entry point used by the
+//! Lambda runtime, `replay`, the benches and the lab's emulator.
+
+use crate::config::{Config, ConfigError, ENV_JWKS, ENV_PERMISSIONS};
+use crate::event::{self, EventKind, IdentitySource};
+use crate::keys::KeySet;
+use crate::memo::{TokenMemo, Verified};
+use crate::policy::PolicyMemo;
+use crate::reject::Reject;
+use crate::respond;
+use crate::scopes::{self, ScopeTable};
+use crate::token::{self, b64, json};
+use crate::verify::{self, Alg, ClaimRules};
+use std::sync::Arc;
+
+/// A successful answer: the JSON body and what it decided.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub body: Arc<str>,
+    pub decision: Decision,
+    /// The verified-token memo answered (no signature was checked).
+    pub memo_hit: bool,
+}
+
+/// A valid token's outcome; an invalid one is a [`Reject`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Deny,
+}
+
+impl Decision {
+    pub const fn code(self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::Deny => "deny",
+        }
+    }
+}
+
+/// An infrastructure fault at start-up: the function cannot serve at all.
+#[derive(Debug)]
+pub enum InitError {
+    Config(ConfigError),
+}
+
+impl std::fmt::Display for InitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InitError::Config(e) => write!(f, "configuration error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for InitError {}
+
+impl From<ConfigError> for InitError {
+    fn from(e: ConfigError) -> Self {
+        InitError::Config(e)
+    }
+}
+
+/// The authorizer state, immutable after start-up except for its memos.
+pub struct Authorizer {
+    identity: IdentitySource,
+    max_token_bytes: usize,
+    algorithms: Vec<Alg>,
+    json_limits: json::JsonLimits,
+    rules: ClaimRules,
+    keys: KeySet,
+    table: ScopeTable,
+    policies: PolicyMemo,
+    memo: Option<TokenMemo>,
+    simple_response: bool,
+}
+
+impl Authorizer {
+    /// Loads the key set and permissions named by `config` and compiles them.
+    pub fn from_config(config: &Config) -> Result<Authorizer, InitError> {
+        let jwks = config.jwks.load(ENV_JWKS)?;
+        let keys = KeySet::from_json(&jwks, config.jwks_limits).map_err(|e| ConfigError::new(ENV_JWKS, e.to_string()))?;
+        if keys.is_empty() {
+            let skipped: Vec<String> =
+                keys.skipped().iter().map(|s| format!("{}: {}", s.kid.as_deref().unwrap_or("(no kid)"), s.reason)).collect();
+            return Err(ConfigError::new(ENV_JWKS, format!("contains no usable key (skipped: {})", skipped.join(", "))).into());
+        }
+        let permissions = config.permissions.load(ENV_PERMISSIONS)?;
+        let rules = scopes::parse_rules(&permissions, config.permission_limits)
+            .map_err(|e| ConfigError::new(ENV_PERMISSIONS, e.to_string()))?;
+        Ok(Authorizer::new(config, keys, ScopeTable::compile(&rules)))
+    }
+
+    /// Builds an authorizer from parts already loaded (tests, the lab).
+    pub fn new(config: &Config, keys: KeySet, table: ScopeTable) -> Authorizer {
+        Authorizer {
+            identity: config.identity.clone(),
+            max_token_bytes: config.max_token_bytes,
+            algorithms: config.algorithms.clone(),
+            json_limits: config.json_limits,
+            rules: ClaimRules {
+                issuers: vec![config.issuer.clone()],
+                audiences: config.audiences.clone(),
+                leeway: config.leeway,
+                require_at_jwt: config.require_at_jwt,
+                max_scopes: config.max_scopes,
+                max_claim_len: config.max_claim_bytes,
+                context_claims: config.context_claims.clone(),
+            },
+            keys,
+            table,
+            policies: PolicyMemo::new(config.policy_memo_entries),
+            memo: (config.token_memo_entries > 0)
+                .then(|| TokenMemo::new(config.token_memo_entries, config.token_memo_max_seconds)),
+            simple_response: config.simple_response,
+        }
+    }
+
+    /// Authorizes one raw event at `now` (Unix seconds).
+    pub fn handle(&self, event: &[u8], now: f64) -> Result<Response, Reject> {
+        let event = event::parse(event, &self.identity)?;
+        let identity = event.identity.as_deref().ok_or(Reject::MissingIdentity)?;
+        let token = token::bearer(identity, self.max_token_bytes)?;
+        if let Some(hit) = self.memo.as_ref().and_then(|m| m.get(token, now)) {
+            return Ok(self.respond(&hit, event.kind, event.arn.as_deref(), true));
+        }
+        let verified = Arc::new(self.verify(token, now)?);
+        if let Some(memo) = &self.memo {
+            memo.insert(token, Arc::clone(&verified));
+        }
+        Ok(self.respond(&verified, event.kind, event.arn.as_deref(), false))
+    }
+
+    /// Verifies a token and renders its answer. Cheap checks first: shape,
+    /// `alg`, `kid`, then the signature, then the claims.
+    pub fn verify(&self, token: &str, now: f64) -> Result<Verified, Reject> {
+        let jws = token::split(token)?;
+        let mut buf = Vec::new();
+        let header = token::read_header(jws.header, &self.algorithms, self.json_limits, &mut buf)?;
+        let key = self.keys.select(&header.kid, header.alg).map_err(|seen| {
+            if seen { Reject::KeyAlgMismatch } else { Reject::UnknownKid }
+        })?;
+        b64::decode_into(jws.signature.as_bytes(), &mut buf)?;
+        verify::signature(key, header.alg, jws.signing_input.as_bytes(), &buf)?;
+        b64::decode_into(jws.payload.as_bytes(), &mut buf)?;
+        let object = json::parse_object(&buf, self.json_limits)?;
+        let claims = verify::claims(&object, &self.rules, header.access_token_typ, now)?;
+        let bits = self.table.bits(claims.scopes.iter().copied());
+        let (grant, _policy_hit) = self.policies.get_or_render(&self.table, bits);
+        let context = respond::context_json(&claims, &grant);
+        let iam_response: Arc<str> = respond::iam_response(claims.sub, &grant, &context).into();
+        let valid_until = claims.exp + self.rules.leeway;
+        let valid_until = self.memo.as_ref().map_or(valid_until, |m| m.deadline(now, valid_until));
+        Ok(Verified { valid_until, principal: claims.sub.into(), grant, context: context.into(), iam_response })
+    }
+
+    fn respond(&self, verified: &Verified, kind: EventKind, arn: Option<&str>, memo_hit: bool) -> Response {
+        if self.simple_response && kind == EventKind::HttpV2 {
+            let authorized = arn.is_some_and(|arn| verified.grant.allows(arn));
+            let body = respond::simple_response(authorized, &verified.context).into();
+            let decision = if authorized { Decision::Allow } else { Decision::Deny };
+            return Response { body, decision, memo_hit };
+        }
+        let decision = if verified.grant.allow { Decision::Allow } else { Decision::Deny };
+        Response { body: Arc::clone(&verified.iam_response), decision, memo_hit }
+    }
+
+    /// Forgets memoised tokens and policies (between a benchmark's warm-up and its measured pass).
+    pub fn clear_memos(&self) {
+        if let Some(memo) = &self.memo {
+            memo.clear();
+        }
+    }
+
+    pub fn keys(&self) -> &KeySet {
+        &self.keys
+    }
+
+    pub fn scope_table(&self) -> &ScopeTable {
+        &self.table
+    }
+}

@@ -1,0 +1,337 @@
+//! Stage 1, event: the authorizer event (CONTRACT §2) read straight from the
+//! raw payload. Only the members we need are kept, borrowed from the input,
+//! and the identity header is picked out of `headers` while parsing, so a
+//! TOKEN or REQUEST event costs no allocation unless its strings contain
+//! JSON escapes. Anything else is `Unauthorized`, never a panic.
+
+use crate::reject::Reject;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::fmt;
+
+/// Which API Gateway integration sent the event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// REST API TOKEN authorizer.
+    Token,
+    /// REST API REQUEST authorizer, or WebSocket `$connect`.
+    Request,
+    /// HTTP API, payload format 1.0.
+    HttpV1,
+    /// HTTP API, payload format 2.0.
+    HttpV2,
+}
+
+/// Where REQUEST-style events carry the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentitySource {
+    /// Header name, matched case-insensitively. Defaults to `Authorization`.
+    pub header: String,
+    /// Query parameter tried when the header is absent. Defaults to `access_token`.
+    pub query: Option<String>,
+}
+
+impl Default for IdentitySource {
+    fn default() -> Self {
+        Self { header: "Authorization".into(), query: Some("access_token".into()) }
+    }
+}
+
+/// The parts of an event the pipeline uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthEvent<'a> {
+    pub kind: EventKind,
+    /// The raw identity value (`Bearer …`), if the event carries one.
+    pub identity: Option<Cow<'a, str>>,
+    /// `methodArn` (REST, HTTP 1.0) or `routeArn` (HTTP 2.0).
+    pub arn: Option<Cow<'a, str>>,
+}
+
+/// Parses an event; `source` says where REQUEST-style events carry the token.
+pub fn parse<'a>(input: &'a [u8], source: &IdentitySource) -> Result<AuthEvent<'a>, Reject> {
+    let mut de = serde_json::Deserializer::from_slice(input);
+    let raw = TopLevel { source }.deserialize(&mut de).map_err(|_| Reject::BadEvent)?;
+    de.end().map_err(|_| Reject::BadEvent)?;
+    let kind = match (raw.version.as_deref(), raw.kind.as_deref()) {
+        (Some("2.0"), _) => EventKind::HttpV2,
+        (Some("1.0"), _) => EventKind::HttpV1,
+        (None, Some("TOKEN")) => EventKind::Token,
+        (None, Some("REQUEST")) => EventKind::Request,
+        _ => return Err(Reject::BadEvent),
+    };
+    let identity = match kind {
+        EventKind::Token => raw.token,
+        EventKind::Request => raw.header.or(raw.query),
+        EventKind::HttpV1 | EventKind::HttpV2 => raw.identity_source.or(raw.header),
+    };
+    let arn = match kind {
+        EventKind::HttpV2 => raw.route_arn,
+        _ => raw.method_arn,
+    };
+    Ok(AuthEvent { kind, identity, arn })
+}
+
+#[derive(Default)]
+struct Raw<'a> {
+    kind: Option<Cow<'a, str>>,
+    version: Option<Cow<'a, str>>,
+    token: Option<Cow<'a, str>>,
+    method_arn: Option<Cow<'a, str>>,
+    route_arn: Option<Cow<'a, str>>,
+    header: Option<Cow<'a, str>>,
+    query: Option<Cow<'a, str>>,
+    identity_source: Option<Cow<'a, str>>,
+}
+
+/// A string that borrows from the input when it has no escapes.
+struct CowStr<'a>(Cow<'a, str>);
+
+impl<'de> de::Deserialize<'de> for CowStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CowStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// `null` or a string.
+fn opt_str<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<Cow<'de, str>>, A::Error> {
+    Ok(map.next_value::<Option<CowStr<'de>>>()?.map(|s| s.0))
+}
+
+struct TopLevel<'s> {
+    source: &'s IdentitySource,
+}
+
+impl<'de> DeserializeSeed<'de> for TopLevel<'_> {
+    type Value = Raw<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Raw<'de>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TopLevel<'_> {
+    type Value = Raw<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an authorizer event object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw<'de>, A::Error> {
+        let mut raw = Raw::default();
+        while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
+            match key.as_ref() {
+                "type" => raw.kind = opt_str(&mut map)?,
+                "version" => raw.version = opt_str(&mut map)?,
+                "authorizationToken" => raw.token = opt_str(&mut map)?,
+                "methodArn" => raw.method_arn = opt_str(&mut map)?,
+                "routeArn" => raw.route_arn = opt_str(&mut map)?,
+                "headers" => raw.header = map.next_value_seed(Pick { name: &self.source.header, ignore_case: true })?,
+                "queryStringParameters" => {
+                    raw.query = match &self.source.query {
+                        Some(name) => map.next_value_seed(Pick { name, ignore_case: false })?,
+                        None => map.next_value::<IgnoredAny>().map(|_| None)?,
+                    }
+                }
+                "identitySource" => raw.identity_source = map.next_value_seed(FirstSource)?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(raw)
+    }
+}
+
+/// Picks one member out of a `{name: string|null}` map (or `null`).
+struct Pick<'n> {
+    name: &'n str,
+    ignore_case: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Pick<'_> {
+    type Value = Option<Cow<'de, str>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Pick<'_> {
+    type Value = Option<Cow<'de, str>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a map of strings or null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
+            let matches = if self.ignore_case { key.eq_ignore_ascii_case(self.name) } else { key == self.name };
+            if matches {
+                // Two spellings of one header (`authorization` and `Authorization`) are ambiguous.
+                if found.is_some() {
+                    return Err(de::Error::custom("identity header repeated"));
+                }
+                found = opt_str(&mut map)?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// `identitySource`: a string in payload 1.0 (comma-joined sources), an array in 2.0; the first source.
+struct FirstSource;
+
+impl<'de> DeserializeSeed<'de> for FirstSource {
+    type Value = Option<Cow<'de, str>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FirstSource {
+    type Value = Option<Cow<'de, str>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string, an array of strings or null")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(first_of_list(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(first_of_list(Cow::Owned(v.to_owned())))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let first = seq.next_element::<Option<CowStr<'de>>>()?.flatten().map(|s| s.0);
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(first)
+    }
+}
+
+fn first_of_list(list: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    match list {
+        Cow::Borrowed(s) => s.split(',').next().filter(|s| !s.is_empty()).map(Cow::Borrowed),
+        Cow::Owned(s) => s.split(',').next().filter(|s| !s.is_empty()).map(|s| Cow::Owned(s.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/tests/fixtures/events/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    fn parse_default(input: &[u8]) -> Result<AuthEvent<'_>, Reject> {
+        parse(input, &IdentitySource::default())
+    }
+
+    #[test]
+    fn rest_token_event() {
+        let input = fixture("rest-token.json");
+        let e = parse_default(&input).unwrap();
+        assert_eq!(e.kind, EventKind::Token);
+        assert_eq!(e.identity.as_deref(), Some("Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln"));
+        assert_eq!(e.arn.as_deref(), Some("arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/orders"));
+        assert!(matches!(e.identity, Some(Cow::Borrowed(_))), "no escapes, no copy");
+    }
+
+    #[test]
+    fn rest_request_event_finds_the_header_case_insensitively() {
+        let input = fixture("rest-request.json");
+        let e = parse_default(&input).unwrap();
+        assert_eq!(e.kind, EventKind::Request);
+        assert_eq!(e.identity.as_deref(), Some("Bearer header-token"));
+    }
+
+    #[test]
+    fn websocket_connect_falls_back_to_the_query_parameter() {
+        let input = fixture("websocket-connect-query-token.json");
+        let e = parse_default(&input).unwrap();
+        assert_eq!(e.kind, EventKind::Request);
+        assert_eq!(e.identity.as_deref(), Some("query-token"));
+    }
+
+    #[test]
+    fn http_api_v1_uses_identity_source() {
+        let input = fixture("http-v1-request.json");
+        let e = parse_default(&input).unwrap();
+        assert_eq!(e.kind, EventKind::HttpV1);
+        assert_eq!(e.identity.as_deref(), Some("Bearer v1-token"));
+        assert!(e.arn.as_deref().unwrap().ends_with("/GET/orders"));
+    }
+
+    #[test]
+    fn http_api_v2_uses_the_first_identity_source_and_route_arn() {
+        let input = fixture("http-v2-request.json");
+        let e = parse_default(&input).unwrap();
+        assert_eq!(e.kind, EventKind::HttpV2);
+        assert_eq!(e.identity.as_deref(), Some("Bearer v2-token"));
+        assert!(e.arn.as_deref().unwrap().ends_with("/GET/orders"));
+    }
+
+    #[test]
+    fn http_api_v2_without_identity_source_reads_the_header() {
+        let input = fixture("http-v2-request-without-identity-source.json");
+        let e = parse_default(&input).unwrap();
+        assert_eq!(e.identity.as_deref(), Some("Bearer from-header"));
+    }
+
+    #[test]
+    fn request_without_any_identity_has_none() {
+        let e = parse_default(br#"{"type":"REQUEST","methodArn":"x","headers":null,"queryStringParameters":null}"#).unwrap();
+        assert_eq!(e.identity, None);
+    }
+
+    #[test]
+    fn escaped_tokens_are_unescaped() {
+        let e = parse_default(br#"{"type":"TOKEN","authorizationToken":"Bearer a\/b","methodArn":"x"}"#).unwrap();
+        assert_eq!(e.identity.as_deref(), Some("Bearer a/b"));
+    }
+
+    #[test]
+    fn repeated_identity_headers_are_refused() {
+        let input = br#"{"type":"REQUEST","methodArn":"x","headers":{"authorization":"Bearer a","Authorization":"Bearer b"}}"#;
+        assert_eq!(parse_default(input), Err(Reject::BadEvent));
+    }
+
+    #[test]
+    fn malformed_events_are_bad_events() {
+        for input in [
+            &b""[..],
+            b"null",
+            b"[]",
+            b"{",
+            br#"{"type":"TOKEN","authorizationToken":1}"#,
+            br#"{"type":"COOKIE","authorizationToken":"a"}"#,
+            br#"{"authorizationToken":"a"}"#,
+            br#"{"type":"TOKEN"} trailing"#,
+            br#"{"type":"REQUEST","headers":[1]}"#,
+            br#"{"version":"2.0","identitySource":{"a":1}}"#,
+            b"\xff\xfe",
+        ] {
+            assert_eq!(parse_default(input), Err(Reject::BadEvent), "{}", String::from_utf8_lossy(input));
+        }
+    }
+}

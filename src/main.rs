@@ -1,0 +1,22 @@
+//! The `scopegate` binary: the Lambda function by default (`bootstrap` on
+//! `provided.al2023`), or `scopegate replay …` to run captured events offline.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut args = std::env::args_os().skip(1);
+    let code = match args.next() {
+        Some(cmd) if cmd == "replay" => scopegate::replay::main(args),
+        Some(cmd) if cmd == "--help" || cmd == "-h" => {
+            println!("usage: scopegate            run as an AWS Lambda authorizer (configured by SCOPEGATE_* variables)");
+            println!("       scopegate replay …   replay captured events offline (scopegate replay --help)");
+            0
+        }
+        Some(other) => {
+            eprintln!("scopegate: unknown command {other:?} (try --help)");
+            2
+        }
+        None => scopegate::lambda::run(),
+    };
+    ExitCode::from(code.clamp(0, 255) as u8)
+}

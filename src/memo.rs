@@ -1,0 +1,118 @@
+//! The verified-token memo: a repeated token skips decoding and signature
+//! verification. Keyed by the exact token bytes (the map compares the whole
+//! key on a hit, so a hash collision can never skip verification), bounded,
+//! and valid until the token's `exp` plus leeway, never longer than a
+//! configured maximum. A hit copies two pointers and allocates nothing.
+
+use crate::policy::Grant;
+use quick_cache::sync::Cache;
+use std::sync::Arc;
+
+/// The result of verifying a token, ready to answer again.
+#[derive(Debug)]
+pub struct Verified {
+    /// Unix seconds after which the entry must not answer.
+    pub valid_until: f64,
+    /// The token's `sub`.
+    pub principal: Box<str>,
+    pub grant: Arc<Grant>,
+    /// The `context` object JSON.
+    pub context: Box<str>,
+    /// The full IAM policy response.
+    pub iam_response: Arc<str>,
+}
+
+/// Bounded map from token to [`Verified`].
+pub struct TokenMemo {
+    cache: Cache<Box<str>, Arc<Verified>>,
+    max_age: f64,
+}
+
+impl TokenMemo {
+    /// A memo of at most `entries` tokens, each kept at most `max_age` seconds.
+    pub fn new(entries: usize, max_age: f64) -> TokenMemo {
+        TokenMemo { cache: Cache::new(entries.max(1)), max_age }
+    }
+
+    /// The entry for `token` if it is still valid at `now`.
+    #[inline]
+    pub fn get(&self, token: &str, now: f64) -> Option<Arc<Verified>> {
+        let hit = self.cache.get(token)?;
+        if now < hit.valid_until {
+            Some(hit)
+        } else {
+            self.cache.remove(token);
+            None
+        }
+    }
+
+    /// How long an entry verified at `now` for a token valid until `token_valid_until` may live.
+    pub fn deadline(&self, now: f64, token_valid_until: f64) -> f64 {
+        token_valid_until.min(now + self.max_age)
+    }
+
+    pub fn insert(&self, token: &str, verified: Arc<Verified>) {
+        self.cache.insert(token.into(), verified);
+    }
+
+    pub fn clear(&self) {
+        self.cache.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.cache.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cache.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(valid_until: f64) -> Arc<Verified> {
+        let grant = Arc::new(Grant {
+            allow: false,
+            policy_document: crate::policy::DENY_ALL.into(),
+            scope: "".into(),
+            resources: Box::new([]),
+        });
+        Arc::new(Verified { valid_until, principal: "u".into(), grant, context: "{}".into(), iam_response: "{}".into() })
+    }
+
+    #[test]
+    fn entries_answer_until_their_deadline_and_not_after() {
+        let memo = TokenMemo::new(4, 600.0);
+        memo.insert("t", entry(100.0));
+        assert!(memo.get("t", 99.9).is_some());
+        assert!(memo.get("t", 100.0).is_none());
+        assert!(memo.get("t", 50.0).is_none(), "an expired entry is dropped");
+    }
+
+    #[test]
+    fn lookups_need_the_exact_token() {
+        let memo = TokenMemo::new(4, 600.0);
+        memo.insert("a.b.c", entry(100.0));
+        assert!(memo.get("a.b.c ", 1.0).is_none());
+        assert!(memo.get("a.b.C", 1.0).is_none());
+        assert!(memo.get("a.b.c", 1.0).is_some());
+    }
+
+    #[test]
+    fn the_deadline_never_exceeds_the_maximum_age() {
+        let memo = TokenMemo::new(4, 600.0);
+        assert_eq!(memo.deadline(1000.0, 5000.0), 1600.0);
+        assert_eq!(memo.deadline(1000.0, 1200.0), 1200.0);
+    }
+
+    #[test]
+    fn the_memo_is_bounded() {
+        let memo = TokenMemo::new(10, 600.0);
+        for i in 0..1000 {
+            memo.insert(&format!("token-{i}"), entry(1e9));
+        }
+        assert!(memo.len() <= 20, "len {}", memo.len());
+    }
+}

@@ -1,0 +1,294 @@
+//! `scopegate replay` (CONTRACT §5): captured events through the same
+//! [`Authorizer::handle`] the Lambda uses, in one warm process, each event
+//! timed alone. Flags and output lines are a stable interface.
+
+use crate::authorizer::Authorizer;
+use crate::config::{self, Config};
+use crate::respond::UNAUTHORIZED_ERROR;
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+const USAGE: &str = "usage: scopegate replay --jwks-file FILE --issuer ISS --audience AUD --permissions FILE
+                        [--algorithms LIST] [--leeway SECONDS] [--now UNIX_SECONDS] [--out FILE]
+                        [--summary] [--expected FILE] [--memo-entries N] [--warmup N] [--impl NAME]
+                        [--set SCOPEGATE_VAR=VALUE]... EVENTS.jsonl";
+
+/// Parsed command line.
+#[derive(Debug, Default)]
+struct Args {
+    settings: HashMap<String, String>,
+    now: Option<f64>,
+    out: Option<String>,
+    summary: bool,
+    expected: Option<String>,
+    warmup: usize,
+    name: String,
+    events: Option<String>,
+}
+
+fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
+    let mut parsed = Args { warmup: 200, name: "scopegate".into(), ..Args::default() };
+    let mut args = args.map(|a| a.into_string().map_err(|a| format!("argument {a:?} is not UTF-8")));
+    while let Some(arg) = args.next() {
+        let arg = arg?;
+        let mut value = |flag: &str| -> Result<String, String> {
+            args.next().ok_or_else(|| format!("{flag} needs a value"))?
+        };
+        let setting = match arg.as_str() {
+            "--jwks-file" => Some(config::ENV_JWKS),
+            "--issuer" => Some(config::ENV_ISSUER),
+            "--audience" => Some(config::ENV_AUDIENCE),
+            "--permissions" => Some(config::ENV_PERMISSIONS),
+            "--algorithms" => Some(config::ENV_ALGORITHMS),
+            "--leeway" => Some(config::ENV_LEEWAY),
+            "--memo-entries" => Some(config::ENV_TOKEN_MEMO_ENTRIES),
+            _ => None,
+        };
+        if let Some(var) = setting {
+            let v = value(&arg)?;
+            parsed.settings.insert(var.to_string(), v);
+            continue;
+        }
+        match arg.as_str() {
+            "--now" => {
+                let v = value(&arg)?;
+                let now: f64 = v.parse().map_err(|_| format!("--now: `{v}` is not a Unix time in seconds"))?;
+                parsed.now = Some(now);
+            }
+            "--out" => parsed.out = Some(value(&arg)?),
+            "--summary" => parsed.summary = true,
+            "--expected" => parsed.expected = Some(value(&arg)?),
+            "--warmup" => {
+                let v = value(&arg)?;
+                parsed.warmup = v.parse().map_err(|_| format!("--warmup: `{v}` is not a count"))?;
+            }
+            "--impl" => parsed.name = value(&arg)?,
+            "--set" => {
+                let v = value(&arg)?;
+                let (var, val) = v.split_once('=').ok_or_else(|| format!("--set: `{v}` is not VAR=VALUE"))?;
+                if !var.starts_with("SCOPEGATE_") {
+                    return Err(format!("--set: `{var}` is not a SCOPEGATE_ setting"));
+                }
+                parsed.settings.insert(var.to_string(), val.to_string());
+            }
+            "-h" | "--help" => return Err(USAGE.to_string()),
+            flag if flag.starts_with('-') => return Err(format!("unknown flag {flag}")),
+            path => {
+                if parsed.events.replace(path.to_string()).is_some() {
+                    return Err("give exactly one EVENTS.jsonl".into());
+                }
+            }
+        }
+    }
+    Ok(parsed)
+}
+
+/// Runs `scopegate replay`; returns the process exit code.
+pub fn main(args: impl Iterator<Item = OsString>) -> i32 {
+    match run(args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("scopegate replay: {message}");
+            2
+        }
+    }
+}
+
+fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
+    let args = parse_args(args).map_err(|e| format!("{e}\n{USAGE}"))?;
+    let events_path = args.events.clone().ok_or_else(|| format!("no EVENTS.jsonl given\n{USAGE}"))?;
+    let config = Config::from_strings(&args.settings).map_err(|e| {
+        let flag = match e.var {
+            config::ENV_JWKS => "--jwks-file",
+            config::ENV_ISSUER => "--issuer",
+            config::ENV_AUDIENCE => "--audience",
+            config::ENV_PERMISSIONS => "--permissions",
+            config::ENV_ALGORITHMS => "--algorithms",
+            config::ENV_LEEWAY => "--leeway",
+            config::ENV_TOKEN_MEMO_ENTRIES => "--memo-entries",
+            other => other,
+        };
+        format!("{flag}: {}", e.message)
+    })?;
+    let authorizer = Authorizer::from_config(&config).map_err(|e| e.to_string())?;
+    let events = read_lines(&events_path)?;
+    let expected = args.expected.as_deref().map(read_lines).transpose()?;
+    if let Some(expected) = &expected {
+        if expected.len() != events.len() {
+            return Err(format!("{} has {} lines but {events_path} has {}", args.expected.as_deref().unwrap_or(""), expected.len(), events.len()));
+        }
+    }
+    let clock = |fixed: Option<f64>| {
+        fixed.unwrap_or_else(|| SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64()))
+    };
+
+    // Warm-up: code and branch caches only; the memos start empty for the measured pass.
+    if !events.is_empty() {
+        for i in 0..args.warmup {
+            let _ = authorizer.handle(events[i % events.len()].as_bytes(), clock(args.now));
+        }
+        authorizer.clear_memos();
+    }
+
+    let mut results = Vec::with_capacity(events.len());
+    let mut times = Vec::with_capacity(events.len());
+    let loop_start = Instant::now();
+    for event in &events {
+        let now = clock(args.now);
+        let start = Instant::now();
+        let result = authorizer.handle(event.as_bytes(), now);
+        times.push(start.elapsed().as_nanos() as u64);
+        results.push(result);
+    }
+    let total_ns = loop_start.elapsed().as_nanos() as u64;
+
+    let mut out = String::with_capacity(results.len() * 512);
+    for result in &results {
+        match result {
+            Ok(response) => out.push_str(&response.body),
+            Err(_) => out.push_str(UNAUTHORIZED_ERROR),
+        }
+        out.push('\n');
+    }
+    match &args.out {
+        Some(path) => std::fs::write(path, &out).map_err(|e| format!("cannot write {path}: {e}"))?,
+        None => std::io::stdout().lock().write_all(out.as_bytes()).map_err(|e| format!("cannot write stdout: {e}"))?,
+    }
+
+    let mismatches = match &expected {
+        Some(expected) => Some(count_mismatches(&out, expected, args.expected.as_deref().unwrap_or(""))?),
+        None => None,
+    };
+    if args.summary {
+        let memo_hits = results.iter().filter(|r| r.as_ref().is_ok_and(|r| r.memo_hit)).count();
+        eprintln!("{}", summary_line(&args.name, &times, total_ns, args.warmup, memo_hits, mismatches));
+    }
+    Ok(if mismatches.unwrap_or(0) > 0 { 1 } else { 0 })
+}
+
+fn read_lines(path: &str) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let mut lines = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            return Err(format!("{path}:{}: empty line", i + 1));
+        }
+        serde_json::from_str::<serde::de::IgnoredAny>(line).map_err(|e| format!("{path}:{}: not a JSON value: {e}", i + 1))?;
+        lines.push(line.to_string());
+    }
+    Ok(lines)
+}
+
+/// A replay line read as a decision (CONTRACT §6): `(decision, sorted resources)`.
+pub fn decision_of(line: &str) -> Result<(String, Vec<String>), String> {
+    let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    if v.get("errorMessage").is_some() {
+        return Ok(("unauthorized".into(), vec![]));
+    }
+    let mut allowed = Vec::new();
+    let statements = v["policyDocument"]["Statement"].as_array().cloned().unwrap_or_default();
+    for s in &statements {
+        if s["Effect"] == "Allow" {
+            match &s["Resource"] {
+                serde_json::Value::String(r) => allowed.push(r.clone()),
+                serde_json::Value::Array(rs) => allowed.extend(rs.iter().filter_map(|r| r.as_str().map(str::to_string))),
+                _ => {}
+            }
+        }
+    }
+    if allowed.is_empty() {
+        return Ok(("deny".into(), vec![]));
+    }
+    allowed.sort();
+    allowed.dedup();
+    Ok(("allow".into(), allowed))
+}
+
+fn count_mismatches(out: &str, expected: &[String], expected_path: &str) -> Result<usize, String> {
+    let mut mismatches = 0;
+    for (i, (got, want)) in out.lines().zip(expected).enumerate() {
+        let got = decision_of(got)?;
+        let want: serde_json::Value =
+            serde_json::from_str(want).map_err(|e| format!("{expected_path}:{}: {e}", i + 1))?;
+        let want_resources: Vec<String> = want["resources"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|r| r.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        if want["decision"].as_str() != Some(got.0.as_str()) || want_resources != got.1 {
+            if mismatches < 5 {
+                eprintln!("scopegate replay: event {} ({}:{}): got {} {:?}, expected {}", i, expected_path, i + 1, got.0, got.1, want);
+            }
+            mismatches += 1;
+        }
+    }
+    Ok(mismatches)
+}
+
+/// The `--summary` JSON line; percentiles are nearest-rank.
+fn summary_line(name: &str, times: &[u64], total_ns: u64, warmup: usize, memo_hits: usize, mismatches: Option<usize>) -> String {
+    let mut sorted = times.to_vec();
+    sorted.sort_unstable();
+    let rank = |p: f64| -> u64 {
+        if sorted.is_empty() {
+            return 0;
+        }
+        let idx = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+        sorted[idx]
+    };
+    let events = times.len();
+    let events_per_s = if total_ns > 0 { events as f64 * 1e9 / total_ns as f64 } else { 0.0 };
+    let mean = if events > 0 { times.iter().sum::<u64>() as f64 / events as f64 } else { 0.0 };
+    let mut line = String::new();
+    let _ = write!(
+        line,
+        r#"{{"impl":{},"events":{events},"total_ns":{total_ns},"ns_per_event_median":{},"p99_ns":{},"events_per_s":{:.1},"mean_ns":{:.1},"warmup":{warmup},"memo_hits":{memo_hits}"#,
+        serde_json::Value::String(name.to_string()),
+        rank(0.5),
+        rank(0.99),
+        events_per_s,
+        mean,
+    );
+    if let Some(m) = mismatches {
+        let _ = write!(line, r#","mismatches":{m}"#);
+    }
+    line.push('}');
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let times: Vec<u64> = (1..=100).collect();
+        let line = summary_line("x", &times, 1000, 200, 0, Some(0));
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["ns_per_event_median"], 50);
+        assert_eq!(v["p99_ns"], 99);
+        assert_eq!(v["events"], 100);
+        assert_eq!(v["mismatches"], 0);
+    }
+
+    #[test]
+    fn decisions_are_read_from_replay_lines() {
+        assert_eq!(decision_of(UNAUTHORIZED_ERROR).unwrap().0, "unauthorized");
+        let deny = format!(r#"{{"principalId":"u","policyDocument":{}}}"#, crate::policy::DENY_ALL);
+        assert_eq!(decision_of(&deny).unwrap(), ("deny".to_string(), vec![]));
+        let allow = r#"{"principalId":"u","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":["b","a"]}]}}"#;
+        assert_eq!(decision_of(allow).unwrap(), ("allow".to_string(), vec!["a".to_string(), "b".to_string()]));
+    }
+
+    #[test]
+    fn unknown_flags_and_missing_values_are_errors() {
+        let args = |v: &[&str]| parse_args(v.iter().map(OsString::from));
+        assert!(args(&["--bogus"]).unwrap_err().contains("unknown flag --bogus"));
+        assert!(args(&["--now"]).unwrap_err().contains("--now needs a value"));
+        assert!(args(&["--now", "soon"]).unwrap_err().contains("not a Unix time"));
+        assert!(args(&["a.jsonl", "b.jsonl"]).is_err());
+        assert!(args(&["--set", "PATH=/"]).is_err());
+    }
+}

@@ -1,0 +1,124 @@
+//! Stage 7, respond: the JSON API Gateway receives. Responses are assembled
+//! from pre-rendered pieces (the grant's policy document) with one string
+//! buffer; the only per-token parts are `principalId` and `context`.
+
+use crate::policy::Grant;
+use crate::verify::{Claims, Scalar};
+
+/// Appends `s` as a JSON string literal (quotes included).
+pub fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape: Option<&str> = match b {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            0x00..=0x1f => None,
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        match escape {
+            Some(e) => out.push_str(e),
+            None => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(b >> 4) as usize] as char);
+                out.push(HEX[(b & 0xf) as usize] as char);
+            }
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// The `context` object: `sub`, granted `scope`, `client_id` when present,
+/// then the configured scalar claims.
+pub fn context_json(claims: &Claims<'_>, grant: &Grant) -> String {
+    let mut out = String::with_capacity(64 + claims.sub.len() + grant.scope.len());
+    out.push_str("{\"sub\":");
+    push_json_str(&mut out, claims.sub);
+    out.push_str(",\"scope\":");
+    push_json_str(&mut out, &grant.scope);
+    if let Some(client_id) = claims.client_id {
+        out.push_str(",\"client_id\":");
+        push_json_str(&mut out, client_id);
+    }
+    for (name, value) in &claims.context {
+        out.push(',');
+        push_json_str(&mut out, name);
+        out.push(':');
+        match value {
+            Scalar::Str(s) => push_json_str(&mut out, s),
+            Scalar::Num(text) => out.push_str(text),
+            Scalar::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        }
+    }
+    out.push('}');
+    out
+}
+
+/// The IAM policy response of a REST or HTTP API authorizer.
+pub fn iam_response(principal: &str, grant: &Grant, context: &str) -> String {
+    let mut out = String::with_capacity(48 + principal.len() + grant.policy_document.len() + context.len());
+    out.push_str("{\"principalId\":");
+    push_json_str(&mut out, principal);
+    out.push_str(",\"policyDocument\":");
+    out.push_str(&grant.policy_document);
+    out.push_str(",\"context\":");
+    out.push_str(context);
+    out.push('}');
+    out
+}
+
+/// The HTTP API 2.0 simple response.
+pub fn simple_response(authorized: bool, context: &str) -> String {
+    let mut out = String::with_capacity(40 + context.len());
+    out.push_str(if authorized { "{\"isAuthorized\":true,\"context\":" } else { "{\"isAuthorized\":false,\"context\":" });
+    out.push_str(context);
+    out.push('}');
+    out
+}
+
+/// The error body `replay` prints for a 401, as the Lambda runtime reports it.
+pub const UNAUTHORIZED_ERROR: &str = r#"{"errorType":"Unauthorized","errorMessage":"Unauthorized"}"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_escape_quotes_backslashes_and_controls() {
+        let mut out = String::new();
+        push_json_str(&mut out, "a\"b\\c\nd\u{1}e\u{e9}");
+        assert_eq!(out, r#""a\"b\\c\nd\u0001eé""#);
+        let back: String = serde_json::from_str(&out).unwrap();
+        assert_eq!(back, "a\"b\\c\nd\u{1}e\u{e9}");
+    }
+
+    #[test]
+    fn responses_are_valid_json() {
+        let grant = Grant {
+            allow: true,
+            policy_document: crate::policy::DENY_ALL.into(),
+            scope: "a b".into(),
+            resources: Box::new([]),
+        };
+        let claims = Claims {
+            sub: "u\"1",
+            exp: 0.0,
+            client_id: Some("c"),
+            scopes: vec![],
+            context: vec![("n", Scalar::Num("1.5")), ("b", Scalar::Bool(false))],
+        };
+        let ctx = context_json(&claims, &grant);
+        let v: serde_json::Value = serde_json::from_str(&iam_response("u\"1", &grant, &ctx)).unwrap();
+        assert_eq!(v["principalId"], "u\"1");
+        assert_eq!(v["context"], serde_json::json!({"sub":"u\"1","scope":"a b","client_id":"c","n":1.5,"b":false}));
+        let s: serde_json::Value = serde_json::from_str(&simple_response(false, &ctx)).unwrap();
+        assert_eq!(s["isAuthorized"], false);
+    }
+}

@@ -1,0 +1,488 @@
+//! A strict, borrowing JSON reader for JOSE headers and claims (CONTRACT §3).
+//!
+//! `serde_json` silently keeps the last of two members with the same name,
+//! so `{"scp":["a"],"\u0073cp":["admin"]}` would mean different things to
+//! us and to a downstream reader. This reader rejects any duplicate member
+//! name after unescaping, caps nesting depth and member counts, and accepts
+//! exactly one object with nothing but whitespace after it. Strings borrow
+//! from the input unless they contain escapes.
+
+use std::borrow::Cow;
+
+/// Bounds on what one document may contain; checked while parsing, so an
+/// oversized document costs at most one pass over its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct JsonLimits {
+    /// Deepest nesting of objects and arrays (the top-level object is depth 1). Defaults to `16`.
+    pub max_depth: usize,
+    /// Most members in one object or elements in one array. Defaults to `128`.
+    pub max_members: usize,
+}
+
+impl Default for JsonLimits {
+    fn default() -> Self {
+        Self { max_depth: 16, max_members: 128 }
+    }
+}
+
+/// Why a document was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonError {
+    /// Not valid UTF-8.
+    Utf8,
+    /// Not a JSON object at the top level.
+    NotObject,
+    /// A syntax error (this covers NaN, Infinity, comments and single quotes).
+    Syntax,
+    /// Something after the closing brace other than whitespace.
+    TrailingData,
+    /// Two members of one object share a name (after unescaping).
+    DuplicateMember,
+    /// Nesting deeper than [`JsonLimits::max_depth`].
+    TooDeep,
+    /// More members than [`JsonLimits::max_members`].
+    TooManyMembers,
+    /// A `\u` escape that encodes a lone surrogate.
+    LoneSurrogate,
+}
+
+/// A JSON number: its exact text and its value as the nearest `f64`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Number<'a> {
+    pub text: &'a str,
+    pub value: f64,
+}
+
+/// A parsed value that borrows from the input where it can.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    Null,
+    Bool(bool),
+    Number(Number<'a>),
+    String(Cow<'a, str>),
+    Array(Vec<Value<'a>>),
+    Object(Object<'a>),
+}
+
+/// Object members in document order; names are unique by construction.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Object<'a> {
+    pub members: Vec<(Cow<'a, str>, Value<'a>)>,
+}
+
+impl<'a> Object<'a> {
+    /// The member named `name`, if any.
+    pub fn get(&self, name: &str) -> Option<&Value<'a>> {
+        self.members.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
+impl<'a> Value<'a> {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Parses `input` as exactly one JSON object.
+pub fn parse_object(input: &[u8], limits: JsonLimits) -> Result<Object<'_>, JsonError> {
+    let text = std::str::from_utf8(input).map_err(|_| JsonError::Utf8)?;
+    let mut reader = Reader { text, bytes: text.as_bytes(), pos: 0, limits };
+    reader.skip_ws();
+    if reader.peek() != Some(b'{') {
+        return Err(JsonError::NotObject);
+    }
+    let object = reader.object(1)?;
+    reader.skip_ws();
+    if reader.pos != reader.bytes.len() {
+        return Err(JsonError::TrailingData);
+    }
+    Ok(object)
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    limits: JsonLimits,
+}
+
+impl<'a> Reader<'a> {
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    #[inline]
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn expect(&mut self, byte: u8) -> Result<(), JsonError> {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(JsonError::Syntax)
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value<'a>, JsonError> {
+        match self.peek() {
+            Some(b'{') => Ok(Value::Object(self.object(depth + 1)?)),
+            Some(b'[') => self.array(depth + 1),
+            Some(b'"') => Ok(Value::String(self.string()?)),
+            Some(b't') => self.literal("true", Value::Bool(true)),
+            Some(b'f') => self.literal("false", Value::Bool(false)),
+            Some(b'n') => self.literal("null", Value::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => Err(JsonError::Syntax),
+        }
+    }
+
+    fn literal(&mut self, word: &str, value: Value<'a>) -> Result<Value<'a>, JsonError> {
+        if self.bytes[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            Err(JsonError::Syntax)
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Object<'a>, JsonError> {
+        if depth > self.limits.max_depth {
+            return Err(JsonError::TooDeep);
+        }
+        self.expect(b'{')?;
+        let mut members: Vec<(Cow<'a, str>, Value<'a>)> = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(Object { members });
+        }
+        loop {
+            self.skip_ws();
+            if self.peek() != Some(b'"') {
+                return Err(JsonError::Syntax);
+            }
+            let name = self.string()?;
+            // Quadratic in the member count, which max_members bounds; for
+            // the ~10 members of a real token this beats hashing.
+            if members.iter().any(|(k, _)| *k == name) {
+                return Err(JsonError::DuplicateMember);
+            }
+            if members.len() == self.limits.max_members {
+                return Err(JsonError::TooManyMembers);
+            }
+            self.skip_ws();
+            self.expect(b':')?;
+            self.skip_ws();
+            let value = self.value(depth)?;
+            members.push((name, value));
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(Object { members });
+                }
+                _ => return Err(JsonError::Syntax),
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Value<'a>, JsonError> {
+        if depth > self.limits.max_depth {
+            return Err(JsonError::TooDeep);
+        }
+        self.expect(b'[')?;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(Value::Array(items));
+        }
+        loop {
+            self.skip_ws();
+            if items.len() == self.limits.max_members {
+                return Err(JsonError::TooManyMembers);
+            }
+            items.push(self.value(depth)?);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(Value::Array(items));
+                }
+                _ => return Err(JsonError::Syntax),
+            }
+        }
+    }
+
+    fn number(&mut self) -> Result<Value<'a>, JsonError> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(JsonError::Syntax),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(JsonError::Syntax);
+            }
+            self.digits();
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(JsonError::Syntax);
+            }
+            self.digits();
+        }
+        let text = &self.text[start..self.pos];
+        let value = text.parse::<f64>().map_err(|_| JsonError::Syntax)?;
+        Ok(Value::Number(Number { text, value }))
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// Reads a string starting at the opening quote.
+    fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
+        self.pos += 1;
+        let start = self.pos;
+        // Fast path: no escapes, borrow the slice.
+        loop {
+            match self.peek() {
+                None => return Err(JsonError::Syntax),
+                Some(b'"') => {
+                    let s = &self.text[start..self.pos];
+                    self.pos += 1;
+                    return Ok(Cow::Borrowed(s));
+                }
+                Some(b'\\') => break,
+                Some(0x00..=0x1f) => return Err(JsonError::Syntax),
+                Some(_) => self.pos += 1,
+            }
+        }
+        let mut owned = String::from(&self.text[start..self.pos]);
+        loop {
+            match self.peek() {
+                None => return Err(JsonError::Syntax),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(Cow::Owned(owned));
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    self.escape(&mut owned)?;
+                }
+                Some(0x00..=0x1f) => return Err(JsonError::Syntax),
+                Some(_) => {
+                    // Copy the run up to the next quote or backslash at once.
+                    let run_start = self.pos;
+                    while let Some(b) = self.peek() {
+                        if b == b'"' || b == b'\\' || b < 0x20 {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
+                    owned.push_str(&self.text[run_start..self.pos]);
+                }
+            }
+        }
+    }
+
+    fn escape(&mut self, out: &mut String) -> Result<(), JsonError> {
+        let c = self.peek().ok_or(JsonError::Syntax)?;
+        self.pos += 1;
+        let ch = match c {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let first = self.hex4()?;
+                match first {
+                    0xD800..=0xDBFF => {
+                        if !self.bytes[self.pos..].starts_with(b"\\u") {
+                            return Err(JsonError::LoneSurrogate);
+                        }
+                        self.pos += 2;
+                        let second = self.hex4()?;
+                        if !(0xDC00..=0xDFFF).contains(&second) {
+                            return Err(JsonError::LoneSurrogate);
+                        }
+                        let code = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+                        char::from_u32(code).ok_or(JsonError::LoneSurrogate)?
+                    }
+                    0xDC00..=0xDFFF => return Err(JsonError::LoneSurrogate),
+                    _ => char::from_u32(first).ok_or(JsonError::Syntax)?,
+                }
+            }
+            _ => return Err(JsonError::Syntax),
+        };
+        out.push(ch);
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let digits = self.bytes.get(self.pos..self.pos + 4).ok_or(JsonError::Syntax)?;
+        let mut value = 0u32;
+        for &d in digits {
+            let nibble = match d {
+                b'0'..=b'9' => d - b'0',
+                b'a'..=b'f' => d - b'a' + 10,
+                b'A'..=b'F' => d - b'A' + 10,
+                _ => return Err(JsonError::Syntax),
+            };
+            value = (value << 4) | u32::from(nibble);
+        }
+        self.pos += 4;
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Object<'_>, JsonError> {
+        parse_object(s.as_bytes(), JsonLimits::default())
+    }
+
+    #[test]
+    fn reads_a_claims_object_borrowing_plain_strings() {
+        let obj = parse(r#"{"iss":"https://idp","exp":1.5e9,"scp":["a","b"],"x":{"y":null}}"#).unwrap();
+        assert!(matches!(obj.get("iss"), Some(Value::String(Cow::Borrowed("https://idp")))));
+        match obj.get("exp") {
+            Some(Value::Number(n)) => assert_eq!(n.value, 1.5e9),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(obj.get("scp"), Some(Value::Array(a)) if a.len() == 2));
+    }
+
+    #[test]
+    fn duplicate_member_fails() {
+        assert_eq!(parse(r#"{"a":1,"a":2}"#), Err(JsonError::DuplicateMember));
+    }
+
+    #[test]
+    fn duplicate_member_after_unescaping_fails() {
+        assert_eq!(parse(r#"{"scp":["a"],"\u0073cp":["admin"]}"#), Err(JsonError::DuplicateMember));
+        assert_eq!(parse(r#"{"a\/b":1,"a/b":2}"#), Err(JsonError::DuplicateMember));
+    }
+
+    #[test]
+    fn duplicate_member_in_a_nested_object_fails() {
+        assert_eq!(parse(r#"{"x":{"k":1,"k":1}}"#), Err(JsonError::DuplicateMember));
+    }
+
+    #[test]
+    fn nan_infinity_comments_and_single_quotes_fail() {
+        for doc in [
+            r#"{"a":NaN}"#,
+            r#"{"a":Infinity}"#,
+            r#"{"a":-Infinity}"#,
+            "{\"a\":1 /* c */}",
+            "{'a':1}",
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":.5}"#,
+            r#"{"a":+1}"#,
+            r#"{"a":1,}"#,
+        ] {
+            assert_eq!(parse(doc), Err(JsonError::Syntax), "{doc}");
+        }
+    }
+
+    #[test]
+    fn trailing_data_fails() {
+        assert_eq!(parse(r#"{"a":1}{"#), Err(JsonError::TrailingData));
+        assert_eq!(parse(r#"{"a":1} x"#), Err(JsonError::TrailingData));
+        assert!(parse("{\"a\":1} \n").is_ok());
+    }
+
+    #[test]
+    fn non_object_documents_fail() {
+        for doc in ["[]", "1", "\"s\"", "", "null"] {
+            assert_eq!(parse(doc), Err(JsonError::NotObject), "{doc}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_fails() {
+        assert_eq!(parse_object(b"{\"a\":\"\xff\"}", JsonLimits::default()), Err(JsonError::Utf8));
+    }
+
+    #[test]
+    fn lone_surrogates_fail_and_pairs_decode() {
+        assert_eq!(parse(r#"{"a":"\ud800"}"#), Err(JsonError::LoneSurrogate));
+        assert_eq!(parse(r#"{"a":"\udc00"}"#), Err(JsonError::LoneSurrogate));
+        let obj = parse(r#"{"a":"\ud83d\ude00"}"#).unwrap();
+        assert_eq!(obj.get("a").and_then(Value::as_str), Some("😀"));
+    }
+
+    #[test]
+    fn control_characters_in_strings_fail() {
+        assert_eq!(parse("{\"a\":\"x\ny\"}"), Err(JsonError::Syntax));
+    }
+
+    #[test]
+    fn nesting_beyond_the_cap_fails() {
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(16), "]".repeat(16));
+        assert_eq!(parse(&deep), Err(JsonError::TooDeep));
+        let ok = format!("{{\"a\":{}1{}}}", "[".repeat(15), "]".repeat(15));
+        assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn too_many_members_fails() {
+        let limits = JsonLimits { max_depth: 4, max_members: 3 };
+        assert!(parse_object(br#"{"a":1,"b":2,"c":3}"#, limits).is_ok());
+        assert_eq!(parse_object(br#"{"a":1,"b":2,"c":3,"d":4}"#, limits), Err(JsonError::TooManyMembers));
+        assert_eq!(parse_object(br#"{"a":[1,2,3,4]}"#, limits), Err(JsonError::TooManyMembers));
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_valid_documents() {
+        for doc in [
+            r#"{"a":"\u00e9\n\t\"\\","b":[true,false,null,-0,1e-7,12.5E+3],"c":{}}"#,
+            r#"  {"":""}  "#,
+            r#"{"k":"plain","n":-12345678901234567890}"#,
+        ] {
+            let ours = parse(doc).unwrap();
+            let reference: serde_json::Value = serde_json::from_str(doc).unwrap();
+            let reference = reference.as_object().unwrap();
+            assert_eq!(ours.members.len(), reference.len());
+            for (k, v) in &ours.members {
+                let r = &reference[k.as_ref()];
+                match v {
+                    Value::String(s) => assert_eq!(r.as_str(), Some(s.as_ref())),
+                    Value::Number(n) => assert_eq!(r.as_f64(), Some(n.value)),
+                    Value::Array(items) => assert_eq!(r.as_array().map(Vec::len), Some(items.len())),
+                    _ => {}
+                }
+            }
+        }
+    }
+}

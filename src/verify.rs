@@ -1,0 +1,386 @@
+//! Stage 4, verify: the signature over `header.payload` with the selected
+//! key (ring), then the claims (CONTRACT §3, Signature, Time, Claims).
+//! Signature first: nothing in an unsigned payload is trusted.
+
+use crate::keys::{Key, KeyMaterial};
+use crate::reject::Reject;
+use crate::token::json::{Object, Value};
+use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
+use std::borrow::Cow;
+
+/// The signature algorithms scopegate can verify. `none` and HMAC are absent
+/// by construction: they cannot be named, so they cannot be allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Alg {
+    RS256,
+    RS384,
+    RS512,
+    PS256,
+    PS384,
+    PS512,
+    ES256,
+    ES384,
+    EdDSA,
+}
+
+impl Alg {
+    /// CONTRACT §3 default allow-list: every asymmetric algorithm we verify.
+    pub const DEFAULT_ALLOWED: [Alg; 9] =
+        [Alg::RS256, Alg::RS384, Alg::RS512, Alg::PS256, Alg::PS384, Alg::PS512, Alg::ES256, Alg::ES384, Alg::EdDSA];
+
+    /// Exact, case-sensitive name match.
+    pub fn from_name(name: &str) -> Option<Alg> {
+        Some(match name {
+            "RS256" => Alg::RS256,
+            "RS384" => Alg::RS384,
+            "RS512" => Alg::RS512,
+            "PS256" => Alg::PS256,
+            "PS384" => Alg::PS384,
+            "PS512" => Alg::PS512,
+            "ES256" => Alg::ES256,
+            "ES384" => Alg::ES384,
+            "EdDSA" => Alg::EdDSA,
+            _ => return None,
+        })
+    }
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Alg::RS256 => "RS256",
+            Alg::RS384 => "RS384",
+            Alg::RS512 => "RS512",
+            Alg::PS256 => "PS256",
+            Alg::PS384 => "PS384",
+            Alg::PS512 => "PS512",
+            Alg::ES256 => "ES256",
+            Alg::ES384 => "ES384",
+            Alg::EdDSA => "EdDSA",
+        }
+    }
+
+    pub const fn is_rsa(self) -> bool {
+        matches!(self, Alg::RS256 | Alg::RS384 | Alg::RS512 | Alg::PS256 | Alg::PS384 | Alg::PS512)
+    }
+}
+
+/// Verifies `sig` over `msg`. The key was selected for `alg` already
+/// ([`crate::keys::KeySet::select`]). RSA signatures must be exactly the
+/// modulus length; ring enforces PSS salt = hash length, fixed-size ECDSA
+/// `r‖s` with r, s in [1, n−1] (accepting high S), and Ed25519 S < L.
+pub fn signature(key: &Key, alg: Alg, msg: &[u8], sig: &[u8]) -> Result<(), Reject> {
+    let ok = match (&key.material, alg) {
+        (KeyMaterial::Rsa { n, e }, _) => {
+            if sig.len() != n.len() {
+                return Err(Reject::BadSignature);
+            }
+            let params: &signature::RsaParameters = match alg {
+                Alg::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+                Alg::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+                Alg::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+                Alg::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
+                Alg::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
+                Alg::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
+                _ => return Err(Reject::KeyAlgMismatch),
+            };
+            RsaPublicKeyComponents { n: &n[..], e: &e[..] }.verify(params, msg, sig).is_ok()
+        }
+        (KeyMaterial::Ec { point, .. }, Alg::ES256) => {
+            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, &point[..]).verify(msg, sig).is_ok()
+        }
+        (KeyMaterial::Ec { point, .. }, Alg::ES384) => {
+            UnparsedPublicKey::new(&signature::ECDSA_P384_SHA384_FIXED, &point[..]).verify(msg, sig).is_ok()
+        }
+        (KeyMaterial::Ed25519 { x }, Alg::EdDSA) => {
+            UnparsedPublicKey::new(&signature::ED25519, &x[..]).verify(msg, sig).is_ok()
+        }
+        _ => return Err(Reject::KeyAlgMismatch),
+    };
+    if ok { Ok(()) } else { Err(Reject::BadSignature) }
+}
+
+/// 9999-12-31T23:59:59Z: the latest `exp`, `nbf` or `iat` we accept.
+pub const MAX_TIME_CLAIM: f64 = 253_402_300_799.0;
+
+/// What a valid token must say (CONTRACT §3, Time and Claims).
+#[derive(Debug, Clone)]
+pub struct ClaimRules {
+    /// Accepted `iss` values, compared exactly.
+    pub issuers: Vec<String>,
+    /// Accepted audiences; `aud` must name one of them.
+    pub audiences: Vec<String>,
+    /// Clock skew allowed on `exp`, `nbf` and `iat`, seconds. Defaults to `60`.
+    pub leeway: f64,
+    /// Require `typ: at+jwt` (RFC 9068). Defaults to `false`.
+    pub require_at_jwt: bool,
+    /// Most scopes a token may list. Defaults to `256`.
+    pub max_scopes: usize,
+    /// Longest `sub`, `client_id` or scope value we read, bytes. Defaults to `1024`.
+    pub max_claim_len: usize,
+    /// Extra claims copied to the response context when scalar.
+    pub context_claims: Vec<String>,
+}
+
+/// A scalar claim value for the response context (REST rejects objects and arrays).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar<'a> {
+    Str(Cow<'a, str>),
+    Num(&'a str),
+    Bool(bool),
+}
+
+/// The claims of a verified token, borrowing from the decoded payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claims<'a> {
+    pub sub: &'a str,
+    pub exp: f64,
+    pub client_id: Option<&'a str>,
+    pub scopes: Vec<&'a str>,
+    /// `(claim name, value)` for each configured context claim present as a scalar.
+    pub context: Vec<(&'a str, Scalar<'a>)>,
+}
+
+fn time_claim(object: &Object<'_>, name: &str) -> Result<Option<f64>, Reject> {
+    match object.get(name) {
+        None => Ok(None),
+        Some(Value::Number(n)) if n.value.is_finite() && n.value <= MAX_TIME_CLAIM => Ok(Some(n.value)),
+        Some(_) => Err(Reject::BadTimeClaim),
+    }
+}
+
+/// Checks the claims of a payload whose signature has been verified.
+/// `now` is Unix seconds (fractions allowed).
+pub fn claims<'a>(
+    object: &'a Object<'a>,
+    rules: &'a ClaimRules,
+    access_token_typ: bool,
+    now: f64,
+) -> Result<Claims<'a>, Reject> {
+    if rules.require_at_jwt && !access_token_typ {
+        return Err(Reject::BadTyp);
+    }
+    let exp = time_claim(object, "exp")?.ok_or(Reject::MissingExp)?;
+    let nbf = time_claim(object, "nbf")?;
+    let iat = time_claim(object, "iat")?;
+    if now >= exp + rules.leeway {
+        return Err(Reject::Expired);
+    }
+    if nbf.is_some_and(|nbf| nbf > now + rules.leeway) {
+        return Err(Reject::NotYetValid);
+    }
+    if iat.is_some_and(|iat| iat > now + rules.leeway) {
+        return Err(Reject::IssuedInFuture);
+    }
+    match object.get("iss") {
+        Some(Value::String(iss)) if rules.issuers.iter().any(|i| i == iss) => {}
+        _ => return Err(Reject::WrongIssuer),
+    }
+    let audience_ok = match object.get("aud") {
+        Some(Value::String(aud)) => rules.audiences.iter().any(|a| a == aud),
+        Some(Value::Array(items)) => {
+            let mut found = false;
+            for item in items {
+                let Value::String(aud) = item else { return Err(Reject::WrongAudience) };
+                found |= rules.audiences.iter().any(|a| a == aud);
+            }
+            found
+        }
+        _ => false,
+    };
+    if !audience_ok {
+        return Err(Reject::WrongAudience);
+    }
+    let sub = match object.get("sub") {
+        Some(Value::String(sub)) if !sub.is_empty() => bounded(sub, rules)?,
+        _ => return Err(Reject::MissingSub),
+    };
+    let client_id = match object.get("client_id") {
+        Some(Value::String(c)) => Some(bounded(c, rules)?),
+        _ => None,
+    };
+    let mut scopes = Vec::new();
+    match (object.get("scp"), object.get("scope")) {
+        (Some(Value::Array(items)), _) => {
+            if items.len() > rules.max_scopes {
+                return Err(Reject::TooManyScopes);
+            }
+            for item in items {
+                if let Value::String(s) = item {
+                    scopes.push(bounded(s, rules)?);
+                }
+            }
+        }
+        (_, Some(Value::String(list))) => {
+            for piece in list.split(' ').filter(|p| !p.is_empty()) {
+                if scopes.len() == rules.max_scopes {
+                    return Err(Reject::TooManyScopes);
+                }
+                scopes.push(bounded(piece, rules)?);
+            }
+        }
+        _ => {}
+    }
+    let mut context = Vec::new();
+    for name in &rules.context_claims {
+        let value = match object.get(name) {
+            Some(Value::String(s)) => Scalar::Str(Cow::Borrowed(bounded(s, rules)?)),
+            Some(Value::Number(n)) => Scalar::Num(n.text),
+            Some(Value::Bool(b)) => Scalar::Bool(*b),
+            _ => continue,
+        };
+        context.push((name.as_str(), value));
+    }
+    Ok(Claims { sub, exp, client_id, scopes, context })
+}
+
+fn bounded<'a>(value: &'a str, rules: &ClaimRules) -> Result<&'a str, Reject> {
+    if value.len() > rules.max_claim_len { Err(Reject::ClaimTooLong) } else { Ok(value) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::json::{JsonLimits, parse_object};
+
+    fn rules() -> ClaimRules {
+        ClaimRules {
+            issuers: vec!["https://idp.example.com".into()],
+            audiences: vec!["api://a".into(), "api://b".into()],
+            leeway: 60.0,
+            require_at_jwt: false,
+            max_scopes: 4,
+            max_claim_len: 64,
+            context_claims: vec!["tenant".into(), "level".into(), "vip".into(), "obj".into()],
+        }
+    }
+
+    const NOW: f64 = 1_700_000_000.0;
+
+    fn check(payload: &str) -> Result<Claims<'static>, Reject> {
+        check_with(payload, rules())
+    }
+
+    fn check_with(payload: &str, rules: ClaimRules) -> Result<Claims<'static>, Reject> {
+        let payload: &'static str = Box::leak(payload.to_string().into_boxed_str());
+        let object: &'static Object<'static> =
+            Box::leak(Box::new(parse_object(payload.as_bytes(), JsonLimits::default()).map_err(Reject::from)?));
+        let rules: &'static ClaimRules = Box::leak(Box::new(rules));
+        claims(object, rules, false, NOW)
+    }
+
+    fn payload(extra: &str) -> String {
+        format!(r#"{{"iss":"https://idp.example.com","aud":"api://a","sub":"u1","exp":1700000100{extra}}}"#)
+    }
+
+    #[test]
+    fn a_valid_payload_yields_its_claims() {
+        let c = check(&payload(r#","scp":["a","b"],"client_id":"c1""#)).unwrap();
+        assert_eq!((c.sub, c.client_id, c.scopes.clone()), ("u1", Some("c1"), vec!["a", "b"]));
+    }
+
+    #[test]
+    fn missing_exp_fails() {
+        let p = r#"{"iss":"https://idp.example.com","aud":"api://a","sub":"u1"}"#;
+        assert_eq!(check(p), Err(Reject::MissingExp));
+    }
+
+    #[test]
+    fn non_numeric_or_far_future_exp_fails() {
+        for exp in [r#""1700000100""#, "null", "true", "[1]", "253402300800", "1e300"] {
+            let p = format!(r#"{{"iss":"https://idp.example.com","aud":"api://a","sub":"u1","exp":{exp}}}"#);
+            assert_eq!(check(&p), Err(Reject::BadTimeClaim), "{exp}");
+        }
+    }
+
+    #[test]
+    fn fractional_exp_is_accepted() {
+        let p = r#"{"iss":"https://idp.example.com","aud":"api://a","sub":"u1","exp":1699999940.5}"#;
+        assert!(check(p).is_ok(), "valid while now < exp + leeway");
+    }
+
+    #[test]
+    fn exp_within_leeway_passes_and_past_it_fails() {
+        let at = |exp: f64| format!(r#"{{"iss":"https://idp.example.com","aud":"api://a","sub":"u1","exp":{exp}}}"#);
+        assert!(check(&at(NOW - 59.0)).is_ok());
+        assert_eq!(check(&at(NOW - 60.0)), Err(Reject::Expired));
+    }
+
+    #[test]
+    fn nbf_and_iat_beyond_leeway_fail() {
+        assert!(check(&payload(r#","nbf":1700000060,"iat":1700000060"#)).is_ok());
+        assert_eq!(check(&payload(r#","nbf":1700000061"#)), Err(Reject::NotYetValid));
+        assert_eq!(check(&payload(r#","iat":1700000061"#)), Err(Reject::IssuedInFuture));
+        assert_eq!(check(&payload(r#","nbf":"0""#)), Err(Reject::BadTimeClaim));
+        assert_eq!(check(&payload(r#","iat":null"#)), Err(Reject::BadTimeClaim));
+    }
+
+    #[test]
+    fn issuer_must_match_exactly() {
+        for iss in [r#""https://idp.example.com/""#, r#""HTTPS://IDP.EXAMPLE.COM""#, r#"["https://idp.example.com"]"#] {
+            let p = format!(r#"{{"iss":{iss},"aud":"api://a","sub":"u1","exp":1700000100}}"#);
+            assert_eq!(check(&p), Err(Reject::WrongIssuer), "{iss}");
+        }
+        let p = r#"{"aud":"api://a","sub":"u1","exp":1700000100}"#;
+        assert_eq!(check(p), Err(Reject::WrongIssuer));
+    }
+
+    #[test]
+    fn audience_may_be_a_string_or_an_array_of_strings() {
+        let with_aud = |aud: &str| format!(r#"{{"iss":"https://idp.example.com","aud":{aud},"sub":"u1","exp":1700000100}}"#);
+        assert!(check(&with_aud(r#""api://b""#)).is_ok());
+        assert!(check(&with_aud(r#"["x","api://a"]"#)).is_ok());
+        for bad in [r#""api://c""#, r#"["x"]"#, "[]", r#"["api://a",1]"#, "1", r#""API://A""#] {
+            assert_eq!(check(&with_aud(bad)), Err(Reject::WrongAudience), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sub_must_be_a_non_empty_string() {
+        for sub in [r#""""#, "1", "null"] {
+            let p = format!(r#"{{"iss":"https://idp.example.com","aud":"api://a","sub":{sub},"exp":1700000100}}"#);
+            assert_eq!(check(&p), Err(Reject::MissingSub), "{sub}");
+        }
+    }
+
+    #[test]
+    fn scp_array_wins_over_scope_string() {
+        let c = check(&payload(r#","scp":["a",1,"b"],"scope":"x y""#)).unwrap();
+        assert_eq!(c.scopes, ["a", "b"]);
+    }
+
+    #[test]
+    fn scope_string_splits_on_spaces_only() {
+        let c = check(&payload(r#","scope":"  a  b\tc d\u00a0e ""#)).unwrap();
+        assert_eq!(c.scopes, ["a", "b\tc", "d\u{a0}e"]);
+    }
+
+    #[test]
+    fn scp_that_is_not_an_array_falls_back_to_scope() {
+        let c = check(&payload(r#","scp":"a","scope":"b""#)).unwrap();
+        assert_eq!(c.scopes, ["b"]);
+    }
+
+    #[test]
+    fn too_many_scopes_and_overlong_claims_fail() {
+        assert_eq!(check(&payload(r#","scp":["a","b","c","d","e"]"#)), Err(Reject::TooManyScopes));
+        assert_eq!(check(&payload(r#","scope":"a b c d e""#)), Err(Reject::TooManyScopes));
+        let long = "x".repeat(65);
+        assert_eq!(check(&payload(&format!(r#","scp":["{long}"]"#))), Err(Reject::ClaimTooLong));
+    }
+
+    #[test]
+    fn only_scalar_context_claims_are_copied() {
+        let c = check(&payload(r#","tenant":"t1","level":3.5,"vip":true,"obj":{"a":1}"#)).unwrap();
+        assert_eq!(
+            c.context,
+            vec![("tenant", Scalar::Str(Cow::Borrowed("t1"))), ("level", Scalar::Num("3.5")), ("vip", Scalar::Bool(true))]
+        );
+    }
+
+    #[test]
+    fn at_jwt_can_be_required() {
+        let mut r = rules();
+        r.require_at_jwt = true;
+        assert_eq!(check_with(&payload(""), r), Err(Reject::BadTyp));
+    }
+}
