@@ -12,7 +12,7 @@
 //!
 //! Beside them: [`authorizer`] wires the stages into [`Authorizer::handle`],
 //! [`memo`] remembers verified tokens, [`config`] reads settings once,
-//! [`reject`] names every reason for a 401, and [`replay`] and [`lambda`]
+//! [`reject`] names every reason for a 401, [`mint`] signs tokens for tests and the lab,, and [`replay`] and [`lambda`]
 //! are the two ways the binary runs.
 #![forbid(unsafe_code)]
 
@@ -22,6 +22,7 @@ pub mod event;
 pub mod keys;
 pub mod lambda;
 pub mod memo;
+pub mod mint;
 pub mod policy;
 pub mod reject;
 pub mod replay;

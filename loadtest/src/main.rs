@@ -1,1 +1,30 @@
-fn main() {}
+//! `scopegate-lab`: the TTL lab. Subcommands are dispatched to their modules;
+//! each parses its own flags (`scopegate-lab SUBCOMMAND --help`).
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: scopegate-lab <sweep|serve|live> [--help]
+  sweep   simulate a traffic scenario for each authorizer-cache TTL and report invocations, cost, latency and exposure
+  serve   run a local API Gateway emulator with an embedded development identity provider
+  live    drive real HTTP traffic against `serve` for each TTL and compare with what `sweep` predicts";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let command = args.next();
+    let rest: Vec<String> = args.collect();
+    let result = match command.as_deref() {
+        Some("sweep") => scopegate_lab::sweep::main(&rest),
+        Some("-h" | "--help") | None => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => Err(format!("unknown subcommand `{other}`\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("scopegate-lab: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
