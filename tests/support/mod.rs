@@ -1,0 +1,140 @@
+//! Shared test harness: the committed test keys, a JWKS and permissions
+//! document built from them, an authorizer configured like production, and
+//! helpers to mint tokens and wrap them in events.
+#![allow(dead_code)]
+
+use scopegate::config::{Config, Strings};
+use scopegate::mint::{self, SigningKey};
+use scopegate::verify::Alg;
+use scopegate::{Authorizer, Reject, Response};
+use std::collections::HashMap;
+
+pub const ISSUER: &str = "https://idp.test.example/oauth2/default";
+pub const AUDIENCE: &str = "api://scopegate-tests";
+/// 2026-11-24T00:00:00Z: every test evaluates time claims against this instant.
+pub const NOW: f64 = 1_795_478_400.0;
+pub const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234";
+
+pub fn key_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/keys/{name}", env!("CARGO_MANIFEST_DIR"))).expect("test key")
+}
+
+/// One key per algorithm family, loaded from `tests/keys/`.
+pub struct Keys {
+    pub rs256: SigningKey,
+    pub rs256_b: SigningKey,
+    pub ps256: SigningKey,
+    pub es256: SigningKey,
+    pub es384: SigningKey,
+    pub eddsa: SigningKey,
+    /// A key the authorizer does not trust, published under a trusted kid by attackers.
+    pub rogue_rs256: SigningKey,
+    pub rogue_es256: SigningKey,
+}
+
+impl Keys {
+    pub fn load() -> Keys {
+        let load = |kid: &str, alg: Alg, file: &str| SigningKey::from_pkcs8(kid, alg, &key_bytes(file)).expect("key loads");
+        Keys {
+            rs256: load("rsa-a", Alg::RS256, "rsa-2048-a.pk8"),
+            rs256_b: load("rsa-b", Alg::RS256, "rsa-2048-b.pk8"),
+            ps256: load("rsa-pss", Alg::PS256, "rsa-3072.pk8"),
+            es256: load("ec-256", Alg::ES256, "ec-p256.pk8"),
+            es384: load("ec-384", Alg::ES384, "ec-p384.pk8"),
+            eddsa: load("ed", Alg::EdDSA, "ed25519.pk8"),
+            rogue_rs256: load("rsa-a", Alg::RS256, "rsa-2048-b.pk8"),
+            rogue_es256: SigningKey::generate("ec-256", Alg::ES256).expect("generate"),
+        }
+    }
+
+    pub fn trusted(&self) -> Vec<&SigningKey> {
+        vec![&self.rs256, &self.rs256_b, &self.ps256, &self.es256, &self.es384, &self.eddsa]
+    }
+
+    pub fn jwks(&self) -> String {
+        mint::jwks(self.trusted())
+    }
+}
+
+pub fn permissions() -> String {
+    let rule = |resource: &str, verb: &str, scope: &str| {
+        format!(r#"{{"arn":"{ARN}","resource":"{resource}","stage":"prod","httpVerb":"{verb}","scope":"{scope}"}}"#)
+    };
+    format!(
+        "[{}]",
+        [
+            rule("orders", "GET", "orders.read"),
+            rule("orders/*", "GET", "orders.read"),
+            rule("orders", "POST", "orders.write"),
+            rule("admin/*", "*", "admin"),
+            rule("reports", "GET", "reports.read"),
+        ]
+        .join(",")
+    )
+}
+
+/// Settings as the Lambda would read them, plus `extra` overrides.
+pub fn settings(keys: &Keys, extra: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut m: HashMap<String, String> = HashMap::from([
+        ("SCOPEGATE_ISSUER".into(), ISSUER.into()),
+        ("SCOPEGATE_AUDIENCE".into(), AUDIENCE.into()),
+        ("SCOPEGATE_JWKS".into(), keys.jwks()),
+        ("SCOPEGATE_PERMISSIONS".into(), permissions()),
+    ]);
+    for (k, v) in extra {
+        m.insert(k.to_string(), v.to_string());
+    }
+    m
+}
+
+pub fn authorizer_with(keys: &Keys, extra: &[(&str, &str)]) -> Authorizer {
+    let config = Config::from_strings(&settings(keys, extra) as &dyn Strings).expect("config");
+    Authorizer::from_config(&config).expect("authorizer")
+}
+
+pub fn authorizer(keys: &Keys) -> Authorizer {
+    authorizer_with(keys, &[])
+}
+
+/// A valid payload; `extra` is spliced in as more members (`,"k":v`).
+pub fn payload(extra: &str) -> String {
+    format!(
+        r#"{{"iss":"{ISSUER}","sub":"00u1abcd","aud":"{AUDIENCE}","exp":{},"iat":{},"scp":["orders.read"],"client_id":"0oa1client"{extra}}}"#,
+        NOW + 3600.0,
+        NOW - 10.0
+    )
+}
+
+/// A payload built from members given in full (no defaults).
+pub fn payload_of(members: &str) -> String {
+    format!("{{{members}}}")
+}
+
+pub fn token_event(token: &str) -> String {
+    format!(
+        r#"{{"type":"TOKEN","authorizationToken":{},"methodArn":"{ARN}/prod/GET/orders"}}"#,
+        serde_json::Value::String(format!("Bearer {token}"))
+    )
+}
+
+pub fn raw_token_event(identity: &str) -> String {
+    format!(
+        r#"{{"type":"TOKEN","authorizationToken":{},"methodArn":"{ARN}/prod/GET/orders"}}"#,
+        serde_json::Value::String(identity.to_string())
+    )
+}
+
+pub fn decide(authorizer: &Authorizer, token: &str) -> Result<Response, Reject> {
+    authorizer.handle(token_event(token).as_bytes(), NOW)
+}
+
+/// Replaces the signature segment of a token.
+pub fn with_signature(token: &str, sig: &[u8]) -> String {
+    let cut = token.rfind('.').expect("three segments");
+    format!("{}.{}", &token[..cut], scopegate::token::b64::encode(sig))
+}
+
+pub fn signature_of(token: &str) -> Vec<u8> {
+    let cut = token.rfind('.').expect("three segments");
+    scopegate::token::b64::decode(token[cut + 1..].as_bytes()).expect("b64")
+}
