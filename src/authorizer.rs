@@ -80,11 +80,19 @@ impl Authorizer {
     /// Loads the key set and permissions named by `config` and compiles them.
     pub fn from_config(config: &Config) -> Result<Authorizer, InitError> {
         let jwks = config.jwks.load(ENV_JWKS)?;
-        let keys = KeySet::from_json(&jwks, config.jwks_limits).map_err(|e| ConfigError::new(ENV_JWKS, e.to_string()))?;
+        let keys = KeySet::from_json(&jwks, config.jwks_limits)
+            .map_err(|e| ConfigError::new(ENV_JWKS, e.to_string()))?;
         if keys.is_empty() {
-            let skipped: Vec<String> =
-                keys.skipped().iter().map(|s| format!("{}: {}", s.kid.as_deref().unwrap_or("(no kid)"), s.reason)).collect();
-            return Err(ConfigError::new(ENV_JWKS, format!("contains no usable key (skipped: {})", skipped.join(", "))).into());
+            let skipped: Vec<String> = keys
+                .skipped()
+                .iter()
+                .map(|s| format!("{}: {}", s.kid.as_deref().unwrap_or("(no kid)"), s.reason))
+                .collect();
+            return Err(ConfigError::new(
+                ENV_JWKS,
+                format!("contains no usable key (skipped: {})", skipped.join(", ")),
+            )
+            .into());
         }
         let permissions = config.permissions.load(ENV_PERMISSIONS)?;
         let rules = scopes::parse_rules(&permissions, config.permission_limits)
@@ -139,7 +147,11 @@ impl Authorizer {
         let mut buf = Vec::new();
         let header = token::read_header(jws.header, &self.algorithms, self.json_limits, &mut buf)?;
         let key = self.keys.select(&header.kid, header.alg).map_err(|seen| {
-            if seen { Reject::KeyAlgMismatch } else { Reject::UnknownKid }
+            if seen {
+                Reject::KeyAlgMismatch
+            } else {
+                Reject::UnknownKid
+            }
         })?;
         b64::decode_into(jws.signature.as_bytes(), &mut buf)?;
         verify::signature(key, header.alg, jws.signing_input.as_bytes(), &buf)?;
@@ -151,19 +163,50 @@ impl Authorizer {
         let context = respond::context_json(&claims, &grant);
         let iam_response: Arc<str> = respond::iam_response(claims.sub, &grant, &context).into();
         let valid_until = claims.exp + self.rules.leeway;
-        let valid_until = self.memo.as_ref().map_or(valid_until, |m| m.deadline(now, valid_until));
-        Ok(Verified { valid_until, principal: claims.sub.into(), grant, context: context.into(), iam_response })
+        let valid_until = self
+            .memo
+            .as_ref()
+            .map_or(valid_until, |m| m.deadline(now, valid_until));
+        Ok(Verified {
+            valid_until,
+            principal: claims.sub.into(),
+            grant,
+            context: context.into(),
+            iam_response,
+        })
     }
 
-    fn respond(&self, verified: &Verified, kind: EventKind, arn: Option<&str>, memo_hit: bool) -> Response {
+    fn respond(
+        &self,
+        verified: &Verified,
+        kind: EventKind,
+        arn: Option<&str>,
+        memo_hit: bool,
+    ) -> Response {
         if self.simple_response && kind == EventKind::HttpV2 {
             let authorized = arn.is_some_and(|arn| verified.grant.allows(arn));
             let body = respond::simple_response(authorized, &verified.context).into();
-            let decision = if authorized { Decision::Allow } else { Decision::Deny };
-            return Response { body, decision, memo_hit };
+            let decision = if authorized {
+                Decision::Allow
+            } else {
+                Decision::Deny
+            };
+            return Response {
+                body,
+                decision,
+                memo_hit,
+            };
         }
-        let decision = if verified.grant.allow { Decision::Allow } else { Decision::Deny };
-        Response { body: Arc::clone(&verified.iam_response), decision, memo_hit }
+        let decision = if verified.grant.allow {
+            Decision::Allow
+        } else {
+            Decision::Deny
+        };
+        Response {
+            body: Arc::clone(&verified.iam_response),
+            decision,
+            memo_hit,
+        }
     }
 
     /// Forgets memoised tokens and policies (between a benchmark's warm-up and its measured pass).

@@ -90,7 +90,8 @@ impl Source {
     pub fn load(&self, var: &'static str) -> Result<Vec<u8>, ConfigError> {
         match self {
             Source::Inline(json) => Ok(json.clone().into_bytes()),
-            Source::File(path) => std::fs::read(path).map_err(|e| ConfigError::new(var, format!("cannot read {path}: {e}"))),
+            Source::File(path) => std::fs::read(path)
+                .map_err(|e| ConfigError::new(var, format!("cannot read {path}: {e}"))),
         }
     }
 }
@@ -148,7 +149,10 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub fn new(var: &'static str, message: impl Into<String>) -> ConfigError {
-        ConfigError { var, message: message.into() }
+        ConfigError {
+            var,
+            message: message.into(),
+        }
     }
 }
 
@@ -168,13 +172,25 @@ fn required(src: &dyn Strings, var: &'static str) -> Result<String, ConfigError>
 }
 
 fn list(value: &str) -> Vec<String> {
-    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
-fn number<T: std::str::FromStr>(src: &dyn Strings, var: &'static str, default: T) -> Result<T, ConfigError> {
+fn number<T: std::str::FromStr>(
+    src: &dyn Strings,
+    var: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
     match src.get(var) {
         None => Ok(default),
-        Some(v) => v.trim().parse().map_err(|_| ConfigError::new(var, format!("`{v}` is not a valid number"))),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError::new(var, format!("`{v}` is not a valid number"))),
     }
 }
 
@@ -186,8 +202,16 @@ fn flag(src: &dyn Strings, var: &'static str) -> Result<bool, ConfigError> {
     }
 }
 
-fn at_least<T: PartialOrd + fmt::Display>(var: &'static str, value: T, min: T) -> Result<T, ConfigError> {
-    if value < min { Err(ConfigError::new(var, format!("must be at least {min}"))) } else { Ok(value) }
+fn at_least<T: PartialOrd + fmt::Display>(
+    var: &'static str,
+    value: T,
+    min: T,
+) -> Result<T, ConfigError> {
+    if value < min {
+        Err(ConfigError::new(var, format!("must be at least {min}")))
+    } else {
+        Ok(value)
+    }
 }
 
 impl Config {
@@ -217,20 +241,47 @@ impl Config {
         };
         let leeway: f64 = number(src, ENV_LEEWAY, DEFAULT_LEEWAY)?;
         if !(0.0..=86_400.0).contains(&leeway) {
-            return Err(ConfigError::new(ENV_LEEWAY, "must be between 0 and 86400 seconds"));
+            return Err(ConfigError::new(
+                ENV_LEEWAY,
+                "must be between 0 and 86400 seconds",
+            ));
         }
-        let header = src.get(ENV_IDENTITY_HEADER).unwrap_or_else(|| DEFAULT_IDENTITY_HEADER.into());
-        if header.is_empty() || !header.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return Err(ConfigError::new(ENV_IDENTITY_HEADER, "must be a header name"));
+        let header = src
+            .get(ENV_IDENTITY_HEADER)
+            .unwrap_or_else(|| DEFAULT_IDENTITY_HEADER.into());
+        if header.is_empty()
+            || !header
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(ConfigError::new(
+                ENV_IDENTITY_HEADER,
+                "must be a header name",
+            ));
         }
-        let query = src.get(ENV_IDENTITY_QUERY).unwrap_or_else(|| DEFAULT_IDENTITY_QUERY.into());
+        let query = src
+            .get(ENV_IDENTITY_QUERY)
+            .unwrap_or_else(|| DEFAULT_IDENTITY_QUERY.into());
         let context_claims = list(&src.get(ENV_CONTEXT_CLAIMS).unwrap_or_default());
-        if let Some(reserved) = context_claims.iter().find(|c| matches!(c.as_str(), "sub" | "scope" | "client_id")) {
-            return Err(ConfigError::new(ENV_CONTEXT_CLAIMS, format!("`{reserved}` is always in the context; remove it")));
+        if let Some(reserved) = context_claims
+            .iter()
+            .find(|c| matches!(c.as_str(), "sub" | "scope" | "client_id"))
+        {
+            return Err(ConfigError::new(
+                ENV_CONTEXT_CLAIMS,
+                format!("`{reserved}` is always in the context; remove it"),
+            ));
         }
-        let token_memo_max_seconds: f64 = number(src, ENV_TOKEN_MEMO_MAX_SECONDS, DEFAULT_TOKEN_MEMO_MAX_SECONDS)?;
+        let token_memo_max_seconds: f64 = number(
+            src,
+            ENV_TOKEN_MEMO_MAX_SECONDS,
+            DEFAULT_TOKEN_MEMO_MAX_SECONDS,
+        )?;
         if !(token_memo_max_seconds >= 0.0 && token_memo_max_seconds.is_finite()) {
-            return Err(ConfigError::new(ENV_TOKEN_MEMO_MAX_SECONDS, "must be a non-negative number of seconds"));
+            return Err(ConfigError::new(
+                ENV_TOKEN_MEMO_MAX_SECONDS,
+                "must be a non-negative number of seconds",
+            ));
         }
         let json_defaults = JsonLimits::default();
         let jwks_defaults = JwksLimits::default();
@@ -243,7 +294,10 @@ impl Config {
             algorithms,
             leeway,
             require_at_jwt: flag(src, ENV_REQUIRE_AT_JWT)?,
-            identity: IdentitySource { header, query: if query.is_empty() { None } else { Some(query) } },
+            identity: IdentitySource {
+                header,
+                query: if query.is_empty() { None } else { Some(query) },
+            },
             context_claims,
             simple_response: flag(src, ENV_SIMPLE_RESPONSE)?,
             token_memo_entries: number(src, ENV_TOKEN_MEMO_ENTRIES, DEFAULT_TOKEN_MEMO_ENTRIES)?,
@@ -253,16 +307,44 @@ impl Config {
                 number(src, ENV_POLICY_MEMO_ENTRIES, DEFAULT_POLICY_MEMO_ENTRIES)?,
                 1,
             )?,
-            max_token_bytes: at_least(ENV_MAX_TOKEN_BYTES, number(src, ENV_MAX_TOKEN_BYTES, DEFAULT_MAX_TOKEN_BYTES)?, 16)?,
+            max_token_bytes: at_least(
+                ENV_MAX_TOKEN_BYTES,
+                number(src, ENV_MAX_TOKEN_BYTES, DEFAULT_MAX_TOKEN_BYTES)?,
+                16,
+            )?,
             json_limits: JsonLimits {
-                max_depth: at_least(ENV_JSON_MAX_DEPTH, number(src, ENV_JSON_MAX_DEPTH, json_defaults.max_depth)?, 2)?,
-                max_members: at_least(ENV_JSON_MAX_MEMBERS, number(src, ENV_JSON_MAX_MEMBERS, json_defaults.max_members)?, 8)?,
+                max_depth: at_least(
+                    ENV_JSON_MAX_DEPTH,
+                    number(src, ENV_JSON_MAX_DEPTH, json_defaults.max_depth)?,
+                    2,
+                )?,
+                max_members: at_least(
+                    ENV_JSON_MAX_MEMBERS,
+                    number(src, ENV_JSON_MAX_MEMBERS, json_defaults.max_members)?,
+                    8,
+                )?,
             },
-            max_scopes: at_least(ENV_MAX_SCOPES, number(src, ENV_MAX_SCOPES, DEFAULT_MAX_SCOPES)?, 1)?,
-            max_claim_bytes: at_least(ENV_MAX_CLAIM_BYTES, number(src, ENV_MAX_CLAIM_BYTES, DEFAULT_MAX_CLAIM_BYTES)?, 16)?,
+            max_scopes: at_least(
+                ENV_MAX_SCOPES,
+                number(src, ENV_MAX_SCOPES, DEFAULT_MAX_SCOPES)?,
+                1,
+            )?,
+            max_claim_bytes: at_least(
+                ENV_MAX_CLAIM_BYTES,
+                number(src, ENV_MAX_CLAIM_BYTES, DEFAULT_MAX_CLAIM_BYTES)?,
+                16,
+            )?,
             jwks_limits: JwksLimits {
-                max_bytes: at_least(ENV_JWKS_MAX_BYTES, number(src, ENV_JWKS_MAX_BYTES, jwks_defaults.max_bytes)?, 64)?,
-                max_keys: at_least(ENV_JWKS_MAX_KEYS, number(src, ENV_JWKS_MAX_KEYS, jwks_defaults.max_keys)?, 1)?,
+                max_bytes: at_least(
+                    ENV_JWKS_MAX_BYTES,
+                    number(src, ENV_JWKS_MAX_BYTES, jwks_defaults.max_bytes)?,
+                    64,
+                )?,
+                max_keys: at_least(
+                    ENV_JWKS_MAX_KEYS,
+                    number(src, ENV_JWKS_MAX_KEYS, jwks_defaults.max_keys)?,
+                    1,
+                )?,
             },
             permission_limits: PermissionLimits {
                 max_bytes: at_least(

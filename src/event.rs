@@ -33,7 +33,10 @@ pub struct IdentitySource {
 
 impl Default for IdentitySource {
     fn default() -> Self {
-        Self { header: "Authorization".into(), query: Some("access_token".into()) }
+        Self {
+            header: "Authorization".into(),
+            query: Some("access_token".into()),
+        }
     }
 }
 
@@ -50,7 +53,9 @@ pub struct AuthEvent<'a> {
 /// Parses an event; `source` says where REQUEST-style events carry the token.
 pub fn parse<'a>(input: &'a [u8], source: &IdentitySource) -> Result<AuthEvent<'a>, Reject> {
     let mut de = serde_json::Deserializer::from_slice(input);
-    let raw = TopLevel { source }.deserialize(&mut de).map_err(|_| Reject::BadEvent)?;
+    let raw = TopLevel { source }
+        .deserialize(&mut de)
+        .map_err(|_| Reject::BadEvent)?;
     de.end().map_err(|_| Reject::BadEvent)?;
     let kind = match (raw.version.as_deref(), raw.kind.as_deref()) {
         (Some("2.0"), _) => EventKind::HttpV2,
@@ -68,7 +73,11 @@ pub fn parse<'a>(input: &'a [u8], source: &IdentitySource) -> Result<AuthEvent<'
         EventKind::HttpV2 => raw.route_arn,
         _ => raw.method_arn,
     };
-    Ok(AuthEvent { kind, identity, arn })
+    Ok(AuthEvent {
+        kind,
+        identity,
+        arn,
+    })
 }
 
 #[derive(Default)]
@@ -135,10 +144,18 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
                 "authorizationToken" => raw.token = opt_str(&mut map)?,
                 "methodArn" => raw.method_arn = opt_str(&mut map)?,
                 "routeArn" => raw.route_arn = opt_str(&mut map)?,
-                "headers" => raw.header = map.next_value_seed(Pick { name: &self.source.header, ignore_case: true })?,
+                "headers" => {
+                    raw.header = map.next_value_seed(Pick {
+                        name: &self.source.header,
+                        ignore_case: true,
+                    })?
+                }
                 "queryStringParameters" => {
                     raw.query = match &self.source.query {
-                        Some(name) => map.next_value_seed(Pick { name, ignore_case: false })?,
+                        Some(name) => map.next_value_seed(Pick {
+                            name,
+                            ignore_case: false,
+                        })?,
                         None => map.next_value::<IgnoredAny>().map(|_| None)?,
                     }
                 }
@@ -182,7 +199,11 @@ impl<'de> Visitor<'de> for Pick<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut found = None;
         while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
-            let matches = if self.ignore_case { key.eq_ignore_ascii_case(self.name) } else { key == self.name };
+            let matches = if self.ignore_case {
+                key.eq_ignore_ascii_case(self.name)
+            } else {
+                key == self.name
+            };
             if matches {
                 // Two spellings of one header (`authorization` and `Authorization`) are ambiguous.
                 if found.is_some() {
@@ -222,7 +243,10 @@ impl<'de> Visitor<'de> for FirstSource {
         Ok(first_of_list(Cow::Owned(v.to_owned())))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let first = seq.next_element::<Option<CowStr<'de>>>()?.flatten().map(|s| s.0);
+        let first = seq
+            .next_element::<Option<CowStr<'de>>>()?
+            .flatten()
+            .map(|s| s.0);
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(first)
     }
@@ -230,8 +254,16 @@ impl<'de> Visitor<'de> for FirstSource {
 
 fn first_of_list(list: Cow<'_, str>) -> Option<Cow<'_, str>> {
     match list {
-        Cow::Borrowed(s) => s.split(',').next().filter(|s| !s.is_empty()).map(Cow::Borrowed),
-        Cow::Owned(s) => s.split(',').next().filter(|s| !s.is_empty()).map(|s| Cow::Owned(s.to_owned())),
+        Cow::Borrowed(s) => s
+            .split(',')
+            .next()
+            .filter(|s| !s.is_empty())
+            .map(Cow::Borrowed),
+        Cow::Owned(s) => s
+            .split(',')
+            .next()
+            .filter(|s| !s.is_empty())
+            .map(|s| Cow::Owned(s.to_owned())),
     }
 }
 
@@ -240,7 +272,11 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{}/tests/fixtures/events/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        std::fs::read(format!(
+            "{}/tests/fixtures/events/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
     }
 
     fn parse_default(input: &[u8]) -> Result<AuthEvent<'_>, Reject> {
@@ -252,9 +288,18 @@ mod tests {
         let input = fixture("rest-token.json");
         let e = parse_default(&input).unwrap();
         assert_eq!(e.kind, EventKind::Token);
-        assert_eq!(e.identity.as_deref(), Some("Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln"));
-        assert_eq!(e.arn.as_deref(), Some("arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/orders"));
-        assert!(matches!(e.identity, Some(Cow::Borrowed(_))), "no escapes, no copy");
+        assert_eq!(
+            e.identity.as_deref(),
+            Some("Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln")
+        );
+        assert_eq!(
+            e.arn.as_deref(),
+            Some("arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/orders")
+        );
+        assert!(
+            matches!(e.identity, Some(Cow::Borrowed(_))),
+            "no escapes, no copy"
+        );
     }
 
     #[test]
@@ -300,13 +345,19 @@ mod tests {
 
     #[test]
     fn request_without_any_identity_has_none() {
-        let e = parse_default(br#"{"type":"REQUEST","methodArn":"x","headers":null,"queryStringParameters":null}"#).unwrap();
+        let e = parse_default(
+            br#"{"type":"REQUEST","methodArn":"x","headers":null,"queryStringParameters":null}"#,
+        )
+        .unwrap();
         assert_eq!(e.identity, None);
     }
 
     #[test]
     fn escaped_tokens_are_unescaped() {
-        let e = parse_default(br#"{"type":"TOKEN","authorizationToken":"Bearer a\/b","methodArn":"x"}"#).unwrap();
+        let e = parse_default(
+            br#"{"type":"TOKEN","authorizationToken":"Bearer a\/b","methodArn":"x"}"#,
+        )
+        .unwrap();
         assert_eq!(e.identity.as_deref(), Some("Bearer a/b"));
     }
 
@@ -331,7 +382,12 @@ mod tests {
             br#"{"version":"2.0","identitySource":{"a":1}}"#,
             b"\xff\xfe",
         ] {
-            assert_eq!(parse_default(input), Err(Reject::BadEvent), "{}", String::from_utf8_lossy(input));
+            assert_eq!(
+                parse_default(input),
+                Err(Reject::BadEvent),
+                "{}",
+                String::from_utf8_lossy(input)
+            );
         }
     }
 }

@@ -16,7 +16,10 @@ pub struct JwksLimits {
 
 impl Default for JwksLimits {
     fn default() -> Self {
-        Self { max_bytes: 256 * 1024, max_keys: 64 }
+        Self {
+            max_bytes: 256 * 1024,
+            max_keys: 64,
+        }
     }
 }
 
@@ -64,8 +67,18 @@ impl Key {
             Some(own) => own == alg,
             None => match (&self.material, alg) {
                 (KeyMaterial::Rsa { .. }, a) => a.is_rsa(),
-                (KeyMaterial::Ec { curve: Curve::P256, .. }, Alg::ES256) => true,
-                (KeyMaterial::Ec { curve: Curve::P384, .. }, Alg::ES384) => true,
+                (
+                    KeyMaterial::Ec {
+                        curve: Curve::P256, ..
+                    },
+                    Alg::ES256,
+                ) => true,
+                (
+                    KeyMaterial::Ec {
+                        curve: Curve::P384, ..
+                    },
+                    Alg::ES384,
+                ) => true,
                 (KeyMaterial::Ed25519 { .. }, Alg::EdDSA) => true,
                 _ => false,
             },
@@ -98,8 +111,12 @@ pub enum JwksError {
 impl std::fmt::Display for JwksError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            JwksError::TooLarge { bytes, max } => write!(f, "JWKS is {bytes} bytes, over the {max}-byte limit"),
-            JwksError::TooManyKeys { keys, max } => write!(f, "JWKS has {keys} keys, over the limit of {max}"),
+            JwksError::TooLarge { bytes, max } => {
+                write!(f, "JWKS is {bytes} bytes, over the {max}-byte limit")
+            }
+            JwksError::TooManyKeys { keys, max } => {
+                write!(f, "JWKS has {keys} keys, over the limit of {max}")
+            }
             JwksError::Json(e) => write!(f, "JWKS is not a JSON object with a \"keys\" array: {e}"),
         }
     }
@@ -131,16 +148,26 @@ impl KeySet {
     /// Parses a JWKS document, skipping unusable keys.
     pub fn from_json(bytes: &[u8], limits: JwksLimits) -> Result<KeySet, JwksError> {
         if bytes.len() > limits.max_bytes {
-            return Err(JwksError::TooLarge { bytes: bytes.len(), max: limits.max_bytes });
+            return Err(JwksError::TooLarge {
+                bytes: bytes.len(),
+                max: limits.max_bytes,
+            });
         }
-        let doc: Document = serde_json::from_slice(bytes).map_err(|e| JwksError::Json(e.to_string()))?;
+        let doc: Document =
+            serde_json::from_slice(bytes).map_err(|e| JwksError::Json(e.to_string()))?;
         if doc.keys.len() > limits.max_keys {
-            return Err(JwksError::TooManyKeys { keys: doc.keys.len(), max: limits.max_keys });
+            return Err(JwksError::TooManyKeys {
+                keys: doc.keys.len(),
+                max: limits.max_keys,
+            });
         }
         let mut set = KeySet::default();
         for value in doc.keys {
             let kid = value.get("kid").and_then(|k| k.as_str()).map(str::to_owned);
-            match serde_json::from_value::<Jwk>(value).map_err(|_| "malformed_member").and_then(decode_jwk) {
+            match serde_json::from_value::<Jwk>(value)
+                .map_err(|_| "malformed_member")
+                .and_then(decode_jwk)
+            {
                 Ok(key) => set.keys.push(key),
                 Err(reason) => set.skipped.push(Skipped { kid, reason }),
             }
@@ -150,7 +177,10 @@ impl KeySet {
 
     /// Builds a set from keys already decoded (tests, the lab's IdP).
     pub fn from_keys(keys: Vec<Key>) -> KeySet {
-        KeySet { keys, skipped: Vec::new() }
+        KeySet {
+            keys,
+            skipped: Vec::new(),
+        }
     }
 
     /// The key for `kid` that may verify `alg`: `Err(false)` when no key has
@@ -195,7 +225,9 @@ fn decode_jwk(jwk: Jwk) -> Result<Key, &'static str> {
             let n = b64::decode(jwk.n.ok_or("missing_n")?.as_bytes()).map_err(|_| "bad_n")?;
             let e = b64::decode(jwk.e.ok_or("missing_e")?.as_bytes()).map_err(|_| "bad_e")?;
             let n = strip_leading_zeros(&n);
-            let bits = n.first().map_or(0, |top| n.len() * 8 - top.leading_zeros() as usize);
+            let bits = n
+                .first()
+                .map_or(0, |top| n.len() * 8 - top.leading_zeros() as usize);
             if bits < 2048 {
                 return Err("rsa_under_2048_bits");
             }
@@ -206,7 +238,10 @@ fn decode_jwk(jwk: Jwk) -> Result<Key, &'static str> {
             if e.is_empty() || e.len() > 4 || e[e.len() - 1] & 1 == 0 {
                 return Err("bad_e");
             }
-            KeyMaterial::Rsa { n: n.into(), e: e.into() }
+            KeyMaterial::Rsa {
+                n: n.into(),
+                e: e.into(),
+            }
         }
         Some("EC") => {
             let (curve, size) = match jwk.crv.as_deref() {
@@ -223,7 +258,10 @@ fn decode_jwk(jwk: Jwk) -> Result<Key, &'static str> {
             point.push(0x04);
             point.extend_from_slice(&x);
             point.extend_from_slice(&y);
-            KeyMaterial::Ec { curve, point: point.into() }
+            KeyMaterial::Ec {
+                curve,
+                point: point.into(),
+            }
         }
         Some("OKP") => {
             if jwk.crv.as_deref() != Some("Ed25519") {
@@ -240,7 +278,12 @@ fn decode_jwk(jwk: Jwk) -> Result<Key, &'static str> {
     let key = Key { kid, alg, material };
     // A JWK whose own `alg` does not fit its type (RS256 on an EC key) can verify nothing.
     if let Some(a) = alg {
-        if !(Key { alg: None, ..key.clone() }).fits(a) {
+        if !(Key {
+            alg: None,
+            ..key.clone()
+        })
+        .fits(a)
+        {
             return Err("alg_does_not_fit_key");
         }
     }
@@ -259,7 +302,10 @@ mod tests {
     fn rsa_jwk(kid: &str, bits: usize, extra: &str) -> String {
         let mut n = vec![0xC5u8; bits / 8];
         n[bits / 8 - 1] |= 1;
-        format!(r#"{{"kty":"RSA","kid":"{kid}","n":"{}","e":"AQAB"{extra}}}"#, b64::encode(&n))
+        format!(
+            r#"{{"kty":"RSA","kid":"{kid}","n":"{}","e":"AQAB"{extra}}}"#,
+            b64::encode(&n)
+        )
     }
 
     fn ec_jwk(kid: &str, crv: &str, size: usize, extra: &str) -> String {
@@ -268,13 +314,25 @@ mod tests {
     }
 
     fn load(keys: &[String]) -> KeySet {
-        KeySet::from_json(format!(r#"{{"keys":[{}]}}"#, keys.join(",")).as_bytes(), JwksLimits::default()).unwrap()
+        KeySet::from_json(
+            format!(r#"{{"keys":[{}]}}"#, keys.join(",")).as_bytes(),
+            JwksLimits::default(),
+        )
+        .unwrap()
     }
 
     #[test]
     fn usable_keys_of_every_type_load() {
-        let ed = format!(r#"{{"kty":"OKP","crv":"Ed25519","kid":"ed","x":"{}"}}"#, b64::encode(&[1u8; 32]));
-        let set = load(&[rsa_jwk("r", 2048, ""), ec_jwk("e", "P-256", 32, ""), ec_jwk("e3", "P-384", 48, ""), ed]);
+        let ed = format!(
+            r#"{{"kty":"OKP","crv":"Ed25519","kid":"ed","x":"{}"}}"#,
+            b64::encode(&[1u8; 32])
+        );
+        let set = load(&[
+            rsa_jwk("r", 2048, ""),
+            ec_jwk("e", "P-256", 32, ""),
+            ec_jwk("e3", "P-384", 48, ""),
+            ed,
+        ]);
         assert_eq!(set.keys().len(), 4, "skipped: {:?}", set.skipped());
     }
 
@@ -282,13 +340,28 @@ mod tests {
     fn rsa_keys_under_2048_bits_are_skipped() {
         let set = load(&[rsa_jwk("small", 1024, ""), rsa_jwk("ok", 2048, "")]);
         assert_eq!(set.keys().len(), 1);
-        assert_eq!(set.skipped(), &[Skipped { kid: Some("small".into()), reason: "rsa_under_2048_bits" }]);
+        assert_eq!(
+            set.skipped(),
+            &[Skipped {
+                kid: Some("small".into()),
+                reason: "rsa_under_2048_bits"
+            }]
+        );
     }
 
     #[test]
     fn keys_whose_use_is_not_sig_are_skipped() {
-        let set = load(&[rsa_jwk("enc", 2048, r#","use":"enc""#), rsa_jwk("sig", 2048, r#","use":"sig""#)]);
-        assert_eq!(set.keys().iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["sig"]);
+        let set = load(&[
+            rsa_jwk("enc", 2048, r#","use":"enc""#),
+            rsa_jwk("sig", 2048, r#","use":"sig""#),
+        ]);
+        assert_eq!(
+            set.keys()
+                .iter()
+                .map(|k| k.kid.as_str())
+                .collect::<Vec<_>>(),
+            ["sig"]
+        );
     }
 
     #[test]
@@ -304,36 +377,76 @@ mod tests {
         let reasons: Vec<_> = set.skipped().iter().map(|s| s.reason).collect();
         assert_eq!(
             reasons,
-            ["unsupported_kty", "unsupported_curve", "unsupported_alg", "alg_does_not_fit_key", "bad_point_size"]
+            [
+                "unsupported_kty",
+                "unsupported_curve",
+                "unsupported_alg",
+                "alg_does_not_fit_key",
+                "bad_point_size"
+            ]
         );
     }
 
     #[test]
     fn selection_is_by_exact_kid_and_fitting_alg() {
-        let set = load(&[rsa_jwk("k", 2048, r#","alg":"RS256""#), ec_jwk("e", "P-256", 32, "")]);
+        let set = load(&[
+            rsa_jwk("k", 2048, r#","alg":"RS256""#),
+            ec_jwk("e", "P-256", 32, ""),
+        ]);
         assert!(set.select("k", Alg::RS256).is_ok());
-        assert_eq!(set.select("k", Alg::PS256).err(), Some(true), "JWK alg pins the algorithm");
-        assert_eq!(set.select("K", Alg::RS256).err(), Some(false), "kid is case-sensitive");
+        assert_eq!(
+            set.select("k", Alg::PS256).err(),
+            Some(true),
+            "JWK alg pins the algorithm"
+        );
+        assert_eq!(
+            set.select("K", Alg::RS256).err(),
+            Some(false),
+            "kid is case-sensitive"
+        );
         assert_eq!(set.select("k ", Alg::RS256).err(), Some(false));
         assert!(set.select("e", Alg::ES256).is_ok());
-        assert_eq!(set.select("e", Alg::ES384).err(), Some(true), "curve must fit");
+        assert_eq!(
+            set.select("e", Alg::ES384).err(),
+            Some(true),
+            "curve must fit"
+        );
         assert_eq!(set.select("e", Alg::RS256).err(), Some(true));
     }
 
     #[test]
     fn oversized_documents_and_key_counts_fail() {
-        let keys: Vec<String> = (0..3).map(|i| rsa_jwk(&format!("k{i}"), 2048, "")).collect();
+        let keys: Vec<String> = (0..3)
+            .map(|i| rsa_jwk(&format!("k{i}"), 2048, ""))
+            .collect();
         let doc = format!(r#"{{"keys":[{}]}}"#, keys.join(","));
-        let err = KeySet::from_json(doc.as_bytes(), JwksLimits { max_bytes: 1 << 20, max_keys: 2 }).unwrap_err();
+        let err = KeySet::from_json(
+            doc.as_bytes(),
+            JwksLimits {
+                max_bytes: 1 << 20,
+                max_keys: 2,
+            },
+        )
+        .unwrap_err();
         assert_eq!(err, JwksError::TooManyKeys { keys: 3, max: 2 });
-        let err = KeySet::from_json(doc.as_bytes(), JwksLimits { max_bytes: 100, max_keys: 10 }).unwrap_err();
+        let err = KeySet::from_json(
+            doc.as_bytes(),
+            JwksLimits {
+                max_bytes: 100,
+                max_keys: 10,
+            },
+        )
+        .unwrap_err();
         assert!(matches!(err, JwksError::TooLarge { .. }));
     }
 
     #[test]
     fn documents_without_a_keys_array_fail() {
         for doc in ["[]", "{}", r#"{"keys":{}}"#, "not json"] {
-            assert!(KeySet::from_json(doc.as_bytes(), JwksLimits::default()).is_err(), "{doc}");
+            assert!(
+                KeySet::from_json(doc.as_bytes(), JwksLimits::default()).is_err(),
+                "{doc}"
+            );
         }
     }
 }

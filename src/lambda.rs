@@ -13,13 +13,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 impl From<Reject> for Diagnostic {
     fn from(_: Reject) -> Diagnostic {
-        Diagnostic { error_type: UNAUTHORIZED.to_string(), error_message: UNAUTHORIZED.to_string() }
+        Diagnostic {
+            error_type: UNAUTHORIZED.to_string(),
+            error_message: UNAUTHORIZED.to_string(),
+        }
     }
 }
 
 /// Unix seconds from the wall clock.
 pub fn now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// One invocation: the raw event in, the response JSON or `Unauthorized` out.
@@ -45,7 +50,10 @@ pub fn run() -> i32 {
             return 1;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("scopegate: cannot start the async runtime: {e}");

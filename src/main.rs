@@ -8,8 +8,12 @@ fn main() -> ExitCode {
     let code = match args.next() {
         Some(cmd) if cmd == "replay" => scopegate::replay::main(args),
         Some(cmd) if cmd == "--help" || cmd == "-h" => {
-            println!("usage: scopegate            run as an AWS Lambda authorizer (configured by SCOPEGATE_* variables)");
-            println!("       scopegate replay …   replay captured events offline (scopegate replay --help)");
+            println!(
+                "usage: scopegate            run as an AWS Lambda authorizer (configured by SCOPEGATE_* variables)"
+            );
+            println!(
+                "       scopegate replay …   replay captured events offline (scopegate replay --help)"
+            );
             0
         }
         Some(other) => {

@@ -31,7 +31,10 @@ pub struct TokenMemo {
 impl TokenMemo {
     /// A memo of at most `entries` tokens, each kept at most `max_age` seconds.
     pub fn new(entries: usize, max_age: f64) -> TokenMemo {
-        TokenMemo { cache: Cache::new(entries.max(1)), max_age }
+        TokenMemo {
+            cache: Cache::new(entries.max(1)),
+            max_age,
+        }
     }
 
     /// The entry for `token` if it is still valid at `now`.
@@ -79,7 +82,13 @@ mod tests {
             scope: "".into(),
             resources: Box::new([]),
         });
-        Arc::new(Verified { valid_until, principal: "u".into(), grant, context: "{}".into(), iam_response: "{}".into() })
+        Arc::new(Verified {
+            valid_until,
+            principal: "u".into(),
+            grant,
+            context: "{}".into(),
+            iam_response: "{}".into(),
+        })
     }
 
     #[test]

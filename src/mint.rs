@@ -36,19 +36,34 @@ impl SigningKey {
         let bad = |e: ring::error::KeyRejected| format!("{kid}: {e}");
         let pair = match alg {
             a if a.is_rsa() => Pair::Rsa(RsaKeyPair::from_pkcs8(der).map_err(bad)?),
-            Alg::ES256 => Pair::Ec(EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, der, &rng).map_err(bad)?),
-            Alg::ES384 => Pair::Ec(EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P384_SHA384_FIXED_SIGNING, der, &rng).map_err(bad)?),
+            Alg::ES256 => Pair::Ec(
+                EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, der, &rng)
+                    .map_err(bad)?,
+            ),
+            Alg::ES384 => Pair::Ec(
+                EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P384_SHA384_FIXED_SIGNING, der, &rng)
+                    .map_err(bad)?,
+            ),
             _ => Pair::Ed(Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).map_err(bad)?),
         };
-        Ok(SigningKey { kid: kid.to_string(), alg, pair, rng })
+        Ok(SigningKey {
+            kid: kid.to_string(),
+            alg,
+            pair,
+            rng,
+        })
     }
 
     /// A fresh random key (ES256, ES384 or EdDSA; ring cannot generate RSA keys).
     pub fn generate(kid: &str, alg: Alg) -> Result<SigningKey, String> {
         let rng = SystemRandom::new();
         let der = match alg {
-            Alg::ES256 => EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng),
-            Alg::ES384 => EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P384_SHA384_FIXED_SIGNING, &rng),
+            Alg::ES256 => {
+                EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            }
+            Alg::ES384 => {
+                EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P384_SHA384_FIXED_SIGNING, &rng)
+            }
             Alg::EdDSA => Ed25519KeyPair::generate_pkcs8(&rng),
             other => return Err(format!("cannot generate {} keys", other.name())),
         }
@@ -61,16 +76,33 @@ impl SigningKey {
         let material = match &self.pair {
             Pair::Rsa(p) => {
                 let c: signature::RsaPublicKeyComponents<Vec<u8>> = p.public().into();
-                let strip = |b: &[u8]| b[b.iter().position(|&x| x != 0).unwrap_or(b.len())..].to_vec().into_boxed_slice();
-                KeyMaterial::Rsa { n: strip(&c.n), e: strip(&c.e) }
+                let strip = |b: &[u8]| {
+                    b[b.iter().position(|&x| x != 0).unwrap_or(b.len())..]
+                        .to_vec()
+                        .into_boxed_slice()
+                };
+                KeyMaterial::Rsa {
+                    n: strip(&c.n),
+                    e: strip(&c.e),
+                }
             }
             Pair::Ec(p) => KeyMaterial::Ec {
-                curve: if self.alg == Alg::ES384 { Curve::P384 } else { Curve::P256 },
+                curve: if self.alg == Alg::ES384 {
+                    Curve::P384
+                } else {
+                    Curve::P256
+                },
                 point: p.public_key().as_ref().into(),
             },
-            Pair::Ed(p) => KeyMaterial::Ed25519 { x: p.public_key().as_ref().into() },
+            Pair::Ed(p) => KeyMaterial::Ed25519 {
+                x: p.public_key().as_ref().into(),
+            },
         };
-        Key { kid: self.kid.clone(), alg: Some(self.alg), material }
+        Key {
+            kid: self.kid.clone(),
+            alg: Some(self.alg),
+            material,
+        }
     }
 
     /// The public key as a JWK JSON object.
@@ -85,7 +117,11 @@ impl SigningKey {
             ),
             KeyMaterial::Ec { curve, point } => {
                 let size = (point.len() - 1) / 2;
-                let crv = if curve == Curve::P384 { "P-384" } else { "P-256" };
+                let crv = if curve == Curve::P384 {
+                    "P-384"
+                } else {
+                    "P-256"
+                };
                 format!(
                     r#"{{"kty":"EC","use":"sig","alg":"{alg}","kid":"{kid}","crv":"{crv}","x":"{}","y":"{}"}}"#,
                     b64::encode(&point[1..1 + size]),
@@ -93,7 +129,10 @@ impl SigningKey {
                 )
             }
             KeyMaterial::Ed25519 { x } => {
-                format!(r#"{{"kty":"OKP","use":"sig","alg":"{alg}","kid":"{kid}","crv":"Ed25519","x":"{}"}}"#, b64::encode(&x))
+                format!(
+                    r#"{{"kty":"OKP","use":"sig","alg":"{alg}","kid":"{kid}","crv":"Ed25519","x":"{}"}}"#,
+                    b64::encode(&x)
+                )
             }
         }
     }
@@ -112,24 +151,37 @@ impl SigningKey {
                     _ => &signature::RSA_PSS_SHA512,
                 };
                 let mut sig = vec![0u8; p.public().modulus_len()];
-                p.sign(padding, &self.rng, signing_input, &mut sig).map_err(fail)?;
+                p.sign(padding, &self.rng, signing_input, &mut sig)
+                    .map_err(fail)?;
                 Ok(sig)
             }
-            Pair::Ec(p) => Ok(p.sign(&self.rng, signing_input).map_err(fail)?.as_ref().to_vec()),
+            Pair::Ec(p) => Ok(p
+                .sign(&self.rng, signing_input)
+                .map_err(fail)?
+                .as_ref()
+                .to_vec()),
             Pair::Ed(p) => Ok(p.sign(signing_input).as_ref().to_vec()),
         }
     }
 
     /// A compact JWS of exactly these header and payload JSON texts.
     pub fn sign_json(&self, header: &str, payload: &str) -> Result<String, String> {
-        let signing_input = format!("{}.{}", b64::encode(header.as_bytes()), b64::encode(payload.as_bytes()));
+        let signing_input = format!(
+            "{}.{}",
+            b64::encode(header.as_bytes()),
+            b64::encode(payload.as_bytes())
+        );
         let sig = self.sign_raw(signing_input.as_bytes())?;
         Ok(format!("{signing_input}.{}", b64::encode(&sig)))
     }
 
     /// A compact JWS of `payload` under the header `{"alg","kid","typ":"JWT"}`.
     pub fn sign(&self, payload: &str) -> Result<String, String> {
-        let header = format!(r#"{{"alg":"{}","kid":"{}","typ":"JWT"}}"#, self.alg.name(), self.kid);
+        let header = format!(
+            r#"{{"alg":"{}","kid":"{}","typ":"JWT"}}"#,
+            self.alg.name(),
+            self.kid
+        );
         self.sign_json(&header, payload)
     }
 }
@@ -147,8 +199,10 @@ mod tests {
 
     #[test]
     fn generated_keys_round_trip_through_the_jwks_loader() {
-        let keys: Vec<SigningKey> =
-            [Alg::ES256, Alg::ES384, Alg::EdDSA].iter().map(|&a| SigningKey::generate(a.name(), a).unwrap()).collect();
+        let keys: Vec<SigningKey> = [Alg::ES256, Alg::ES384, Alg::EdDSA]
+            .iter()
+            .map(|&a| SigningKey::generate(a.name(), a).unwrap())
+            .collect();
         let set = KeySet::from_json(jwks(&keys).as_bytes(), JwksLimits::default()).unwrap();
         assert_eq!(set.keys().len(), 3, "{:?}", set.skipped());
         for k in &keys {
@@ -162,6 +216,14 @@ mod tests {
         let token = key.sign(r#"{"sub":"x"}"#).unwrap();
         let parts = crate::token::split(&token).unwrap();
         let sig = b64::decode(parts.signature.as_bytes()).unwrap();
-        assert!(crate::verify::signature(&key.public_key(), Alg::ES256, parts.signing_input.as_bytes(), &sig).is_ok());
+        assert!(
+            crate::verify::signature(
+                &key.public_key(),
+                Alg::ES256,
+                parts.signing_input.as_bytes(),
+                &sig
+            )
+            .is_ok()
+        );
     }
 }

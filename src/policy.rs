@@ -21,8 +21,7 @@ pub struct Grant {
 }
 
 /// The deny-all document of CONTRACT §3.
-pub const DENY_ALL: &str =
-    r#"{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Deny","Resource":"*"}]}"#;
+pub const DENY_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Deny","Resource":"*"}]}"#;
 
 impl Grant {
     /// Renders the grant of `bits` against `table`.
@@ -30,9 +29,15 @@ impl Grant {
         let resources = table.resources(bits);
         let scope = table.scope_names(bits).join(" ");
         if resources.is_empty() {
-            return Grant { allow: false, policy_document: DENY_ALL.into(), scope: scope.into(), resources: Box::new([]) };
+            return Grant {
+                allow: false,
+                policy_document: DENY_ALL.into(),
+                scope: scope.into(),
+                resources: Box::new([]),
+            };
         }
-        let mut doc = String::with_capacity(96 + resources.iter().map(|r| r.len() + 3).sum::<usize>());
+        let mut doc =
+            String::with_capacity(96 + resources.iter().map(|r| r.len() + 3).sum::<usize>());
         doc.push_str(r#"{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":["#);
         for (i, r) in resources.iter().enumerate() {
             if i > 0 {
@@ -63,7 +68,9 @@ pub struct PolicyMemo {
 impl PolicyMemo {
     /// A memo of at most `entries` grants (at least one).
     pub fn new(entries: usize) -> PolicyMemo {
-        PolicyMemo { cache: Cache::new(entries.max(1)) }
+        PolicyMemo {
+            cache: Cache::new(entries.max(1)),
+        }
     }
 
     /// The grant for `bits`, rendering it on a miss. The flag is true on a hit.
@@ -118,15 +125,24 @@ mod tests {
 
     #[test]
     fn iam_star_crosses_slashes_and_question_mark_is_one_char() {
-        assert!(iam_match("arn:x/prod/GET/orders/*", "arn:x/prod/GET/orders/1/items"));
+        assert!(iam_match(
+            "arn:x/prod/GET/orders/*",
+            "arn:x/prod/GET/orders/1/items"
+        ));
         assert!(iam_match("arn:x/*/GET/*", "arn:x/prod/GET/a/b"));
         assert!(iam_match("a?c", "abc"));
         assert!(!iam_match("a?c", "ac"));
         assert!(!iam_match("a?c", "abbc"));
         assert!(iam_match("*", ""));
         assert!(iam_match("**", "x"));
-        assert!(!iam_match("arn:x/prod/GET/orders", "arn:x/prod/GET/orders/1"));
-        assert!(!iam_match("arn:x/prod/GET/orders/*", "arn:x/prod/POST/orders/1"));
+        assert!(!iam_match(
+            "arn:x/prod/GET/orders",
+            "arn:x/prod/GET/orders/1"
+        ));
+        assert!(!iam_match(
+            "arn:x/prod/GET/orders/*",
+            "arn:x/prod/POST/orders/1"
+        ));
         assert!(iam_match("a*b*c", "aXXbYYc"));
         assert!(!iam_match("a*b*c", "aXXbYY"));
     }

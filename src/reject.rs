@@ -181,7 +181,10 @@ mod tests {
     fn every_reason_has_a_distinct_snake_case_code() {
         let codes: HashSet<_> = Reject::ALL.iter().map(|r| r.code()).collect();
         assert_eq!(codes.len(), Reject::ALL.len());
-        assert!(codes.iter().all(|c| c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit())));
+        assert!(codes.iter().all(|c| {
+            c.bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit())
+        }));
     }
 
     #[test]

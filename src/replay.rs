@@ -11,7 +11,8 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-const USAGE: &str = "usage: scopegate replay --jwks-file FILE --issuer ISS --audience AUD --permissions FILE
+const USAGE: &str =
+    "usage: scopegate replay --jwks-file FILE --issuer ISS --audience AUD --permissions FILE
                         [--algorithms LIST] [--leeway SECONDS] [--now UNIX_SECONDS] [--out FILE]
                         [--summary] [--expected FILE] [--memo-entries N] [--warmup N] [--impl NAME]
                         [--set SCOPEGATE_VAR=VALUE]... EVENTS.jsonl";
@@ -30,8 +31,15 @@ struct Args {
 }
 
 fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
-    let mut parsed = Args { warmup: 200, name: "scopegate".into(), ..Args::default() };
-    let mut args = args.map(|a| a.into_string().map_err(|a| format!("argument {a:?} is not UTF-8")));
+    let mut parsed = Args {
+        warmup: 200,
+        name: "scopegate".into(),
+        ..Args::default()
+    };
+    let mut args = args.map(|a| {
+        a.into_string()
+            .map_err(|a| format!("argument {a:?} is not UTF-8"))
+    });
     while let Some(arg) = args.next() {
         let arg = arg?;
         let mut value = |flag: &str| -> Result<String, String> {
@@ -55,7 +63,9 @@ fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
         match arg.as_str() {
             "--now" => {
                 let v = value(&arg)?;
-                let now: f64 = v.parse().map_err(|_| format!("--now: `{v}` is not a Unix time in seconds"))?;
+                let now: f64 = v
+                    .parse()
+                    .map_err(|_| format!("--now: `{v}` is not a Unix time in seconds"))?;
                 parsed.now = Some(now);
             }
             "--out" => parsed.out = Some(value(&arg)?),
@@ -63,12 +73,16 @@ fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
             "--expected" => parsed.expected = Some(value(&arg)?),
             "--warmup" => {
                 let v = value(&arg)?;
-                parsed.warmup = v.parse().map_err(|_| format!("--warmup: `{v}` is not a count"))?;
+                parsed.warmup = v
+                    .parse()
+                    .map_err(|_| format!("--warmup: `{v}` is not a count"))?;
             }
             "--impl" => parsed.name = value(&arg)?,
             "--set" => {
                 let v = value(&arg)?;
-                let (var, val) = v.split_once('=').ok_or_else(|| format!("--set: `{v}` is not VAR=VALUE"))?;
+                let (var, val) = v
+                    .split_once('=')
+                    .ok_or_else(|| format!("--set: `{v}` is not VAR=VALUE"))?;
                 if !var.starts_with("SCOPEGATE_") {
                     return Err(format!("--set: `{var}` is not a SCOPEGATE_ setting"));
                 }
@@ -99,7 +113,10 @@ pub fn main(args: impl Iterator<Item = OsString>) -> i32 {
 
 fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
     let args = parse_args(args).map_err(|e| format!("{e}\n{USAGE}"))?;
-    let events_path = args.events.clone().ok_or_else(|| format!("no EVENTS.jsonl given\n{USAGE}"))?;
+    let events_path = args
+        .events
+        .clone()
+        .ok_or_else(|| format!("no EVENTS.jsonl given\n{USAGE}"))?;
     let config = Config::from_strings(&args.settings).map_err(|e| {
         let flag = match e.var {
             config::ENV_JWKS => "--jwks-file",
@@ -118,11 +135,20 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
     let expected = args.expected.as_deref().map(read_lines).transpose()?;
     if let Some(expected) = &expected {
         if expected.len() != events.len() {
-            return Err(format!("{} has {} lines but {events_path} has {}", args.expected.as_deref().unwrap_or(""), expected.len(), events.len()));
+            return Err(format!(
+                "{} has {} lines but {events_path} has {}",
+                args.expected.as_deref().unwrap_or(""),
+                expected.len(),
+                events.len()
+            ));
         }
     }
     let clock = |fixed: Option<f64>| {
-        fixed.unwrap_or_else(|| SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64()))
+        fixed.unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64())
+        })
     };
 
     // Warm-up: code and branch caches only; the memos start empty for the measured pass.
@@ -154,17 +180,39 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
         out.push('\n');
     }
     match &args.out {
-        Some(path) => std::fs::write(path, &out).map_err(|e| format!("cannot write {path}: {e}"))?,
-        None => std::io::stdout().lock().write_all(out.as_bytes()).map_err(|e| format!("cannot write stdout: {e}"))?,
+        Some(path) => {
+            std::fs::write(path, &out).map_err(|e| format!("cannot write {path}: {e}"))?
+        }
+        None => std::io::stdout()
+            .lock()
+            .write_all(out.as_bytes())
+            .map_err(|e| format!("cannot write stdout: {e}"))?,
     }
 
     let mismatches = match &expected {
-        Some(expected) => Some(count_mismatches(&out, expected, args.expected.as_deref().unwrap_or(""))?),
+        Some(expected) => Some(count_mismatches(
+            &out,
+            expected,
+            args.expected.as_deref().unwrap_or(""),
+        )?),
         None => None,
     };
     if args.summary {
-        let memo_hits = results.iter().filter(|r| r.as_ref().is_ok_and(|r| r.memo_hit)).count();
-        eprintln!("{}", summary_line(&args.name, &times, total_ns, args.warmup, memo_hits, mismatches));
+        let memo_hits = results
+            .iter()
+            .filter(|r| r.as_ref().is_ok_and(|r| r.memo_hit))
+            .count();
+        eprintln!(
+            "{}",
+            summary_line(
+                &args.name,
+                &times,
+                total_ns,
+                args.warmup,
+                memo_hits,
+                mismatches
+            )
+        );
     }
     Ok(if mismatches.unwrap_or(0) > 0 { 1 } else { 0 })
 }
@@ -176,7 +224,8 @@ fn read_lines(path: &str) -> Result<Vec<String>, String> {
         if line.trim().is_empty() {
             return Err(format!("{path}:{}: empty line", i + 1));
         }
-        serde_json::from_str::<serde::de::IgnoredAny>(line).map_err(|e| format!("{path}:{}: not a JSON value: {e}", i + 1))?;
+        serde_json::from_str::<serde::de::IgnoredAny>(line)
+            .map_err(|e| format!("{path}:{}: not a JSON value: {e}", i + 1))?;
         lines.push(line.to_string());
     }
     Ok(lines)
@@ -189,12 +238,17 @@ pub fn decision_of(line: &str) -> Result<(String, Vec<String>), String> {
         return Ok(("unauthorized".into(), vec![]));
     }
     let mut allowed = Vec::new();
-    let statements = v["policyDocument"]["Statement"].as_array().cloned().unwrap_or_default();
+    let statements = v["policyDocument"]["Statement"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     for s in &statements {
         if s["Effect"] == "Allow" {
             match &s["Resource"] {
                 serde_json::Value::String(r) => allowed.push(r.clone()),
-                serde_json::Value::Array(rs) => allowed.extend(rs.iter().filter_map(|r| r.as_str().map(str::to_string))),
+                serde_json::Value::Array(rs) => {
+                    allowed.extend(rs.iter().filter_map(|r| r.as_str().map(str::to_string)))
+                }
                 _ => {}
             }
         }
@@ -215,11 +269,23 @@ fn count_mismatches(out: &str, expected: &[String], expected_path: &str) -> Resu
             serde_json::from_str(want).map_err(|e| format!("{expected_path}:{}: {e}", i + 1))?;
         let want_resources: Vec<String> = want["resources"]
             .as_array()
-            .map(|a| a.iter().filter_map(|r| r.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|r| r.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         if want["decision"].as_str() != Some(got.0.as_str()) || want_resources != got.1 {
             if mismatches < 5 {
-                eprintln!("scopegate replay: event {} ({}:{}): got {} {:?}, expected {}", i, expected_path, i + 1, got.0, got.1, want);
+                eprintln!(
+                    "scopegate replay: event {} ({}:{}): got {} {:?}, expected {}",
+                    i,
+                    expected_path,
+                    i + 1,
+                    got.0,
+                    got.1,
+                    want
+                );
             }
             mismatches += 1;
         }
@@ -228,7 +294,14 @@ fn count_mismatches(out: &str, expected: &[String], expected_path: &str) -> Resu
 }
 
 /// The `--summary` JSON line; percentiles are nearest-rank.
-fn summary_line(name: &str, times: &[u64], total_ns: u64, warmup: usize, memo_hits: usize, mismatches: Option<usize>) -> String {
+fn summary_line(
+    name: &str,
+    times: &[u64],
+    total_ns: u64,
+    warmup: usize,
+    memo_hits: usize,
+    mismatches: Option<usize>,
+) -> String {
     let mut sorted = times.to_vec();
     sorted.sort_unstable();
     let rank = |p: f64| -> u64 {
@@ -239,8 +312,16 @@ fn summary_line(name: &str, times: &[u64], total_ns: u64, warmup: usize, memo_hi
         sorted[idx]
     };
     let events = times.len();
-    let events_per_s = if total_ns > 0 { events as f64 * 1e9 / total_ns as f64 } else { 0.0 };
-    let mean = if events > 0 { times.iter().sum::<u64>() as f64 / events as f64 } else { 0.0 };
+    let events_per_s = if total_ns > 0 {
+        events as f64 * 1e9 / total_ns as f64
+    } else {
+        0.0
+    };
+    let mean = if events > 0 {
+        times.iter().sum::<u64>() as f64 / events as f64
+    } else {
+        0.0
+    };
     let mut line = String::new();
     let _ = write!(
         line,
@@ -276,18 +357,36 @@ mod tests {
     #[test]
     fn decisions_are_read_from_replay_lines() {
         assert_eq!(decision_of(UNAUTHORIZED_ERROR).unwrap().0, "unauthorized");
-        let deny = format!(r#"{{"principalId":"u","policyDocument":{}}}"#, crate::policy::DENY_ALL);
+        let deny = format!(
+            r#"{{"principalId":"u","policyDocument":{}}}"#,
+            crate::policy::DENY_ALL
+        );
         assert_eq!(decision_of(&deny).unwrap(), ("deny".to_string(), vec![]));
         let allow = r#"{"principalId":"u","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":["b","a"]}]}}"#;
-        assert_eq!(decision_of(allow).unwrap(), ("allow".to_string(), vec!["a".to_string(), "b".to_string()]));
+        assert_eq!(
+            decision_of(allow).unwrap(),
+            ("allow".to_string(), vec!["a".to_string(), "b".to_string()])
+        );
     }
 
     #[test]
     fn unknown_flags_and_missing_values_are_errors() {
         let args = |v: &[&str]| parse_args(v.iter().map(OsString::from));
-        assert!(args(&["--bogus"]).unwrap_err().contains("unknown flag --bogus"));
-        assert!(args(&["--now"]).unwrap_err().contains("--now needs a value"));
-        assert!(args(&["--now", "soon"]).unwrap_err().contains("not a Unix time"));
+        assert!(
+            args(&["--bogus"])
+                .unwrap_err()
+                .contains("unknown flag --bogus")
+        );
+        assert!(
+            args(&["--now"])
+                .unwrap_err()
+                .contains("--now needs a value")
+        );
+        assert!(
+            args(&["--now", "soon"])
+                .unwrap_err()
+                .contains("not a Unix time")
+        );
         assert!(args(&["a.jsonl", "b.jsonl"]).is_err());
         assert!(args(&["--set", "PATH=/"]).is_err());
     }

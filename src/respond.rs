@@ -63,7 +63,8 @@ pub fn context_json(claims: &Claims<'_>, grant: &Grant) -> String {
 
 /// The IAM policy response of a REST or HTTP API authorizer.
 pub fn iam_response(principal: &str, grant: &Grant, context: &str) -> String {
-    let mut out = String::with_capacity(48 + principal.len() + grant.policy_document.len() + context.len());
+    let mut out =
+        String::with_capacity(48 + principal.len() + grant.policy_document.len() + context.len());
     out.push_str("{\"principalId\":");
     push_json_str(&mut out, principal);
     out.push_str(",\"policyDocument\":");
@@ -77,14 +78,19 @@ pub fn iam_response(principal: &str, grant: &Grant, context: &str) -> String {
 /// The HTTP API 2.0 simple response.
 pub fn simple_response(authorized: bool, context: &str) -> String {
     let mut out = String::with_capacity(40 + context.len());
-    out.push_str(if authorized { "{\"isAuthorized\":true,\"context\":" } else { "{\"isAuthorized\":false,\"context\":" });
+    out.push_str(if authorized {
+        "{\"isAuthorized\":true,\"context\":"
+    } else {
+        "{\"isAuthorized\":false,\"context\":"
+    });
     out.push_str(context);
     out.push('}');
     out
 }
 
 /// The error body `replay` prints for a 401, as the Lambda runtime reports it.
-pub const UNAUTHORIZED_ERROR: &str = r#"{"errorType":"Unauthorized","errorMessage":"Unauthorized"}"#;
+pub const UNAUTHORIZED_ERROR: &str =
+    r#"{"errorType":"Unauthorized","errorMessage":"Unauthorized"}"#;
 
 #[cfg(test)]
 mod tests {
@@ -115,9 +121,13 @@ mod tests {
             context: vec![("n", Scalar::Num("1.5")), ("b", Scalar::Bool(false))],
         };
         let ctx = context_json(&claims, &grant);
-        let v: serde_json::Value = serde_json::from_str(&iam_response("u\"1", &grant, &ctx)).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&iam_response("u\"1", &grant, &ctx)).unwrap();
         assert_eq!(v["principalId"], "u\"1");
-        assert_eq!(v["context"], serde_json::json!({"sub":"u\"1","scope":"a b","client_id":"c","n":1.5,"b":false}));
+        assert_eq!(
+            v["context"],
+            serde_json::json!({"sub":"u\"1","scope":"a b","client_id":"c","n":1.5,"b":false})
+        );
         let s: serde_json::Value = serde_json::from_str(&simple_response(false, &ctx)).unwrap();
         assert_eq!(s["isAuthorized"], false);
     }

@@ -15,12 +15,17 @@ pub struct PermissionLimits {
 
 impl Default for PermissionLimits {
     fn default() -> Self {
-        Self { max_bytes: 1 << 20, max_rules: 10_000 }
+        Self {
+            max_bytes: 1 << 20,
+            max_rules: 10_000,
+        }
     }
 }
 
 /// HTTP verbs API Gateway routes on, plus `*` for any.
-const VERBS: [&str; 9] = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "ANY", "*"];
+const VERBS: [&str; 9] = [
+    "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "ANY", "*",
+];
 const FIELDS: [&str; 5] = ["arn", "resource", "stage", "httpVerb", "scope"];
 
 /// One rule of the document.
@@ -36,7 +41,11 @@ pub struct Rule {
 impl Rule {
     /// `arn/stage/verb/resource`, the IAM Resource this rule grants.
     pub fn resource_arn(&self) -> String {
-        let verb = if self.http_verb == "ANY" { "*" } else { &self.http_verb };
+        let verb = if self.http_verb == "ANY" {
+            "*"
+        } else {
+            &self.http_verb
+        };
         format!("{}/{}/{}/{}", self.arn, self.stage, verb, self.resource)
     }
 }
@@ -44,23 +53,45 @@ impl Rule {
 /// Why a document was refused, naming the rule index and field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PermissionsError {
-    TooLarge { bytes: usize, max: usize },
-    TooManyRules { rules: usize, max: usize },
+    TooLarge {
+        bytes: usize,
+        max: usize,
+    },
+    TooManyRules {
+        rules: usize,
+        max: usize,
+    },
     NotAnArray(String),
-    Rule { index: usize, field: &'static str, problem: String },
+    Rule {
+        index: usize,
+        field: &'static str,
+        problem: String,
+    },
 }
 
 impl fmt::Display for PermissionsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PermissionsError::TooLarge { bytes, max } => {
-                write!(f, "permissions document is {bytes} bytes, over the {max}-byte limit")
+                write!(
+                    f,
+                    "permissions document is {bytes} bytes, over the {max}-byte limit"
+                )
             }
             PermissionsError::TooManyRules { rules, max } => {
-                write!(f, "permissions document has {rules} rules, over the limit of {max}")
+                write!(
+                    f,
+                    "permissions document has {rules} rules, over the limit of {max}"
+                )
             }
-            PermissionsError::NotAnArray(e) => write!(f, "permissions document is not a JSON array of rules: {e}"),
-            PermissionsError::Rule { index, field, problem } => write!(f, "permissions rule {index}, field `{field}`: {problem}"),
+            PermissionsError::NotAnArray(e) => {
+                write!(f, "permissions document is not a JSON array of rules: {e}")
+            }
+            PermissionsError::Rule {
+                index,
+                field,
+                problem,
+            } => write!(f, "permissions rule {index}, field `{field}`: {problem}"),
         }
     }
 }
@@ -70,24 +101,42 @@ impl std::error::Error for PermissionsError {}
 /// Parses and validates a permissions document.
 pub fn parse_rules(bytes: &[u8], limits: PermissionLimits) -> Result<Vec<Rule>, PermissionsError> {
     if bytes.len() > limits.max_bytes {
-        return Err(PermissionsError::TooLarge { bytes: bytes.len(), max: limits.max_bytes });
+        return Err(PermissionsError::TooLarge {
+            bytes: bytes.len(),
+            max: limits.max_bytes,
+        });
     }
     let values: Vec<serde_json::Value> =
         serde_json::from_slice(bytes).map_err(|e| PermissionsError::NotAnArray(e.to_string()))?;
     if values.len() > limits.max_rules {
-        return Err(PermissionsError::TooManyRules { rules: values.len(), max: limits.max_rules });
+        return Err(PermissionsError::TooManyRules {
+            rules: values.len(),
+            max: limits.max_rules,
+        });
     }
-    values.iter().enumerate().map(|(index, value)| parse_rule(index, value)).collect()
+    values
+        .iter()
+        .enumerate()
+        .map(|(index, value)| parse_rule(index, value))
+        .collect()
 }
 
 fn parse_rule(index: usize, value: &serde_json::Value) -> Result<Rule, PermissionsError> {
-    let err = |field: &'static str, problem: &str| PermissionsError::Rule { index, field, problem: problem.to_string() };
-    let object = value.as_object().ok_or_else(|| err("(rule)", "is not a JSON object"))?;
+    let err = |field: &'static str, problem: &str| PermissionsError::Rule {
+        index,
+        field,
+        problem: problem.to_string(),
+    };
+    let object = value
+        .as_object()
+        .ok_or_else(|| err("(rule)", "is not a JSON object"))?;
     if let Some(unknown) = object.keys().find(|k| !FIELDS.contains(&k.as_str())) {
         return Err(PermissionsError::Rule {
             index,
             field: "(rule)",
-            problem: format!("unknown field `{unknown}` (expected arn, resource, stage, httpVerb, scope)"),
+            problem: format!(
+                "unknown field `{unknown}` (expected arn, resource, stage, httpVerb, scope)"
+            ),
         });
     }
     let field = |name: &'static str| -> Result<&str, PermissionsError> {
@@ -98,22 +147,41 @@ fn parse_rule(index: usize, value: &serde_json::Value) -> Result<Rule, Permissio
     };
     let arn = field("arn")?;
     if !valid_api_arn(arn) {
-        return Err(err("arn", "must look like arn:aws:execute-api:REGION:ACCOUNT:APIID (12-digit account)"));
+        return Err(err(
+            "arn",
+            "must look like arn:aws:execute-api:REGION:ACCOUNT:APIID (12-digit account)",
+        ));
     }
     let resource = field("resource")?;
     if resource.starts_with('/') {
         return Err(err("resource", "must not start with `/`"));
     }
-    if resource.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(err("resource", "must not contain whitespace or control characters"));
+    if resource
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(err(
+            "resource",
+            "must not contain whitespace or control characters",
+        ));
     }
     let stage = field("stage")?;
-    if stage.is_empty() || !stage.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '?')) {
-        return Err(err("stage", "must be a non-empty stage name (letters, digits, - and _) or a wildcard"));
+    if stage.is_empty()
+        || !stage
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*' | '?'))
+    {
+        return Err(err(
+            "stage",
+            "must be a non-empty stage name (letters, digits, - and _) or a wildcard",
+        ));
     }
     let verb = field("httpVerb")?;
     if !VERBS.contains(&verb) {
-        return Err(err("httpVerb", "must be one of GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE, ANY or *"));
+        return Err(err(
+            "httpVerb",
+            "must be one of GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE, ANY or *",
+        ));
     }
     let scope = field("scope")?;
     if scope.is_empty() {
@@ -130,12 +198,16 @@ fn parse_rule(index: usize, value: &serde_json::Value) -> Result<Rule, Permissio
 
 fn valid_api_arn(arn: &str) -> bool {
     let parts: Vec<&str> = arn.split(':').collect();
-    let [prefix, partition, service, region, account, api] = parts[..] else { return false };
+    let [prefix, partition, service, region, account, api] = parts[..] else {
+        return false;
+    };
     prefix == "arn"
         && matches!(partition, "aws" | "aws-cn" | "aws-us-gov")
         && service == "execute-api"
         && !region.is_empty()
-        && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && account.len() == 12
         && account.bytes().all(|b| b.is_ascii_digit())
         && !api.is_empty()
@@ -175,7 +247,9 @@ impl ScopeTable {
         let mut grants = vec![Vec::new(); names.len()];
         for (rule, arn) in rules.iter().zip(&arns) {
             let bit = bit_of[rule.scope.as_str()] as usize;
-            let rank = resources.binary_search_by(|r| r.as_ref().cmp(arn.as_str())).unwrap_or(0) as u32;
+            let rank = resources
+                .binary_search_by(|r| r.as_ref().cmp(arn.as_str()))
+                .unwrap_or(0) as u32;
             grants[bit].push(rank);
         }
         for g in &mut grants {
@@ -183,7 +257,13 @@ impl ScopeTable {
             g.dedup();
         }
         let words = names.len().div_ceil(64).max(1);
-        ScopeTable { bit_of, names, resources, grants, words }
+        ScopeTable {
+            bit_of,
+            names,
+            resources,
+            grants,
+            words,
+        }
     }
 
     /// The bits of the document scopes among `scopes`; unknown scopes are ignored.
@@ -214,15 +294,22 @@ impl ScopeTable {
 
     /// Every Resource granted by `bits`: sorted by byte order, de-duplicated.
     pub fn resources(&self, bits: &[u64]) -> Vec<&str> {
-        let mut ranks: Vec<u32> = Self::set_bits(bits).flat_map(|b| self.grants[b].iter().copied()).collect();
+        let mut ranks: Vec<u32> = Self::set_bits(bits)
+            .flat_map(|b| self.grants[b].iter().copied())
+            .collect();
         ranks.sort_unstable();
         ranks.dedup();
-        ranks.into_iter().map(|r| self.resources[r as usize].as_ref()).collect()
+        ranks
+            .into_iter()
+            .map(|r| self.resources[r as usize].as_ref())
+            .collect()
     }
 
     /// The names of the scopes in `bits`, in document order.
     pub fn scope_names(&self, bits: &[u64]) -> Vec<&str> {
-        Self::set_bits(bits).map(|b| self.names[b].as_ref()).collect()
+        Self::set_bits(bits)
+            .map(|b| self.names[b].as_ref())
+            .collect()
     }
 
     pub fn scope_count(&self) -> usize {
@@ -237,7 +324,9 @@ mod tests {
     const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234";
 
     fn rule(resource: &str, verb: &str, scope: &str) -> String {
-        format!(r#"{{"arn":"{ARN}","resource":"{resource}","stage":"prod","httpVerb":"{verb}","scope":"{scope}"}}"#)
+        format!(
+            r#"{{"arn":"{ARN}","resource":"{resource}","stage":"prod","httpVerb":"{verb}","scope":"{scope}"}}"#
+        )
     }
 
     fn doc(rules: &[String]) -> Vec<u8> {
@@ -257,27 +346,44 @@ mod tests {
 
     #[test]
     fn resources_are_sorted_and_deduplicated_across_scopes() {
-        let t = table(&[rule("b", "GET", "s1"), rule("a", "GET", "s2"), rule("b", "GET", "s2"), rule("c", "*", "s3")]);
+        let t = table(&[
+            rule("b", "GET", "s1"),
+            rule("a", "GET", "s2"),
+            rule("b", "GET", "s2"),
+            rule("c", "*", "s3"),
+        ]);
         let bits = t.bits(["s2", "s1"]);
-        assert_eq!(t.resources(&bits), [format!("{ARN}/prod/GET/a"), format!("{ARN}/prod/GET/b")]);
+        assert_eq!(
+            t.resources(&bits),
+            [format!("{ARN}/prod/GET/a"), format!("{ARN}/prod/GET/b")]
+        );
     }
 
     #[test]
     fn unknown_scopes_grant_nothing() {
         let t = table(&[rule("a", "GET", "s1")]);
-        assert!(t.resources(&t.bits(["S1", "s1 ", "s", "openid"])).is_empty());
+        assert!(
+            t.resources(&t.bits(["S1", "s1 ", "s", "openid"]))
+                .is_empty()
+        );
     }
 
     #[test]
     fn scope_order_and_duplicates_do_not_change_the_bits() {
-        let t = table(&[rule("a", "GET", "x"), rule("b", "GET", "y"), rule("c", "GET", "z")]);
+        let t = table(&[
+            rule("a", "GET", "x"),
+            rule("b", "GET", "y"),
+            rule("c", "GET", "z"),
+        ]);
         assert_eq!(t.bits(["z", "x", "z"]), t.bits(["x", "z"]));
         assert_eq!(t.scope_names(&t.bits(["z", "x"])), ["x", "z"]);
     }
 
     #[test]
     fn more_than_64_scopes_use_more_words() {
-        let rules: Vec<String> = (0..130).map(|i| rule(&format!("r{i}"), "GET", &format!("s{i}"))).collect();
+        let rules: Vec<String> = (0..130)
+            .map(|i| rule(&format!("r{i}"), "GET", &format!("s{i}")))
+            .collect();
         let t = table(&rules);
         let bits = t.bits(["s0", "s64", "s129"]);
         assert_eq!(bits.len(), 3);
@@ -292,19 +398,29 @@ mod tests {
     }
 
     fn error_of(rule_json: &str) -> String {
-        parse_rules(format!("[{rule_json}]").as_bytes(), PermissionLimits::default()).unwrap_err().to_string()
+        parse_rules(
+            format!("[{rule_json}]").as_bytes(),
+            PermissionLimits::default(),
+        )
+        .unwrap_err()
+        .to_string()
     }
 
     #[test]
     fn errors_name_the_rule_index_and_field() {
         let bad = format!("[{},{}]", rule("a", "GET", "s"), rule("a", "FETCH", "s"));
         let err = parse_rules(bad.as_bytes(), PermissionLimits::default()).unwrap_err();
-        assert_eq!(err.to_string(), "permissions rule 1, field `httpVerb`: must be one of GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE, ANY or *");
+        assert_eq!(
+            err.to_string(),
+            "permissions rule 1, field `httpVerb`: must be one of GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE, ANY or *"
+        );
     }
 
     #[test]
     fn missing_fields_are_named() {
-        let e = error_of(&format!(r#"{{"arn":"{ARN}","resource":"a","httpVerb":"GET","scope":"s"}}"#));
+        let e = error_of(&format!(
+            r#"{{"arn":"{ARN}","resource":"a","httpVerb":"GET","scope":"s"}}"#
+        ));
         assert_eq!(e, "permissions rule 0, field `stage`: is missing");
     }
 
@@ -317,8 +433,13 @@ mod tests {
             "arn:aws:execute-api:us-east-1:123456789012:abc/prod",
             "",
         ] {
-            let e = error_of(&format!(r#"{{"arn":"{arn}","resource":"a","stage":"p","httpVerb":"GET","scope":"s"}}"#));
-            assert!(e.starts_with("permissions rule 0, field `arn`"), "{arn}: {e}");
+            let e = error_of(&format!(
+                r#"{{"arn":"{arn}","resource":"a","stage":"p","httpVerb":"GET","scope":"s"}}"#
+            ));
+            assert!(
+                e.starts_with("permissions rule 0, field `arn`"),
+                "{arn}: {e}"
+            );
         }
     }
 
@@ -326,18 +447,39 @@ mod tests {
     fn leading_slash_empty_scope_and_unknown_fields_are_refused() {
         assert!(error_of(&rule("/a", "GET", "s")).contains("field `resource`"));
         assert!(error_of(&rule("a", "GET", "")).contains("field `scope`"));
-        let e = error_of(&format!(r#"{{"arn":"{ARN}","resource":"a","stage":"p","httpVerb":"GET","scopes":"s"}}"#));
+        let e = error_of(&format!(
+            r#"{{"arn":"{ARN}","resource":"a","stage":"p","httpVerb":"GET","scopes":"s"}}"#
+        ));
         assert!(e.contains("unknown field `scopes`"), "{e}");
         assert!(error_of("1").contains("is not a JSON object"));
-        assert!(error_of(&format!(r#"{{"arn":"{ARN}","resource":1,"stage":"p","httpVerb":"GET","scope":"s"}}"#)).contains("must be a string"));
+        assert!(
+            error_of(&format!(
+                r#"{{"arn":"{ARN}","resource":1,"stage":"p","httpVerb":"GET","scope":"s"}}"#
+            ))
+            .contains("must be a string")
+        );
     }
 
     #[test]
     fn size_and_rule_count_limits_are_enforced() {
         let d = doc(&[rule("a", "GET", "s"), rule("b", "GET", "s")]);
-        let e = parse_rules(&d, PermissionLimits { max_bytes: 1 << 20, max_rules: 1 }).unwrap_err();
+        let e = parse_rules(
+            &d,
+            PermissionLimits {
+                max_bytes: 1 << 20,
+                max_rules: 1,
+            },
+        )
+        .unwrap_err();
         assert_eq!(e, PermissionsError::TooManyRules { rules: 2, max: 1 });
-        let e = parse_rules(&d, PermissionLimits { max_bytes: 10, max_rules: 10 }).unwrap_err();
+        let e = parse_rules(
+            &d,
+            PermissionLimits {
+                max_bytes: 10,
+                max_rules: 10,
+            },
+        )
+        .unwrap_err();
         assert!(matches!(e, PermissionsError::TooLarge { .. }));
     }
 }

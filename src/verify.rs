@@ -26,8 +26,17 @@ pub enum Alg {
 
 impl Alg {
     /// CONTRACT §3 default allow-list: every asymmetric algorithm we verify.
-    pub const DEFAULT_ALLOWED: [Alg; 9] =
-        [Alg::RS256, Alg::RS384, Alg::RS512, Alg::PS256, Alg::PS384, Alg::PS512, Alg::ES256, Alg::ES384, Alg::EdDSA];
+    pub const DEFAULT_ALLOWED: [Alg; 9] = [
+        Alg::RS256,
+        Alg::RS384,
+        Alg::RS512,
+        Alg::PS256,
+        Alg::PS384,
+        Alg::PS512,
+        Alg::ES256,
+        Alg::ES384,
+        Alg::EdDSA,
+    ];
 
     /// Exact, case-sensitive name match.
     pub fn from_name(name: &str) -> Option<Alg> {
@@ -60,7 +69,10 @@ impl Alg {
     }
 
     pub const fn is_rsa(self) -> bool {
-        matches!(self, Alg::RS256 | Alg::RS384 | Alg::RS512 | Alg::PS256 | Alg::PS384 | Alg::PS512)
+        matches!(
+            self,
+            Alg::RS256 | Alg::RS384 | Alg::RS512 | Alg::PS256 | Alg::PS384 | Alg::PS512
+        )
     }
 }
 
@@ -83,20 +95,35 @@ pub fn signature(key: &Key, alg: Alg, msg: &[u8], sig: &[u8]) -> Result<(), Reje
                 Alg::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
                 _ => return Err(Reject::KeyAlgMismatch),
             };
-            RsaPublicKeyComponents { n: &n[..], e: &e[..] }.verify(params, msg, sig).is_ok()
+            RsaPublicKeyComponents {
+                n: &n[..],
+                e: &e[..],
+            }
+            .verify(params, msg, sig)
+            .is_ok()
         }
         (KeyMaterial::Ec { point, .. }, Alg::ES256) => {
-            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, &point[..]).verify(msg, sig).is_ok()
+            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, &point[..])
+                .verify(msg, sig)
+                .is_ok()
         }
         (KeyMaterial::Ec { point, .. }, Alg::ES384) => {
-            UnparsedPublicKey::new(&signature::ECDSA_P384_SHA384_FIXED, &point[..]).verify(msg, sig).is_ok()
+            UnparsedPublicKey::new(&signature::ECDSA_P384_SHA384_FIXED, &point[..])
+                .verify(msg, sig)
+                .is_ok()
         }
         (KeyMaterial::Ed25519 { x }, Alg::EdDSA) => {
-            UnparsedPublicKey::new(&signature::ED25519, &x[..]).verify(msg, sig).is_ok()
+            UnparsedPublicKey::new(&signature::ED25519, &x[..])
+                .verify(msg, sig)
+                .is_ok()
         }
         _ => return Err(Reject::KeyAlgMismatch),
     };
-    if ok { Ok(()) } else { Err(Reject::BadSignature) }
+    if ok {
+        Ok(())
+    } else {
+        Err(Reject::BadSignature)
+    }
 }
 
 /// 9999-12-31T23:59:59Z: the latest `exp`, `nbf` or `iat` we accept.
@@ -143,7 +170,9 @@ pub struct Claims<'a> {
 fn time_claim(object: &Object<'_>, name: &str) -> Result<Option<f64>, Reject> {
     match object.get(name) {
         None => Ok(None),
-        Some(Value::Number(n)) if n.value.is_finite() && n.value <= MAX_TIME_CLAIM => Ok(Some(n.value)),
+        Some(Value::Number(n)) if n.value.is_finite() && n.value <= MAX_TIME_CLAIM => {
+            Ok(Some(n.value))
+        }
         Some(_) => Err(Reject::BadTimeClaim),
     }
 }
@@ -180,7 +209,9 @@ pub fn claims<'a>(
         Some(Value::Array(items)) => {
             let mut found = false;
             for item in items {
-                let Value::String(aud) = item else { return Err(Reject::WrongAudience) };
+                let Value::String(aud) = item else {
+                    return Err(Reject::WrongAudience);
+                };
                 found |= rules.audiences.iter().any(|a| a == aud);
             }
             found
@@ -230,11 +261,21 @@ pub fn claims<'a>(
         };
         context.push((name.as_str(), value));
     }
-    Ok(Claims { sub, exp, client_id, scopes, context })
+    Ok(Claims {
+        sub,
+        exp,
+        client_id,
+        scopes,
+        context,
+    })
 }
 
 fn bounded<'a>(value: &'a str, rules: &ClaimRules) -> Result<&'a str, Reject> {
-    if value.len() > rules.max_claim_len { Err(Reject::ClaimTooLong) } else { Ok(value) }
+    if value.len() > rules.max_claim_len {
+        Err(Reject::ClaimTooLong)
+    } else {
+        Ok(value)
+    }
 }
 
 #[cfg(test)]
@@ -262,20 +303,26 @@ mod tests {
 
     fn check_with(payload: &str, rules: ClaimRules) -> Result<Claims<'static>, Reject> {
         let payload: &'static str = Box::leak(payload.to_string().into_boxed_str());
-        let object: &'static Object<'static> =
-            Box::leak(Box::new(parse_object(payload.as_bytes(), JsonLimits::default()).map_err(Reject::from)?));
+        let object: &'static Object<'static> = Box::leak(Box::new(
+            parse_object(payload.as_bytes(), JsonLimits::default()).map_err(Reject::from)?,
+        ));
         let rules: &'static ClaimRules = Box::leak(Box::new(rules));
         claims(object, rules, false, NOW)
     }
 
     fn payload(extra: &str) -> String {
-        format!(r#"{{"iss":"https://idp.example.com","aud":"api://a","sub":"u1","exp":1700000100{extra}}}"#)
+        format!(
+            r#"{{"iss":"https://idp.example.com","aud":"api://a","sub":"u1","exp":1700000100{extra}}}"#
+        )
     }
 
     #[test]
     fn a_valid_payload_yields_its_claims() {
         let c = check(&payload(r#","scp":["a","b"],"client_id":"c1""#)).unwrap();
-        assert_eq!((c.sub, c.client_id, c.scopes.clone()), ("u1", Some("c1"), vec!["a", "b"]));
+        assert_eq!(
+            (c.sub, c.client_id, c.scopes.clone()),
+            ("u1", Some("c1"), vec!["a", "b"])
+        );
     }
 
     #[test]
@@ -286,21 +333,33 @@ mod tests {
 
     #[test]
     fn non_numeric_or_far_future_exp_fails() {
-        for exp in [r#""1700000100""#, "null", "true", "[1]", "253402300800", "1e300"] {
-            let p = format!(r#"{{"iss":"https://idp.example.com","aud":"api://a","sub":"u1","exp":{exp}}}"#);
+        for exp in [
+            r#""1700000100""#,
+            "null",
+            "true",
+            "[1]",
+            "253402300800",
+            "1e300",
+        ] {
+            let p = format!(
+                r#"{{"iss":"https://idp.example.com","aud":"api://a","sub":"u1","exp":{exp}}}"#
+            );
             assert_eq!(check(&p), Err(Reject::BadTimeClaim), "{exp}");
         }
     }
 
     #[test]
     fn fractional_exp_is_accepted() {
-        let p = r#"{"iss":"https://idp.example.com","aud":"api://a","sub":"u1","exp":1699999940.5}"#;
+        let p =
+            r#"{"iss":"https://idp.example.com","aud":"api://a","sub":"u1","exp":1699999940.5}"#;
         assert!(check(p).is_ok(), "valid while now < exp + leeway");
     }
 
     #[test]
     fn exp_within_leeway_passes_and_past_it_fails() {
-        let at = |exp: f64| format!(r#"{{"iss":"https://idp.example.com","aud":"api://a","sub":"u1","exp":{exp}}}"#);
+        let at = |exp: f64| {
+            format!(r#"{{"iss":"https://idp.example.com","aud":"api://a","sub":"u1","exp":{exp}}}"#)
+        };
         assert!(check(&at(NOW - 59.0)).is_ok());
         assert_eq!(check(&at(NOW - 60.0)), Err(Reject::Expired));
     }
@@ -308,15 +367,25 @@ mod tests {
     #[test]
     fn nbf_and_iat_beyond_leeway_fail() {
         assert!(check(&payload(r#","nbf":1700000060,"iat":1700000060"#)).is_ok());
-        assert_eq!(check(&payload(r#","nbf":1700000061"#)), Err(Reject::NotYetValid));
-        assert_eq!(check(&payload(r#","iat":1700000061"#)), Err(Reject::IssuedInFuture));
+        assert_eq!(
+            check(&payload(r#","nbf":1700000061"#)),
+            Err(Reject::NotYetValid)
+        );
+        assert_eq!(
+            check(&payload(r#","iat":1700000061"#)),
+            Err(Reject::IssuedInFuture)
+        );
         assert_eq!(check(&payload(r#","nbf":"0""#)), Err(Reject::BadTimeClaim));
         assert_eq!(check(&payload(r#","iat":null"#)), Err(Reject::BadTimeClaim));
     }
 
     #[test]
     fn issuer_must_match_exactly() {
-        for iss in [r#""https://idp.example.com/""#, r#""HTTPS://IDP.EXAMPLE.COM""#, r#"["https://idp.example.com"]"#] {
+        for iss in [
+            r#""https://idp.example.com/""#,
+            r#""HTTPS://IDP.EXAMPLE.COM""#,
+            r#"["https://idp.example.com"]"#,
+        ] {
             let p = format!(r#"{{"iss":{iss},"aud":"api://a","sub":"u1","exp":1700000100}}"#);
             assert_eq!(check(&p), Err(Reject::WrongIssuer), "{iss}");
         }
@@ -326,10 +395,21 @@ mod tests {
 
     #[test]
     fn audience_may_be_a_string_or_an_array_of_strings() {
-        let with_aud = |aud: &str| format!(r#"{{"iss":"https://idp.example.com","aud":{aud},"sub":"u1","exp":1700000100}}"#);
+        let with_aud = |aud: &str| {
+            format!(
+                r#"{{"iss":"https://idp.example.com","aud":{aud},"sub":"u1","exp":1700000100}}"#
+            )
+        };
         assert!(check(&with_aud(r#""api://b""#)).is_ok());
         assert!(check(&with_aud(r#"["x","api://a"]"#)).is_ok());
-        for bad in [r#""api://c""#, r#"["x"]"#, "[]", r#"["api://a",1]"#, "1", r#""API://A""#] {
+        for bad in [
+            r#""api://c""#,
+            r#"["x"]"#,
+            "[]",
+            r#"["api://a",1]"#,
+            "1",
+            r#""API://A""#,
+        ] {
             assert_eq!(check(&with_aud(bad)), Err(Reject::WrongAudience), "{bad}");
         }
     }
@@ -337,7 +417,9 @@ mod tests {
     #[test]
     fn sub_must_be_a_non_empty_string() {
         for sub in [r#""""#, "1", "null"] {
-            let p = format!(r#"{{"iss":"https://idp.example.com","aud":"api://a","sub":{sub},"exp":1700000100}}"#);
+            let p = format!(
+                r#"{{"iss":"https://idp.example.com","aud":"api://a","sub":{sub},"exp":1700000100}}"#
+            );
             assert_eq!(check(&p), Err(Reject::MissingSub), "{sub}");
         }
     }
@@ -362,18 +444,34 @@ mod tests {
 
     #[test]
     fn too_many_scopes_and_overlong_claims_fail() {
-        assert_eq!(check(&payload(r#","scp":["a","b","c","d","e"]"#)), Err(Reject::TooManyScopes));
-        assert_eq!(check(&payload(r#","scope":"a b c d e""#)), Err(Reject::TooManyScopes));
+        assert_eq!(
+            check(&payload(r#","scp":["a","b","c","d","e"]"#)),
+            Err(Reject::TooManyScopes)
+        );
+        assert_eq!(
+            check(&payload(r#","scope":"a b c d e""#)),
+            Err(Reject::TooManyScopes)
+        );
         let long = "x".repeat(65);
-        assert_eq!(check(&payload(&format!(r#","scp":["{long}"]"#))), Err(Reject::ClaimTooLong));
+        assert_eq!(
+            check(&payload(&format!(r#","scp":["{long}"]"#))),
+            Err(Reject::ClaimTooLong)
+        );
     }
 
     #[test]
     fn only_scalar_context_claims_are_copied() {
-        let c = check(&payload(r#","tenant":"t1","level":3.5,"vip":true,"obj":{"a":1}"#)).unwrap();
+        let c = check(&payload(
+            r#","tenant":"t1","level":3.5,"vip":true,"obj":{"a":1}"#,
+        ))
+        .unwrap();
         assert_eq!(
             c.context,
-            vec![("tenant", Scalar::Str(Cow::Borrowed("t1"))), ("level", Scalar::Num("3.5")), ("vip", Scalar::Bool(true))]
+            vec![
+                ("tenant", Scalar::Str(Cow::Borrowed("t1"))),
+                ("level", Scalar::Num("3.5")),
+                ("vip", Scalar::Bool(true))
+            ]
         );
     }
 

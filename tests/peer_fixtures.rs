@@ -21,14 +21,26 @@ struct Fixture {
 
 impl Fixture {
     fn generate(mode: &str, events: usize) -> Fixture {
-        let dir = std::env::temp_dir().join(format!("scopegate-fixture-{mode}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("scopegate-fixture-{mode}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let gen_py = peers_dir().join("fixtures/gen.py");
-        assert!(gen_py.exists(), "{} not found: set SCOPEGATE_PEERS_DIR", gen_py.display());
+        assert!(
+            gen_py.exists(),
+            "{} not found: set SCOPEGATE_PEERS_DIR",
+            gen_py.display()
+        );
         let out = Command::new(python())
             .arg(&gen_py)
             .arg(&dir)
-            .args(["--mode", mode, "--events", &events.to_string(), "--users", "300"])
+            .args([
+                "--mode",
+                mode,
+                "--events",
+                &events.to_string(),
+                "--users",
+                "300",
+            ])
             .output()
             .expect("run gen.py");
         assert!(
@@ -46,18 +58,29 @@ impl Fixture {
     /// Runs replay; returns (exit success, output lines, summary JSON).
     fn replay(&self, extra: &[&str]) -> (bool, Vec<String>, serde_json::Value) {
         let c = self.config();
-        let algorithms: Vec<&str> = c["algorithms"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+        let algorithms: Vec<&str> = c["algorithms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
         let out_file = self.dir.join(format!("out-rust-{}.jsonl", extra.join("")));
         let out = Command::new(env!("CARGO_BIN_EXE_scopegate"))
             .arg("replay")
             .args(["--jwks-file", self.dir.join("jwks.json").to_str().unwrap()])
-            .args(["--permissions", self.dir.join("permissions.json").to_str().unwrap()])
+            .args([
+                "--permissions",
+                self.dir.join("permissions.json").to_str().unwrap(),
+            ])
             .args(["--issuer", c["issuer"].as_str().unwrap()])
             .args(["--audience", c["audience"].as_str().unwrap()])
             .args(["--now", &c["now"].to_string()])
             .args(["--leeway", &c["leeway"].to_string()])
             .args(["--algorithms", &algorithms.join(",")])
-            .args(["--expected", self.dir.join("expected.jsonl").to_str().unwrap()])
+            .args([
+                "--expected",
+                self.dir.join("expected.jsonl").to_str().unwrap(),
+            ])
             .args(["--out", out_file.to_str().unwrap()])
             .arg("--summary")
             .args(extra)
@@ -65,9 +88,17 @@ impl Fixture {
             .output()
             .expect("run scopegate replay");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let summary_line = stderr.lines().last().unwrap_or_else(|| panic!("no summary: {stderr}"));
-        let summary: serde_json::Value = serde_json::from_str(summary_line).unwrap_or_else(|_| panic!("summary: {stderr}"));
-        let lines = std::fs::read_to_string(&out_file).unwrap().lines().map(str::to_string).collect();
+        let summary_line = stderr
+            .lines()
+            .last()
+            .unwrap_or_else(|| panic!("no summary: {stderr}"));
+        let summary: serde_json::Value =
+            serde_json::from_str(summary_line).unwrap_or_else(|_| panic!("summary: {stderr}"));
+        let lines = std::fs::read_to_string(&out_file)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
         (out.status.success(), lines, summary)
     }
 
@@ -95,9 +126,17 @@ fn assert_agrees(fixture: &Fixture, extra: &[&str]) -> serde_json::Value {
     let mut counts = std::collections::BTreeMap::new();
     for (i, (line, want)) in lines.iter().zip(&expected).enumerate() {
         let (decision, resources) = scopegate::replay::decision_of(line).unwrap();
-        let want_resources: Vec<String> =
-            want["resources"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_string()).collect();
-        assert_eq!((decision.as_str(), &resources), (want["decision"].as_str().unwrap(), &want_resources), "event {i}");
+        let want_resources: Vec<String> = want["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            (decision.as_str(), &resources),
+            (want["decision"].as_str().unwrap(), &want_resources),
+            "event {i}"
+        );
         *counts.entry(decision).or_insert(0) += 1;
     }
     // The fixture has all three outcomes; a replay that agrees on all of them is not agreeing by accident.
@@ -111,7 +150,10 @@ fn unique_fixture_matches_expected_with_memo_on_and_off() {
     let on = assert_agrees(&fixture, &[]);
     assert_eq!(on["events"], 3000);
     assert_eq!(on["memo_hits"], 0, "every token is new");
-    let off = assert_agrees(&fixture, &["--memo-entries", "0", "--impl", "scopegate-nomemo"]);
+    let off = assert_agrees(
+        &fixture,
+        &["--memo-entries", "0", "--impl", "scopegate-nomemo"],
+    );
     assert_eq!(off["impl"], "scopegate-nomemo");
 }
 

@@ -160,7 +160,12 @@ mod tests {
                 input[pos] = byte;
                 let ours = decode(&input).ok();
                 let reference = URL_SAFE_NO_PAD.decode(&input).ok();
-                assert_eq!(ours, reference, "input {:?}", String::from_utf8_lossy(&input));
+                assert_eq!(
+                    ours,
+                    reference,
+                    "input {:?}",
+                    String::from_utf8_lossy(&input)
+                );
             }
         }
     }

@@ -21,7 +21,10 @@ pub struct JsonLimits {
 
 impl Default for JsonLimits {
     fn default() -> Self {
-        Self { max_depth: 16, max_members: 128 }
+        Self {
+            max_depth: 16,
+            max_members: 128,
+        }
     }
 }
 
@@ -89,7 +92,12 @@ impl<'a> Value<'a> {
 /// Parses `input` as exactly one JSON object.
 pub fn parse_object(input: &[u8], limits: JsonLimits) -> Result<Object<'_>, JsonError> {
     let text = std::str::from_utf8(input).map_err(|_| JsonError::Utf8)?;
-    let mut reader = Reader { text, bytes: text.as_bytes(), pos: 0, limits };
+    let mut reader = Reader {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        limits,
+    };
     reader.skip_ws();
     if reader.peek() != Some(b'{') {
         return Err(JsonError::NotObject);
@@ -346,7 +354,10 @@ impl<'a> Reader<'a> {
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
-        let digits = self.bytes.get(self.pos..self.pos + 4).ok_or(JsonError::Syntax)?;
+        let digits = self
+            .bytes
+            .get(self.pos..self.pos + 4)
+            .ok_or(JsonError::Syntax)?;
         let mut value = 0u32;
         for &d in digits {
             let nibble = match d {
@@ -372,8 +383,12 @@ mod tests {
 
     #[test]
     fn reads_a_claims_object_borrowing_plain_strings() {
-        let obj = parse(r#"{"iss":"https://idp","exp":1.5e9,"scp":["a","b"],"x":{"y":null}}"#).unwrap();
-        assert!(matches!(obj.get("iss"), Some(Value::String(Cow::Borrowed("https://idp")))));
+        let obj =
+            parse(r#"{"iss":"https://idp","exp":1.5e9,"scp":["a","b"],"x":{"y":null}}"#).unwrap();
+        assert!(matches!(
+            obj.get("iss"),
+            Some(Value::String(Cow::Borrowed("https://idp")))
+        ));
         match obj.get("exp") {
             Some(Value::Number(n)) => assert_eq!(n.value, 1.5e9),
             other => panic!("{other:?}"),
@@ -388,13 +403,22 @@ mod tests {
 
     #[test]
     fn duplicate_member_after_unescaping_fails() {
-        assert_eq!(parse(r#"{"scp":["a"],"\u0073cp":["admin"]}"#), Err(JsonError::DuplicateMember));
-        assert_eq!(parse(r#"{"a\/b":1,"a/b":2}"#), Err(JsonError::DuplicateMember));
+        assert_eq!(
+            parse(r#"{"scp":["a"],"\u0073cp":["admin"]}"#),
+            Err(JsonError::DuplicateMember)
+        );
+        assert_eq!(
+            parse(r#"{"a\/b":1,"a/b":2}"#),
+            Err(JsonError::DuplicateMember)
+        );
     }
 
     #[test]
     fn duplicate_member_in_a_nested_object_fails() {
-        assert_eq!(parse(r#"{"x":{"k":1,"k":1}}"#), Err(JsonError::DuplicateMember));
+        assert_eq!(
+            parse(r#"{"x":{"k":1,"k":1}}"#),
+            Err(JsonError::DuplicateMember)
+        );
     }
 
     #[test]
@@ -431,7 +455,10 @@ mod tests {
 
     #[test]
     fn invalid_utf8_fails() {
-        assert_eq!(parse_object(b"{\"a\":\"\xff\"}", JsonLimits::default()), Err(JsonError::Utf8));
+        assert_eq!(
+            parse_object(b"{\"a\":\"\xff\"}", JsonLimits::default()),
+            Err(JsonError::Utf8)
+        );
     }
 
     #[test]
@@ -457,10 +484,19 @@ mod tests {
 
     #[test]
     fn too_many_members_fails() {
-        let limits = JsonLimits { max_depth: 4, max_members: 3 };
+        let limits = JsonLimits {
+            max_depth: 4,
+            max_members: 3,
+        };
         assert!(parse_object(br#"{"a":1,"b":2,"c":3}"#, limits).is_ok());
-        assert_eq!(parse_object(br#"{"a":1,"b":2,"c":3,"d":4}"#, limits), Err(JsonError::TooManyMembers));
-        assert_eq!(parse_object(br#"{"a":[1,2,3,4]}"#, limits), Err(JsonError::TooManyMembers));
+        assert_eq!(
+            parse_object(br#"{"a":1,"b":2,"c":3,"d":4}"#, limits),
+            Err(JsonError::TooManyMembers)
+        );
+        assert_eq!(
+            parse_object(br#"{"a":[1,2,3,4]}"#, limits),
+            Err(JsonError::TooManyMembers)
+        );
     }
 
     #[test]
@@ -479,7 +515,9 @@ mod tests {
                 match v {
                     Value::String(s) => assert_eq!(r.as_str(), Some(s.as_ref())),
                     Value::Number(n) => assert_eq!(r.as_f64(), Some(n.value)),
-                    Value::Array(items) => assert_eq!(r.as_array().map(Vec::len), Some(items.len())),
+                    Value::Array(items) => {
+                        assert_eq!(r.as_array().map(Vec::len), Some(items.len()))
+                    }
                     _ => {}
                 }
             }

@@ -76,11 +76,18 @@ pub struct Header {
 /// Decodes and checks the JOSE header: strict JSON, `alg` in `allowed`, a
 /// string `kid`, no `crit`, no `b64`, `typ` absent, `JWT` or `at+jwt`.
 /// `jku`, `x5u`, `jwk` and `x5c` are never read.
-pub fn read_header(encoded: &str, allowed: &[Alg], limits: JsonLimits, buf: &mut Vec<u8>) -> Result<Header, Reject> {
+pub fn read_header(
+    encoded: &str,
+    allowed: &[Alg],
+    limits: JsonLimits,
+    buf: &mut Vec<u8>,
+) -> Result<Header, Reject> {
     b64::decode_into(encoded.as_bytes(), buf)?;
     let object = json::parse_object(buf, limits)?;
     let alg = match object.get("alg") {
-        Some(Value::String(name)) => Alg::from_name(name).filter(|a| allowed.contains(a)).ok_or(Reject::AlgNotAllowed)?,
+        Some(Value::String(name)) => Alg::from_name(name)
+            .filter(|a| allowed.contains(a))
+            .ok_or(Reject::AlgNotAllowed)?,
         _ => return Err(Reject::AlgNotAllowed),
     };
     if object.get("crit").is_some() {
@@ -99,7 +106,11 @@ pub fn read_header(encoded: &str, allowed: &[Alg], limits: JsonLimits, buf: &mut
         Some(Value::String(kid)) => kid.to_string(),
         _ => return Err(Reject::MissingKid),
     };
-    Ok(Header { alg, kid, access_token_typ })
+    Ok(Header {
+        alg,
+        kid,
+        access_token_typ,
+    })
 }
 
 #[cfg(test)]
@@ -150,37 +161,66 @@ mod tests {
     fn tokens_over_the_cap_fail_before_decoding() {
         let big = "a".repeat(CAP + 1);
         assert_eq!(bearer(&big, CAP), Err(Reject::TokenTooLarge));
-        assert_eq!(bearer(&format!("Bearer {big}"), CAP), Err(Reject::TokenTooLarge));
+        assert_eq!(
+            bearer(&format!("Bearer {big}"), CAP),
+            Err(Reject::TokenTooLarge)
+        );
         assert_eq!(bearer(&"a".repeat(CAP), CAP).map(str::len), Ok(CAP));
     }
 
     #[test]
     fn split_needs_exactly_three_non_empty_segments() {
         assert!(split("a.b.c").is_ok());
-        for t in ["a.b", "a.b.c.d.e", "a.b.c.d", "abc", "a..c", ".b.c", "a.b.", "{\"payload\":1}"] {
+        for t in [
+            "a.b",
+            "a.b.c.d.e",
+            "a.b.c.d",
+            "abc",
+            "a..c",
+            ".b.c",
+            "a.b.",
+            "{\"payload\":1}",
+        ] {
             assert_eq!(split(t).err(), Some(Reject::Malformed), "{t}");
         }
     }
 
     fn header(json: &str) -> Result<Header, Reject> {
         let enc = b64::encode(json.as_bytes());
-        read_header(&enc, &Alg::DEFAULT_ALLOWED, JsonLimits::default(), &mut Vec::new())
+        read_header(
+            &enc,
+            &Alg::DEFAULT_ALLOWED,
+            JsonLimits::default(),
+            &mut Vec::new(),
+        )
     }
 
     #[test]
     fn header_with_alg_kid_and_typ_is_read() {
         let h = header(r#"{"alg":"RS256","kid":"k1","typ":"at+jwt"}"#).unwrap();
-        assert_eq!(h, Header { alg: Alg::RS256, kid: "k1".into(), access_token_typ: true });
+        assert_eq!(
+            h,
+            Header {
+                alg: Alg::RS256,
+                kid: "k1".into(),
+                access_token_typ: true
+            }
+        );
     }
 
     #[test]
     fn none_and_hmac_algorithms_are_never_allowed() {
-        for alg in ["none", "None", "HS256", "HS384", "HS512", "rs256", "RS256 ", ""] {
+        for alg in [
+            "none", "None", "HS256", "HS384", "HS512", "rs256", "RS256 ", "",
+        ] {
             let json = format!(r#"{{"alg":"{alg}","kid":"k1"}}"#);
             assert_eq!(header(&json), Err(Reject::AlgNotAllowed), "{alg}");
         }
         assert_eq!(header(r#"{"kid":"k1"}"#), Err(Reject::AlgNotAllowed));
-        assert_eq!(header(r#"{"alg":["RS256"],"kid":"k1"}"#), Err(Reject::AlgNotAllowed));
+        assert_eq!(
+            header(r#"{"alg":["RS256"],"kid":"k1"}"#),
+            Err(Reject::AlgNotAllowed)
+        );
     }
 
     #[test]
@@ -193,15 +233,30 @@ mod tests {
     #[test]
     fn missing_or_non_string_kid_fails() {
         assert_eq!(header(r#"{"alg":"RS256"}"#), Err(Reject::MissingKid));
-        assert_eq!(header(r#"{"alg":"RS256","kid":7}"#), Err(Reject::MissingKid));
+        assert_eq!(
+            header(r#"{"alg":"RS256","kid":7}"#),
+            Err(Reject::MissingKid)
+        );
     }
 
     #[test]
     fn crit_and_b64_fail() {
-        assert_eq!(header(r#"{"alg":"RS256","kid":"k","crit":["exp"]}"#), Err(Reject::Crit));
-        assert_eq!(header(r#"{"alg":"RS256","kid":"k","crit":[]}"#), Err(Reject::Crit));
-        assert_eq!(header(r#"{"alg":"RS256","kid":"k","b64":false}"#), Err(Reject::B64Header));
-        assert_eq!(header(r#"{"alg":"RS256","kid":"k","b64":true}"#), Err(Reject::B64Header));
+        assert_eq!(
+            header(r#"{"alg":"RS256","kid":"k","crit":["exp"]}"#),
+            Err(Reject::Crit)
+        );
+        assert_eq!(
+            header(r#"{"alg":"RS256","kid":"k","crit":[]}"#),
+            Err(Reject::Crit)
+        );
+        assert_eq!(
+            header(r#"{"alg":"RS256","kid":"k","b64":false}"#),
+            Err(Reject::B64Header)
+        );
+        assert_eq!(
+            header(r#"{"alg":"RS256","kid":"k","b64":true}"#),
+            Err(Reject::B64Header)
+        );
     }
 
     #[test]
@@ -214,12 +269,17 @@ mod tests {
 
     #[test]
     fn key_carrying_headers_are_ignored_not_used() {
-        let h = header(r#"{"alg":"RS256","kid":"k","jku":"https://evil","x5u":"https://evil","jwk":{"kty":"oct"},"x5c":["AA"]}"#);
+        let h = header(
+            r#"{"alg":"RS256","kid":"k","jku":"https://evil","x5u":"https://evil","jwk":{"kty":"oct"},"x5c":["AA"]}"#,
+        );
         assert_eq!(h.map(|h| h.kid), Ok("k".to_string()));
     }
 
     #[test]
     fn duplicate_header_members_fail() {
-        assert_eq!(header(r#"{"alg":"RS256","kid":"a","\u006bid":"b"}"#), Err(Reject::DuplicateMember));
+        assert_eq!(
+            header(r#"{"alg":"RS256","kid":"a","\u006bid":"b"}"#),
+            Err(Reject::DuplicateMember)
+        );
     }
 }

@@ -34,7 +34,9 @@ pub struct Keys {
 
 impl Keys {
     pub fn load() -> Keys {
-        let load = |kid: &str, alg: Alg, file: &str| SigningKey::from_pkcs8(kid, alg, &key_bytes(file)).expect("key loads");
+        let load = |kid: &str, alg: Alg, file: &str| {
+            SigningKey::from_pkcs8(kid, alg, &key_bytes(file)).expect("key loads")
+        };
         Keys {
             rs256: load("rsa-a", Alg::RS256, "rsa-2048-a.pk8"),
             rs256_b: load("rsa-b", Alg::RS256, "rsa-2048-b.pk8"),
@@ -48,7 +50,14 @@ impl Keys {
     }
 
     pub fn trusted(&self) -> Vec<&SigningKey> {
-        vec![&self.rs256, &self.rs256_b, &self.ps256, &self.es256, &self.es384, &self.eddsa]
+        vec![
+            &self.rs256,
+            &self.rs256_b,
+            &self.ps256,
+            &self.es256,
+            &self.es384,
+            &self.eddsa,
+        ]
     }
 
     pub fn jwks(&self) -> String {
@@ -58,7 +67,9 @@ impl Keys {
 
 pub fn permissions() -> String {
     let rule = |resource: &str, verb: &str, scope: &str| {
-        format!(r#"{{"arn":"{ARN}","resource":"{resource}","stage":"prod","httpVerb":"{verb}","scope":"{scope}"}}"#)
+        format!(
+            r#"{{"arn":"{ARN}","resource":"{resource}","stage":"prod","httpVerb":"{verb}","scope":"{scope}"}}"#
+        )
     };
     format!(
         "[{}]",
@@ -136,5 +147,5 @@ pub fn with_signature(token: &str, sig: &[u8]) -> String {
 
 pub fn signature_of(token: &str) -> Vec<u8> {
     let cut = token.rfind('.').expect("three segments");
-    scopegate::token::b64::decode(token[cut + 1..].as_bytes()).expect("b64")
+    scopegate::token::b64::decode(&token.as_bytes()[cut + 1..]).expect("b64")
 }

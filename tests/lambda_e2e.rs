@@ -1,0 +1,183 @@
+//! The Lambda binary end to end under a real Lambda Runtime API emulator on
+//! loopback: `cargo lambda watch --only-lambda-apis` serves the Runtime API,
+//! the built `scopegate` binary runs against it exactly as on
+//! `provided.al2023`, and `cargo lambda invoke` sends the events.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::*;
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the Runtime API emulator did not listen on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn cargo_lambda() -> Command {
+    // `cargo-lambda` from PyPI (scripts/test-deps.sh puts it on PATH) takes the subcommand after `lambda`.
+    let mut c = Command::new("cargo-lambda");
+    c.arg("lambda");
+    c
+}
+
+/// `cargo lambda invoke`: (success, stdout, stderr).
+fn invoke(port: u16, event: &str) -> (bool, String, String) {
+    let out = cargo_lambda()
+        .args([
+            "invoke",
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+            &port.to_string(),
+            "--data-ascii",
+            event,
+        ])
+        .output()
+        .expect("cargo-lambda on PATH (run through scripts/test.sh)");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// The raw HTTP answer of the emulator's Invoke API (status line and body).
+fn invoke_raw(port: u16, event: &str) -> (String, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "POST /2015-03-31/functions/_/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{event}",
+        event.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    s.read_to_string(&mut response).unwrap();
+    let status = response.lines().next().unwrap_or_default().to_string();
+    let body = response
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    (status, body)
+}
+
+#[test]
+fn the_binary_answers_allow_deny_and_unauthorized_under_the_runtime_emulator() {
+    let keys = Keys::load();
+    let port = free_port();
+    let _emulator = Killed(
+        cargo_lambda()
+            .args([
+                "watch",
+                "--only-lambda-apis",
+                "-A",
+                "127.0.0.1",
+                "-P",
+                &port.to_string(),
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cargo-lambda on PATH (run through scripts/test.sh)"),
+    );
+    wait_for_port(port);
+    let mut function = Command::new(env!("CARGO_BIN_EXE_scopegate"));
+    function
+        .env(
+            "AWS_LAMBDA_RUNTIME_API",
+            format!("http://127.0.0.1:{port}/.rt"),
+        )
+        .env("AWS_LAMBDA_FUNCTION_NAME", "_")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in settings(&keys, &[]) {
+        function.env(k, v);
+    }
+    let _function = Killed(function.spawn().expect("start the scopegate binary"));
+
+    // Tokens valid now (the function reads the wall clock).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let token = |scopes: &str| {
+        let p = format!(
+            r#"{{"iss":"{ISSUER}","sub":"00u-e2e","aud":"{AUDIENCE}","exp":{},"iat":{now},"scp":{scopes}}}"#,
+            now + 600
+        );
+        keys.es256.sign(&p).unwrap()
+    };
+
+    let (ok, stdout, stderr) = invoke(port, &token_event(&token(r#"["orders.read"]"#)));
+    assert!(ok, "allow invocation failed: {stderr}");
+    let allow: serde_json::Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|_| panic!("not JSON: {stdout}"));
+    assert_eq!(allow["principalId"], "00u-e2e");
+    assert_eq!(allow["policyDocument"]["Statement"][0]["Effect"], "Allow");
+    assert_eq!(
+        allow["policyDocument"]["Statement"][0]["Resource"],
+        serde_json::json!([
+            format!("{ARN}/prod/GET/orders"),
+            format!("{ARN}/prod/GET/orders/*")
+        ])
+    );
+    assert_eq!(allow["context"]["scope"], "orders.read");
+
+    let (ok, stdout, stderr) = invoke(port, &token_event(&token(r#"["profile"]"#)));
+    assert!(ok, "deny invocation failed: {stderr}");
+    let deny: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(
+        deny["policyDocument"]["Statement"],
+        serde_json::json!([{"Action":"execute-api:Invoke","Effect":"Deny","Resource":"*"}])
+    );
+
+    let (ok, _stdout, stderr) = invoke(port, &token_event("not.a.token"));
+    assert!(!ok, "a bad token must fail the invocation");
+    assert!(stderr.contains("Unauthorized"), "{stderr}");
+    // The exact error shape API Gateway maps to 401.
+    let (status, body) = invoke_raw(
+        port,
+        &token_event(&token(r#"["orders.read"]"#).replace('.', "..")),
+    );
+    let error: serde_json::Value =
+        serde_json::from_str(&body).unwrap_or_else(|_| panic!("{status}: {body}"));
+    assert_eq!(
+        error,
+        serde_json::json!({"errorType":"Unauthorized","errorMessage":"Unauthorized"}),
+        "{status}"
+    );
+
+    // The function is still serving after the failures.
+    let (ok, _, stderr) = invoke(port, &token_event(&token(r#"["orders.read"]"#)));
+    assert!(ok, "{stderr}");
+}
