@@ -1,4 +1,25 @@
 //! The scopegate TTL lab: what the API Gateway authorizer cache TTL buys
 //! (fewer Lambda invocations, lower cost and latency) and what it costs
 //! (requests answered after a token expired or was revoked).
+//!
+//! # Layout
+//! - `sweep`: the main job — measure, simulate every TTL, report.
+//! - `scenario`: the traffic description (TOML; shipped ones embedded).
+//! - `rng`, `traffic`: the scenario's requests as a deterministic stream.
+//! - `sim`: the model of API Gateway's authorizer cache and of Lambda.
+//! - `identity`, `measure`: the real authorizer, timed on this machine.
+//! - `cost`, `recommend`: prices per month, and the answer.
+//! - `report`, `progress`: table, CSV, JSON, SVG, HTML; the progress bar.
 #![forbid(unsafe_code)]
+
+pub mod cost;
+pub mod identity;
+pub mod measure;
+pub mod progress;
+pub mod recommend;
+pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod sim;
+pub mod sweep;
+pub mod traffic;

@@ -13,6 +13,8 @@ fn main() -> ExitCode {
     let command = args.next();
     let rest: Vec<String> = args.collect();
     let result = match command.as_deref() {
+        Some("sweep") => scopegate_lab::sweep::main(&rest),
+        Some(scopegate_lab::measure::INIT_PROBE) => scopegate_lab::measure::init_probe(),
         Some("-h" | "--help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -1,0 +1,381 @@
+//! Traffic scenarios: who calls the API, how often, with which tokens, and
+//! what the Lambda behind the authorizer looks like. Read from TOML (the
+//! shipped ones live in `loadtest/scenarios/` and are embedded, so the lab
+//! runs with no files at hand). Unknown or out-of-range fields fail with a
+//! message naming the field.
+
+use serde::{Deserialize, Serialize};
+
+/// The scenarios shipped with the lab, by name; the first is the default.
+pub const SHIPPED: [(&str, &str); 4] = [
+    ("steady", include_str!("../scenarios/steady.toml")),
+    ("spiky", include_str!("../scenarios/spiky.toml")),
+    ("many-users", include_str!("../scenarios/many-users.toml")),
+    (
+        "long-lived-tokens",
+        include_str!("../scenarios/long-lived-tokens.toml"),
+    ),
+];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Simulated time.
+    pub duration_seconds: f64,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    pub users: Users,
+    pub rate: Rate,
+    pub tokens: Tokens,
+    #[serde(default)]
+    pub revocations: Revocations,
+    #[serde(default)]
+    pub lambda: Lambda,
+    #[serde(default)]
+    pub telemetry: Telemetry,
+    #[serde(default)]
+    pub targets: Targets,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Users {
+    pub count: usize,
+    /// Popularity skew: user k calls with weight 1/(k+1)^s; 0 is uniform.
+    #[serde(default = "default_zipf")]
+    pub zipf_exponent: f64,
+}
+
+fn default_zipf() -> f64 {
+    1.0
+}
+
+/// Requests per second over time: `[seconds, rps]` points, linear between
+/// them and flat after the last. Arrivals are Poisson at that rate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rate {
+    pub points: Vec<[f64; 2]>,
+}
+
+impl Rate {
+    pub fn at(&self, t: f64) -> f64 {
+        let p = &self.points;
+        match p.iter().position(|q| q[0] > t) {
+            Some(0) => p[0][1],
+            None => p[p.len() - 1][1],
+            Some(i) => {
+                let ([t0, r0], [t1, r1]) = (p[i - 1], p[i]);
+                r0 + (r1 - r0) * (t - t0) / (t1 - t0)
+            }
+        }
+    }
+
+    /// Expected number of requests in [0, duration): the integral of `at`.
+    pub fn expected_requests(&self, duration: f64) -> f64 {
+        let steps = 10_000;
+        let dt = duration / steps as f64;
+        (0..steps)
+            .map(|i| self.at((i as f64 + 0.5) * dt) * dt)
+            .sum()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tokens {
+    pub lifetime_seconds: f64,
+    /// Well-behaved clients refresh a uniform 0..skew seconds before `exp`.
+    #[serde(default)]
+    pub refresh_skew_seconds: f64,
+    /// Share of clients that keep sending a token until it is refused
+    /// (expired tokens served from the cache are exposure).
+    #[serde(default)]
+    pub late_refresh_fraction: f64,
+    /// Share of requests carrying a token that fails verification (never cached).
+    #[serde(default)]
+    pub invalid_fraction: f64,
+    /// Signature algorithm of the IdP: RS256 (Okta, Auth0, Entra ID, Keycloak default) or ES256.
+    #[serde(default = "default_alg")]
+    pub algorithm: String,
+}
+
+fn default_alg() -> String {
+    "RS256".to_string()
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revocations {
+    /// Sessions revoked per hour (sign-out, disabled account); the holder
+    /// keeps sending the token until it is refused. The model assumes an
+    /// authorizer that honours revocation (mode `jwt+introspect`), so every
+    /// revoked request it does not see is exposure the cache adds.
+    #[serde(default)]
+    pub per_hour: f64,
+}
+
+/// The authorizer function. Values marked "assumption" are not measured by
+/// the lab; set them from your own X-Ray traces and REPORT lines.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Lambda {
+    pub memory_mb: u32,
+    /// `arm64` or `x86_64` (prices differ).
+    pub architecture: String,
+    /// Assumption: how long an idle execution environment stays warm.
+    pub idle_expiry_seconds: f64,
+    /// Assumption: API Gateway → Lambda invoke and runtime API round trip,
+    /// added to the measured handler time on every cache miss.
+    pub invoke_overhead_ms: f64,
+    /// Assumption: unbilled sandbox creation before INIT on a cold start.
+    pub platform_cold_start_ms: f64,
+}
+
+impl Default for Lambda {
+    fn default() -> Lambda {
+        Lambda {
+            memory_mb: 128,
+            architecture: "arm64".to_string(),
+            idle_expiry_seconds: 600.0,
+            invoke_overhead_ms: 10.0,
+            platform_cold_start_ms: 100.0,
+        }
+    }
+}
+
+/// How the authorizer ships its EMF metrics (drives CloudWatch Logs cost).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Telemetry {
+    /// `per-invocation` or `aggregated`.
+    pub emf_flush: String,
+    /// In `aggregated` mode, invocations per EMF document.
+    pub aggregate_every: u32,
+}
+
+impl Default for Telemetry {
+    fn default() -> Telemetry {
+        Telemetry {
+            emf_flush: "per-invocation".to_string(),
+            aggregate_every: 100,
+        }
+    }
+}
+
+/// What the recommendation optimises for; every field optional.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Targets {
+    /// Smallest TTL whose authorizer cost per month is at most this (USD).
+    pub max_authorizer_cost_per_month: Option<f64>,
+    /// Smallest TTL whose cache hit ratio is at least this (default 0.9).
+    pub min_hit_ratio: Option<f64>,
+    /// Largest TTL whose longest exposure window is at most this many seconds (default 60).
+    pub max_exposure_seconds: Option<f64>,
+}
+
+impl Scenario {
+    /// A shipped scenario by name, or a TOML file by path.
+    pub fn load(name_or_path: &str) -> Result<Scenario, String> {
+        if let Some((_, text)) = SHIPPED.iter().find(|(n, _)| *n == name_or_path) {
+            return Scenario::parse(text, name_or_path);
+        }
+        let text = std::fs::read_to_string(name_or_path).map_err(|e| {
+            let names: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
+            format!(
+                "scenario `{name_or_path}`: {e} (shipped scenarios: {})",
+                names.join(", ")
+            )
+        })?;
+        Scenario::parse(&text, name_or_path)
+    }
+
+    pub fn default_scenario() -> Scenario {
+        let (name, text) = SHIPPED[0];
+        match Scenario::parse(text, name) {
+            Ok(s) => s,
+            Err(e) => unreachable!("the embedded scenario is checked by a test: {e}"),
+        }
+    }
+
+    pub fn parse(text: &str, origin: &str) -> Result<Scenario, String> {
+        let scenario: Scenario =
+            toml::from_str(text).map_err(|e| format!("scenario {origin}: {e}"))?;
+        scenario
+            .validate()
+            .map_err(|e| format!("scenario {origin}: {e}"))?;
+        Ok(scenario)
+    }
+
+    /// Range checks, each error naming the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let positive = |v: f64, field: &str| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(format!("`{field}` must be a positive number, got {v}"))
+            }
+        };
+        let non_negative = |v: f64, field: &str| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(format!("`{field}` must be zero or more, got {v}"))
+            }
+        };
+        let fraction = |v: f64, field: &str| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("`{field}` must be between 0 and 1, got {v}"))
+            }
+        };
+        positive(self.duration_seconds, "duration_seconds")?;
+        if self.users.count == 0 || self.users.count > 50_000_000 {
+            return Err(format!(
+                "`users.count` must be 1..=50000000, got {}",
+                self.users.count
+            ));
+        }
+        non_negative(self.users.zipf_exponent, "users.zipf_exponent")?;
+        if self.rate.points.is_empty() {
+            return Err("`rate.points` needs at least one [seconds, rps] point".into());
+        }
+        for (i, &[t, r]) in self.rate.points.iter().enumerate() {
+            non_negative(t, &format!("rate.points[{i}][0]"))?;
+            non_negative(r, &format!("rate.points[{i}][1]"))?;
+            if i > 0 && t <= self.rate.points[i - 1][0] {
+                return Err(format!("`rate.points[{i}]`: times must increase"));
+            }
+        }
+        positive(self.tokens.lifetime_seconds, "tokens.lifetime_seconds")?;
+        non_negative(
+            self.tokens.refresh_skew_seconds,
+            "tokens.refresh_skew_seconds",
+        )?;
+        if self.tokens.refresh_skew_seconds >= self.tokens.lifetime_seconds {
+            return Err(
+                "`tokens.refresh_skew_seconds` must be below `tokens.lifetime_seconds`".into(),
+            );
+        }
+        fraction(
+            self.tokens.late_refresh_fraction,
+            "tokens.late_refresh_fraction",
+        )?;
+        fraction(self.tokens.invalid_fraction, "tokens.invalid_fraction")?;
+        if !matches!(self.tokens.algorithm.as_str(), "RS256" | "ES256") {
+            return Err(format!(
+                "`tokens.algorithm` must be RS256 or ES256, got {}",
+                self.tokens.algorithm
+            ));
+        }
+        non_negative(self.revocations.per_hour, "revocations.per_hour")?;
+        if !(128..=10240).contains(&self.lambda.memory_mb) {
+            return Err(format!(
+                "`lambda.memory_mb` must be 128..=10240, got {}",
+                self.lambda.memory_mb
+            ));
+        }
+        if !matches!(self.lambda.architecture.as_str(), "arm64" | "x86_64") {
+            return Err(format!(
+                "`lambda.architecture` must be arm64 or x86_64, got {}",
+                self.lambda.architecture
+            ));
+        }
+        positive(
+            self.lambda.idle_expiry_seconds,
+            "lambda.idle_expiry_seconds",
+        )?;
+        non_negative(self.lambda.invoke_overhead_ms, "lambda.invoke_overhead_ms")?;
+        non_negative(
+            self.lambda.platform_cold_start_ms,
+            "lambda.platform_cold_start_ms",
+        )?;
+        if !matches!(
+            self.telemetry.emf_flush.as_str(),
+            "per-invocation" | "aggregated"
+        ) {
+            return Err(format!(
+                "`telemetry.emf_flush` must be per-invocation or aggregated, got {}",
+                self.telemetry.emf_flush
+            ));
+        }
+        if self.telemetry.aggregate_every == 0 {
+            return Err("`telemetry.aggregate_every` must be at least 1".into());
+        }
+        if let Some(c) = self.targets.max_authorizer_cost_per_month {
+            non_negative(c, "targets.max_authorizer_cost_per_month")?;
+        }
+        if let Some(h) = self.targets.min_hit_ratio {
+            fraction(h, "targets.min_hit_ratio")?;
+        }
+        if let Some(s) = self.targets.max_exposure_seconds {
+            non_negative(s, "targets.max_exposure_seconds")?;
+        }
+        Ok(())
+    }
+
+    /// The same traffic shape at `factor` of the request rate and user
+    /// count, for a machine-sized live run.
+    pub fn scaled(&self, factor: f64, duration_seconds: f64) -> Scenario {
+        let mut s = self.clone();
+        s.users.count = ((s.users.count as f64 * factor).round() as usize).max(1);
+        let stretch = duration_seconds / s.duration_seconds;
+        for p in &mut s.rate.points {
+            p[0] *= stretch;
+            p[1] *= factor;
+        }
+        s.duration_seconds = duration_seconds;
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_scenario_parses() {
+        for (name, text) in SHIPPED {
+            let s = Scenario::parse(text, name).unwrap();
+            assert_eq!(s.name, name);
+        }
+        assert_eq!(Scenario::default_scenario().name, "steady");
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let base = SHIPPED[0].1;
+        let typo = base.replace("zipf_exponent", "zipf_exponnent");
+        let err = Scenario::parse(&typo, "t").unwrap_err();
+        assert!(err.contains("zipf_exponnent"), "{err}");
+        let bad = format!("{base}\n[targets]\nmin_hit_ratio = 1.5\n");
+        let err = Scenario::parse(&bad, "t").unwrap_err();
+        assert!(err.contains("targets.min_hit_ratio"), "{err}");
+        let s = Scenario::default_scenario();
+        let mut t = s.clone();
+        t.rate.points = vec![[0.0, 1.0], [0.0, 2.0]];
+        assert!(t.validate().unwrap_err().contains("rate.points[1]"));
+        let mut t = s;
+        t.lambda.architecture = "sparc".into();
+        assert!(t.validate().unwrap_err().contains("lambda.architecture"));
+    }
+
+    #[test]
+    fn rate_interpolates_and_integrates() {
+        let rate = Rate {
+            points: vec![[0.0, 100.0], [10.0, 200.0], [20.0, 200.0]],
+        };
+        assert_eq!(rate.at(5.0), 150.0);
+        assert_eq!(rate.at(30.0), 200.0);
+        assert!((rate.expected_requests(20.0) - 3500.0).abs() < 1.0);
+    }
+}

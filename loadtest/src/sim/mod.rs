@@ -1,0 +1,371 @@
+//! The discrete-event model of API Gateway's authorizer cache in front of a
+//! Lambda authorizer. Each request of the traffic stream is answered from
+//! the cache (keyed by the user's current token, valid for the TTL) or by
+//! invoking the authorizer, whose duration is drawn from the real handler's
+//! measured durations. The model tracks each user's token (expiry, early
+//! refresh, revocation), the Lambda environments (cold starts), and every
+//! answer the cache gives for a token that had expired or been revoked.
+//!
+//! Approximations, stated so they can be judged: the authorizer refuses a
+//! token at its `exp` (no leeway) and honours revocation (mode
+//! `jwt+introspect`); a refused client gets a new token for its next
+//! request; the verified-token memo is taken to hit for a token the
+//! authorizer has verified before, unless the environment is cold.
+
+pub mod lambda;
+
+use crate::rng::Rng;
+use crate::scenario::Scenario;
+use crate::traffic::{Event, Traffic};
+use hdrhistogram::Histogram;
+use lambda::Pool;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Measured durations, in seconds, sampled uniformly.
+#[derive(Debug, Clone)]
+pub struct Durations {
+    /// Handler time for a token the environment has not verified before.
+    pub new_token: Vec<f64>,
+    /// Handler time for a token answered from the verified-token memo.
+    pub repeat_token: Vec<f64>,
+    /// Handler time for a token that fails verification.
+    pub invalid_token: Vec<f64>,
+    /// Process start to ready, billed as INIT on a cold start.
+    pub init: Vec<f64>,
+}
+
+impl Durations {
+    /// Every duration the same: for closed-form tests.
+    pub fn constant(handler: f64, init: f64) -> Durations {
+        Durations {
+            new_token: vec![handler],
+            repeat_token: vec![handler],
+            invalid_token: vec![handler],
+            init: vec![init],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Exposure {
+    /// Requests answered from the cache after their token expired or was revoked.
+    pub requests: u64,
+    /// Distinct tokens behind those requests.
+    pub tokens: u64,
+    /// The longest time past expiry or revocation that the cache still answered.
+    pub longest_seconds: f64,
+}
+
+/// What one TTL produced over the scenario.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub ttl: f64,
+    pub requests: u64,
+    pub invocations: u64,
+    pub cache_hits: u64,
+    /// Requests refused with 401 (invalid, expired or revoked tokens).
+    pub unauthorized: u64,
+    pub cold_starts: u64,
+    pub peak_concurrency: usize,
+    /// Sum over invocations of the handler duration rounded up to 1 ms (Lambda's billing unit).
+    pub billed_ms: u64,
+    /// Sum over cold starts of the INIT duration rounded up to 1 ms.
+    pub init_billed_ms: u64,
+    /// Latency the authorizer adds to each request, in microseconds.
+    pub added_latency_us: Histogram<u64>,
+    pub exposure: Exposure,
+    pub simulated_seconds: f64,
+}
+
+impl Outcome {
+    pub fn hit_ratio(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.cache_hits as f64 / self.requests as f64
+        }
+    }
+
+    /// Added latency at quantile `q` (0..=1), in milliseconds.
+    pub fn latency_ms(&self, q: f64) -> f64 {
+        self.added_latency_us.value_at_quantile(q) as f64 / 1000.0
+    }
+}
+
+/// Parameters of the model that do not come from the traffic stream.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub ttl: f64,
+    pub lifetime: f64,
+    pub refresh_skew: f64,
+    pub late_refresh_fraction: f64,
+    pub idle_expiry: f64,
+    pub invoke_overhead: f64,
+    pub platform_cold_start: f64,
+    /// Users first seen hold a brand-new token (closed-form tests); otherwise
+    /// one of uniformly random age (steady state).
+    pub fresh_sessions: bool,
+}
+
+impl Model {
+    pub fn new(scenario: &Scenario, ttl: f64) -> Model {
+        Model {
+            ttl,
+            lifetime: scenario.tokens.lifetime_seconds,
+            refresh_skew: scenario.tokens.refresh_skew_seconds,
+            late_refresh_fraction: scenario.tokens.late_refresh_fraction,
+            idle_expiry: scenario.lambda.idle_expiry_seconds,
+            invoke_overhead: scenario.lambda.invoke_overhead_ms / 1000.0,
+            platform_cold_start: scenario.lambda.platform_cold_start_ms / 1000.0,
+            fresh_sessions: false,
+        }
+    }
+}
+
+/// One user's session as the cache and the authorizer see it.
+#[derive(Debug, Clone, Copy)]
+struct Session {
+    exp: f64,
+    refresh_at: f64,
+    revoked_at: f64,
+    /// The cache entry for the current token answers until this time.
+    cached_until: f64,
+    started: bool,
+    /// Refreshes only when refused.
+    late: bool,
+    /// The authorizer has verified the current token before (memo).
+    verified: bool,
+    /// The current token has already counted as exposed.
+    exposed: bool,
+}
+
+const UNSEEN: Session = Session {
+    exp: 0.0,
+    refresh_at: 0.0,
+    revoked_at: f64::INFINITY,
+    cached_until: f64::NEG_INFINITY,
+    started: false,
+    late: false,
+    verified: false,
+    exposed: false,
+};
+
+/// How many requests between updates of the shared progress counter.
+const PROGRESS_EVERY: u64 = 1 << 16;
+
+pub struct Simulator<'d> {
+    model: Model,
+    durations: &'d Durations,
+    sessions: Vec<Session>,
+    rng: Rng,
+    pool: Pool,
+    out: Outcome,
+}
+
+impl<'d> Simulator<'d> {
+    pub fn new(model: Model, users: usize, durations: &'d Durations, seed: u64) -> Simulator<'d> {
+        let out = Outcome {
+            ttl: model.ttl,
+            requests: 0,
+            invocations: 0,
+            cache_hits: 0,
+            unauthorized: 0,
+            cold_starts: 0,
+            peak_concurrency: 0,
+            billed_ms: 0,
+            init_billed_ms: 0,
+            // 1 µs to 1 hour at 3 significant digits; fits any latency here.
+            added_latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3)
+                .unwrap_or_else(|_| unreachable!("constant bounds are valid")),
+            exposure: Exposure::default(),
+            simulated_seconds: 0.0,
+        };
+        Simulator {
+            pool: Pool::new(model.idle_expiry),
+            model,
+            durations,
+            sessions: vec![UNSEEN; users],
+            rng: Rng::new(seed ^ 0x5CA1_AB1E),
+            out,
+        }
+    }
+
+    /// Replays a whole traffic stream and returns the outcome.
+    pub fn run(mut self, traffic: impl Iterator<Item = Event>, progress: &AtomicU64) -> Outcome {
+        let mut pending = 0;
+        for event in traffic {
+            self.apply(event);
+            pending += 1;
+            if pending == PROGRESS_EVERY {
+                progress.fetch_add(pending, Ordering::Relaxed);
+                pending = 0;
+            }
+        }
+        progress.fetch_add(pending, Ordering::Relaxed);
+        self.finish()
+    }
+
+    pub fn apply(&mut self, event: Event) {
+        match event {
+            Event::Request { t, user, invalid } => self.request(t, user as usize, invalid),
+            Event::Revoke { t, user } => {
+                let s = &mut self.sessions[user as usize];
+                if s.started {
+                    s.revoked_at = s.revoked_at.min(t);
+                }
+            }
+        }
+        self.out.simulated_seconds = self.out.simulated_seconds.max(event.time());
+    }
+
+    pub fn finish(mut self) -> Outcome {
+        self.out.cold_starts = self.pool.cold_starts;
+        self.out.peak_concurrency = self.pool.peak_concurrency;
+        self.out
+    }
+
+    fn new_token(&mut self, user: usize, t: f64) {
+        let skew = self.rng.unit() * self.model.refresh_skew;
+        let s = &mut self.sessions[user];
+        s.exp = t + self.model.lifetime;
+        s.refresh_at = if s.late { f64::INFINITY } else { s.exp - skew };
+        s.revoked_at = f64::INFINITY;
+        s.cached_until = f64::NEG_INFINITY;
+        s.verified = false;
+        s.exposed = false;
+    }
+
+    /// A user seen for the first time already holds a token of uniformly
+    /// random age that it has not yet refreshed (steady state).
+    fn start_session(&mut self, user: usize, t: f64) {
+        let late = self.rng.unit() < self.model.late_refresh_fraction;
+        let skew = if late {
+            0.0
+        } else {
+            self.rng.unit() * self.model.refresh_skew
+        };
+        let age = if self.model.fresh_sessions {
+            0.0
+        } else {
+            self.rng.unit() * (self.model.lifetime - skew)
+        };
+        let s = &mut self.sessions[user];
+        s.started = true;
+        s.late = late;
+        s.exp = t - age + self.model.lifetime;
+        s.refresh_at = if late { f64::INFINITY } else { s.exp - skew };
+    }
+
+    #[inline]
+    fn request(&mut self, t: f64, user: usize, invalid: bool) {
+        self.out.requests += 1;
+        if invalid {
+            self.invoke(t, Class::Invalid);
+            self.out.unauthorized += 1;
+            return;
+        }
+        if !self.sessions[user].started {
+            self.start_session(user, t);
+        }
+        if t >= self.sessions[user].refresh_at {
+            self.new_token(user, t);
+        }
+        let s = &mut self.sessions[user];
+        let refused_after = s.exp.min(s.revoked_at);
+        if t < s.cached_until {
+            self.out.cache_hits += 1;
+            if t >= refused_after {
+                let e = &mut self.out.exposure;
+                e.requests += 1;
+                e.tokens += u64::from(!s.exposed);
+                s.exposed = true;
+                e.longest_seconds = e.longest_seconds.max(t - refused_after);
+            }
+            self.record(0.0);
+            return;
+        }
+        let class = if s.verified {
+            Class::Repeat
+        } else {
+            Class::New
+        };
+        if t >= refused_after {
+            self.invoke(t, Class::Invalid);
+            self.out.unauthorized += 1;
+            self.new_token(user, t);
+            return;
+        }
+        s.verified = true;
+        if self.model.ttl > 0.0 {
+            s.cached_until = t + self.model.ttl;
+        }
+        self.invoke(t, class);
+    }
+
+    /// One authorizer invocation: draws its duration, runs it on an
+    /// environment (maybe cold), bills it and records the added latency.
+    fn invoke(&mut self, t: f64, class: Class) {
+        let d = self.durations;
+        let samples = match class {
+            Class::New => &d.new_token,
+            Class::Repeat => &d.repeat_token,
+            Class::Invalid => &d.invalid_token,
+        };
+        let mut handler = samples[self.rng.below(samples.len())];
+        let init = d.init[self.rng.below(d.init.len())];
+        let rng = &mut self.rng;
+        let new_samples = &d.new_token;
+        let cold = self.pool.invoke(t, |cold| {
+            if cold && matches!(class, Class::Repeat) {
+                // A fresh environment has an empty memo.
+                handler = new_samples[rng.below(new_samples.len())];
+            }
+            handler + if cold { init } else { 0.0 }
+        });
+        self.out.invocations += 1;
+        self.out.billed_ms += billed_ms(handler);
+        let mut latency = self.model.invoke_overhead + handler;
+        if cold {
+            self.out.init_billed_ms += billed_ms(init);
+            latency += self.model.platform_cold_start + init;
+        }
+        self.record(latency);
+    }
+
+    #[inline]
+    fn record(&mut self, seconds: f64) {
+        let us = (seconds * 1e6).round().clamp(1.0, 3.6e9) as u64;
+        self.out.added_latency_us.saturating_record(us);
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Class {
+    New,
+    Repeat,
+    Invalid,
+}
+
+/// Lambda bills duration in 1 ms increments, at least 1 ms.
+fn billed_ms(seconds: f64) -> u64 {
+    ((seconds * 1000.0).ceil() as u64).max(1)
+}
+
+/// Simulates `scenario` at `ttl` seconds.
+pub fn simulate(
+    scenario: &Scenario,
+    ttl: f64,
+    durations: &Durations,
+    progress: &AtomicU64,
+) -> Outcome {
+    let sim = Simulator::new(
+        Model::new(scenario, ttl),
+        scenario.users.count,
+        durations,
+        scenario.seed,
+    );
+    sim.run(Traffic::new(scenario), progress)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,167 @@
+//! The model against results that can be worked out by hand.
+
+use super::*;
+
+fn model(ttl: f64, lifetime: f64, late: f64) -> Model {
+    Model {
+        ttl,
+        lifetime,
+        refresh_skew: 0.0,
+        late_refresh_fraction: late,
+        idle_expiry: 600.0,
+        invoke_overhead: 0.010,
+        platform_cold_start: 0.100,
+        fresh_sessions: true,
+    }
+}
+
+fn request(t: f64, user: u32) -> Event {
+    Event::Request {
+        t,
+        user,
+        invalid: false,
+    }
+}
+
+fn run(model: Model, users: usize, events: impl IntoIterator<Item = Event>) -> Outcome {
+    let durations = Durations::constant(0.000_05, 0.020);
+    Simulator::new(model, users, &durations, 1).run(events.into_iter(), &AtomicU64::new(0))
+}
+
+#[test]
+fn one_user_at_a_constant_rate_invokes_ceil_lifetime_over_ttl_per_token() {
+    let lifetime = 3600.0;
+    let tokens = 3.0;
+    let trace = || (0..(lifetime * tokens) as u32).map(|i| request(i as f64, 0));
+    for ttl in [1.0, 7.0, 60.0, 300.0, 1000.0, 3600.0] {
+        let out = run(model(ttl, lifetime, 0.0), 1, trace());
+        let expected = tokens * (lifetime / ttl).ceil();
+        assert_eq!(out.invocations as f64, expected, "ttl {ttl}");
+        assert_eq!(out.requests, 10_800);
+        assert_eq!(out.cache_hits + out.invocations, out.requests);
+        assert_eq!(
+            out.exposure,
+            Exposure::default(),
+            "refreshed on time: no exposure"
+        );
+    }
+    let out = run(model(0.0, lifetime, 0.0), 1, trace());
+    assert_eq!(out.invocations, 10_800, "TTL 0 disables the cache");
+}
+
+#[test]
+fn poisson_arrivals_give_the_renewal_hit_ratio() {
+    // One token, arrivals at rate λ: each miss opens a window of T seconds
+    // holding λT hits on average, and the next miss comes 1/λ after the
+    // window closes (memoryless), so hit ratio = λT / (1 + λT).
+    let text = r#"name = "poisson"
+duration_seconds = 200000
+seed = 9
+[users]
+count = 1
+[rate]
+points = [[0, 2]]
+[tokens]
+lifetime_seconds = 1e12
+"#;
+    let scenario = Scenario::parse(text, "test").unwrap();
+    for ttl in [0.5, 5.0, 30.0] {
+        let durations = Durations::constant(0.000_05, 0.020);
+        let out = simulate(&scenario, ttl, &durations, &AtomicU64::new(0));
+        let lt = 2.0 * ttl;
+        let expected = lt / (1.0 + lt);
+        let got = out.hit_ratio();
+        assert!(
+            (got - expected).abs() < 0.006,
+            "ttl {ttl}: {got} vs {expected}"
+        );
+    }
+}
+
+#[test]
+fn exposure_is_counted_exactly_on_a_hand_built_trace() {
+    // User 0 holds its token until refused (late); its token expires at 100.
+    // User 1's session is revoked at 10 while its policy sits in the cache.
+    let trace = [
+        request(0.0, 0), // miss, cached until 50
+        request(0.0, 1), // miss, cached until 50
+        Event::Revoke { t: 10.0, user: 1 },
+        request(10.0, 0),  // hit
+        request(20.0, 1),  // hit, 10 s after revocation
+        request(30.0, 1),  // hit, 20 s after revocation
+        request(50.0, 1),  // miss: refused, new token
+        request(51.0, 1),  // miss: new token allowed
+        request(60.0, 0),  // miss, cached until 110
+        request(99.0, 0),  // hit
+        request(101.0, 0), // hit, 1 s after expiry
+        request(105.0, 0), // hit, 5 s after expiry
+        request(110.0, 0), // miss: expired, refused, new token
+        request(111.0, 0), // miss: new token allowed
+    ];
+    let out = run(model(50.0, 100.0, 1.0), 2, trace);
+    assert_eq!(out.requests, 13);
+    assert_eq!(out.invocations, 7);
+    assert_eq!(out.cache_hits, 6);
+    assert_eq!(out.unauthorized, 2);
+    assert_eq!(
+        out.exposure,
+        Exposure {
+            requests: 4,
+            tokens: 2,
+            longest_seconds: 20.0
+        }
+    );
+}
+
+#[test]
+fn invalid_tokens_always_invoke_and_are_never_cached() {
+    let trace = (0..100).map(|i| Event::Request {
+        t: i as f64,
+        user: 0,
+        invalid: true,
+    });
+    let out = run(model(3600.0, 3600.0, 0.0), 1, trace);
+    assert_eq!(
+        (out.invocations, out.unauthorized, out.cache_hits),
+        (100, 100, 0)
+    );
+}
+
+#[test]
+fn idle_gaps_longer_than_the_expiry_cost_cold_starts_and_latency() {
+    // Requests 700 s apart with TTL 0: every one finds its environment reclaimed.
+    let trace = (0..5).map(|i| request(i as f64 * 700.0, 0));
+    let out = run(model(0.0, 1e9, 0.0), 1, trace);
+    assert_eq!(out.cold_starts, 5);
+    assert_eq!(out.init_billed_ms, 5 * 20);
+    assert_eq!(out.billed_ms, 5, "50 µs bills as 1 ms");
+    // 10 ms overhead + 100 ms platform + 20 ms init + 0.05 ms handler.
+    assert!(
+        (out.latency_ms(0.5) - 130.05).abs() < 0.2,
+        "{}",
+        out.latency_ms(0.5)
+    );
+}
+
+#[test]
+fn a_scenario_simulates_deterministically() {
+    let scenario = Scenario::default_scenario().scaled(0.05, 120.0);
+    let durations = Durations::constant(0.000_05, 0.020);
+    let a = simulate(&scenario, 60.0, &durations, &AtomicU64::new(0));
+    let b = simulate(&scenario, 60.0, &durations, &AtomicU64::new(0));
+    assert_eq!(
+        (
+            a.requests,
+            a.invocations,
+            a.exposure.requests,
+            a.cold_starts
+        ),
+        (
+            b.requests,
+            b.invocations,
+            b.exposure.requests,
+            b.cold_starts
+        )
+    );
+    assert!(a.requests > 10_000);
+}
