@@ -7,13 +7,20 @@ set -euo pipefail
 SCOPEGATE_TOOLS="${SCOPEGATE_TOOLS:-$HOME/.cache/scopegate-tools}"
 mkdir -p "$SCOPEGATE_TOOLS"
 _venv="$SCOPEGATE_TOOLS/venv"
-_stamp="$_venv/.scopegate-deps-3"
+_stamp="$_venv/.scopegate-deps-4"
 if [ ! -f "$_stamp" ]; then
   echo "# installing test tools into $_venv" >&2
   python3 -m venv "$_venv"
   "$_venv/bin/pip" install -q --disable-pip-version-check \
-    PyJWT==2.15.1 cryptography==50.0.2 cargo-lambda==1.9.2 >&2
+    PyJWT==2.15.1 cryptography==50.0.2 cargo-lambda==1.9.2 jsonschema==4.25.1 >&2
   touch "$_stamp"
 fi
 export SCOPEGATE_TEST_PYTHON="$_venv/bin/python"
 export PATH="$_venv/bin:$PATH"
+# promtool (Debian's prometheus package) checks the Prometheus exposition.
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "# installing promtool (Debian package prometheus)" >&2
+  _sudo=""; [ "$(id -u)" = 0 ] || _sudo="sudo"
+  $_sudo apt-get install -y -q --no-install-recommends prometheus >/dev/null 2>&1 \
+    || { $_sudo apt-get update -q >/dev/null 2>&1 && $_sudo apt-get install -y -q --no-install-recommends prometheus >/dev/null; }
+fi

@@ -62,6 +62,26 @@ impl From<ConfigError> for InitError {
     }
 }
 
+/// Stage boundaries of one authorization, for telemetry: each method is
+/// called once as the pipeline passes that point. The unit type observes
+/// nothing and compiles away, so [`Authorizer::handle`] pays nothing.
+pub trait Observer {
+    /// The event is parsed and the bearer token extracted.
+    #[inline]
+    fn extracted(&mut self) {}
+    /// The verified-token memo was consulted.
+    #[inline]
+    fn memo_looked_up(&mut self, _hit: bool) {}
+    /// Signature and claims are checked (only on a memo miss).
+    #[inline]
+    fn verified(&mut self, _alg: Alg) {}
+    /// Scopes are mapped to a policy; `policy_memo_hit` if it was already rendered.
+    #[inline]
+    fn mapped(&mut self, _policy_memo_hit: bool) {}
+}
+
+impl Observer for () {}
+
 /// The authorizer state, immutable after start-up except for its memos.
 pub struct Authorizer {
     identity: IdentitySource,
@@ -127,13 +147,26 @@ impl Authorizer {
 
     /// Authorizes one raw event at `now` (Unix seconds).
     pub fn handle(&self, event: &[u8], now: f64) -> Result<Response, Reject> {
+        self.handle_observed(event, now, &mut ())
+    }
+
+    /// [`Authorizer::handle`], reporting each stage boundary to `observer`.
+    pub fn handle_observed(
+        &self,
+        event: &[u8],
+        now: f64,
+        observer: &mut impl Observer,
+    ) -> Result<Response, Reject> {
         let event = event::parse(event, &self.identity)?;
         let identity = event.identity.as_deref().ok_or(Reject::MissingIdentity)?;
         let token = token::bearer(identity, self.max_token_bytes)?;
-        if let Some(hit) = self.memo.as_ref().and_then(|m| m.get(token, now)) {
+        observer.extracted();
+        let hit = self.memo.as_ref().and_then(|m| m.get(token, now));
+        observer.memo_looked_up(hit.is_some());
+        if let Some(hit) = hit {
             return Ok(self.respond(&hit, event.kind, event.arn.as_deref(), true));
         }
-        let verified = Arc::new(self.verify(token, now)?);
+        let verified = Arc::new(self.verify_observed(token, now, observer)?);
         if let Some(memo) = &self.memo {
             memo.insert(token, Arc::clone(&verified));
         }
@@ -143,6 +176,15 @@ impl Authorizer {
     /// Verifies a token and renders its answer. Cheap checks first: shape,
     /// `alg`, `kid`, then the signature, then the claims.
     pub fn verify(&self, token: &str, now: f64) -> Result<Verified, Reject> {
+        self.verify_observed(token, now, &mut ())
+    }
+
+    fn verify_observed(
+        &self,
+        token: &str,
+        now: f64,
+        observer: &mut impl Observer,
+    ) -> Result<Verified, Reject> {
         let jws = token::split(token)?;
         let mut buf = Vec::new();
         let header = token::read_header(jws.header, &self.algorithms, self.json_limits, &mut buf)?;
@@ -158,10 +200,12 @@ impl Authorizer {
         b64::decode_into(jws.payload.as_bytes(), &mut buf)?;
         let object = json::parse_object(&buf, self.json_limits)?;
         let claims = verify::claims(&object, &self.rules, header.access_token_typ, now)?;
+        observer.verified(header.alg);
         let bits = self.table.bits(claims.scopes.iter().copied());
-        let (grant, _policy_hit) = self.policies.get_or_render(&self.table, bits);
+        let (grant, policy_hit) = self.policies.get_or_render(&self.table, bits);
         let context = respond::context_json(&claims, &grant);
         let iam_response: Arc<str> = respond::iam_response(claims.sub, &grant, &context).into();
+        observer.mapped(policy_hit);
         let valid_until = claims.exp + self.rules.leeway;
         let valid_until = self
             .memo

@@ -28,6 +28,7 @@ pub mod reject;
 pub mod replay;
 pub mod respond;
 pub mod scopes;
+pub mod telemetry;
 pub mod token;
 pub mod verify;
 

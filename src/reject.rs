@@ -108,7 +108,12 @@ impl Reject {
         }
     }
 
-    /// Every reason, for documentation and exhaustive tests.
+    /// Position in [`Reject::ALL`], for per-reason tables built at start-up.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Every reason, in declaration order, for documentation, tables and exhaustive tests.
     pub const ALL: [Reject; 30] = [
         Reject::BadEvent,
         Reject::MissingIdentity,
@@ -179,6 +184,9 @@ mod tests {
 
     #[test]
     fn every_reason_has_a_distinct_snake_case_code() {
+        for (i, r) in Reject::ALL.iter().enumerate() {
+            assert_eq!(r.index(), i, "ALL is in declaration order");
+        }
         let codes: HashSet<_> = Reject::ALL.iter().map(|r| r.code()).collect();
         assert_eq!(codes.len(), Reject::ALL.len());
         assert!(codes.iter().all(|c| {

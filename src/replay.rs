@@ -5,6 +5,7 @@
 use crate::authorizer::Authorizer;
 use crate::config::{self, Config};
 use crate::respond::UNAUTHORIZED_ERROR;
+use crate::telemetry::{Instruments, StageClock, prometheus};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -15,7 +16,7 @@ const USAGE: &str =
     "usage: scopegate replay --jwks-file FILE --issuer ISS --audience AUD --permissions FILE
                         [--algorithms LIST] [--leeway SECONDS] [--now UNIX_SECONDS] [--out FILE]
                         [--summary] [--expected FILE] [--memo-entries N] [--warmup N] [--impl NAME]
-                        [--set SCOPEGATE_VAR=VALUE]... EVENTS.jsonl";
+                        [--set SCOPEGATE_VAR=VALUE]... [--metrics FILE] EVENTS.jsonl";
 
 /// Parsed command line.
 #[derive(Debug, Default)]
@@ -28,6 +29,8 @@ struct Args {
     warmup: usize,
     name: String,
     events: Option<String>,
+    /// Write the run's metrics in Prometheus text format here.
+    metrics: Option<String>,
 }
 
 fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
@@ -71,6 +74,7 @@ fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
             "--out" => parsed.out = Some(value(&arg)?),
             "--summary" => parsed.summary = true,
             "--expected" => parsed.expected = Some(value(&arg)?),
+            "--metrics" => parsed.metrics = Some(value(&arg)?),
             "--warmup" => {
                 let v = value(&arg)?;
                 parsed.warmup = v
@@ -162,12 +166,31 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
     let mut results = Vec::with_capacity(events.len());
     let mut times = Vec::with_capacity(events.len());
     let loop_start = Instant::now();
-    for event in &events {
-        let now = clock(args.now);
-        let start = Instant::now();
-        let result = authorizer.handle(event.as_bytes(), now);
-        times.push(start.elapsed().as_nanos() as u64);
-        results.push(result);
+    match &args.metrics {
+        None => {
+            for event in &events {
+                let now = clock(args.now);
+                let start = Instant::now();
+                let result = authorizer.handle(event.as_bytes(), now);
+                times.push(start.elapsed().as_nanos() as u64);
+                results.push(result);
+            }
+        }
+        Some(path) => {
+            // Measured with telemetry on: the figures include its cost.
+            let recorder = prometheus::recorder();
+            let instruments = metrics::with_local_recorder(&recorder, Instruments::register);
+            for event in &events {
+                let now = clock(args.now);
+                let mut stages = StageClock::start();
+                let result = authorizer.handle_observed(event.as_bytes(), now, &mut stages);
+                times.push(stages.stop());
+                instruments.record(&stages, &result);
+                results.push(result);
+            }
+            std::fs::write(path, recorder.handle().render())
+                .map_err(|e| format!("--metrics: cannot write {path}: {e}"))?;
+        }
     }
     let total_ns = loop_start.elapsed().as_nanos() as u64;
 

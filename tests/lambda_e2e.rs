@@ -109,6 +109,9 @@ fn the_binary_answers_allow_deny_and_unauthorized_under_the_runtime_emulator() {
             .expect("cargo-lambda on PATH (run through scripts/test.sh)"),
     );
     wait_for_port(port);
+    // What the function writes to stdout is what CloudWatch Logs would receive.
+    let log_path = std::env::temp_dir().join(format!("scopegate-e2e-{}.log", std::process::id()));
+    let log_file = std::fs::File::create(&log_path).unwrap();
     let mut function = Command::new(env!("CARGO_BIN_EXE_scopegate"));
     function
         .env(
@@ -118,12 +121,14 @@ fn the_binary_answers_allow_deny_and_unauthorized_under_the_runtime_emulator() {
         .env("AWS_LAMBDA_FUNCTION_NAME", "_")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .stdout(Stdio::null())
+        .env("POWERTOOLS_METRICS_NAMESPACE", "scopegate-e2e")
+        .env("SCOPEGATE_LOG_LEVEL", "debug")
+        .stdout(Stdio::from(log_file.try_clone().unwrap()))
         .stderr(Stdio::null());
     for (k, v) in settings(&keys, &[]) {
         function.env(k, v);
     }
-    let _function = Killed(function.spawn().expect("start the scopegate binary"));
+    let function = Killed(function.spawn().expect("start the scopegate binary"));
 
     // Tokens valid now (the function reads the wall clock).
     let now = std::time::SystemTime::now()
@@ -178,6 +183,91 @@ fn the_binary_answers_allow_deny_and_unauthorized_under_the_runtime_emulator() {
     );
 
     // The function is still serving after the failures.
-    let (ok, _, stderr) = invoke(port, &token_event(&token(r#"["orders.read"]"#)));
+    let allowed_token = token(r#"["orders.read"]"#);
+    let (ok, _, stderr) = invoke(port, &token_event(&allowed_token));
     assert!(ok, "{stderr}");
+    drop(function);
+    check_function_output(&std::fs::read_to_string(&log_path).unwrap(), &allowed_token);
+    let _ = std::fs::remove_file(&log_path);
+}
+
+/// The function's stdout: one structured log line per invocation and EMF
+/// documents that validate against the EMF schema, and no token anywhere.
+fn check_function_output(output: &str, token: &str) {
+    let lines: Vec<serde_json::Value> = output
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    let (emf, logs): (Vec<_>, Vec<_>) = lines.iter().partition(|v| v.get("_aws").is_some());
+    let decisions: Vec<&str> = logs
+        .iter()
+        .map(|l| l["decision"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        decisions,
+        ["allow", "deny", "unauthorized", "unauthorized", "allow"]
+    );
+    assert_eq!(logs[2]["reason"], "bad_base64");
+    assert!(
+        logs.iter()
+            .all(|l| l["requestId"].as_str().is_some_and(|r| !r.is_empty()))
+    );
+    assert_eq!(logs[0]["cold_start"], true);
+    assert_eq!(logs[1]["cold_start"], false);
+    // No token, signature or payload fragment in any line.
+    for part in token.split('.') {
+        assert!(!output.contains(part), "a token segment reached the logs");
+    }
+    // Per-invocation EMF: every invocation wrote documents; all validate.
+    assert!(emf.len() >= 5, "{} EMF documents", emf.len());
+    let names: std::collections::HashSet<&str> = emf
+        .iter()
+        .flat_map(|d| {
+            d["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+                .as_array()
+                .unwrap()
+        })
+        .map(|m| m["Name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "scopegate_handler_seconds",
+        "scopegate_verify_seconds",
+        "scopegate_decisions_total",
+        "scopegate_cold_starts_total",
+        "scopegate_token_memo_total",
+    ] {
+        assert!(names.contains(name), "{name} missing from {names:?}");
+    }
+    assert!(
+        emf.iter()
+            .all(|d| d["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "scopegate-e2e")
+    );
+    let python = std::env::var("SCOPEGATE_TEST_PYTHON").expect("run through scripts/test.sh");
+    let mut validate = Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/validate_emf.py"
+        ))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let docs: String = emf.iter().map(|d| format!("{d}\n")).collect();
+    validate
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(docs.as_bytes())
+        .unwrap();
+    let out = validate.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "EMF schema: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        emf.len().to_string()
+    );
 }

@@ -64,7 +64,12 @@ impl Fixture {
             .iter()
             .map(|a| a.as_str().unwrap())
             .collect();
-        let out_file = self.dir.join(format!("out-rust-{}.jsonl", extra.join("")));
+        let tag: String = extra
+            .join("")
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        let out_file = self.dir.join(format!("out-rust-{tag}.jsonl"));
         let out = Command::new(env!("CARGO_BIN_EXE_scopegate"))
             .arg("replay")
             .args(["--jwks-file", self.dir.join("jwks.json").to_str().unwrap()])
@@ -164,4 +169,56 @@ fn zipf_fixture_matches_expected_and_repeated_tokens_hit_the_memo() {
     assert!(on["memo_hits"].as_u64().unwrap() > 1500, "{on}");
     let off = assert_agrees(&fixture, &["--memo-entries", "0"]);
     assert_eq!(off["memo_hits"], 0);
+}
+
+/// The sum of every sample of `name` with all `labels` in a Prometheus exposition.
+fn prometheus_sum(text: &str, name: &str, labels: &[&str]) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+        .filter(|l| labels.iter().all(|want| l.contains(want)))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[test]
+fn replay_metrics_pass_promtool_and_count_every_decision() {
+    let fixture = Fixture::generate("zipf", 1000);
+    let prom = fixture.dir.join("metrics.prom");
+    let summary = assert_agrees(&fixture, &["--metrics", prom.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&prom).unwrap();
+    let check = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::fs::File::open(&prom).unwrap())
+        .output()
+        .expect("promtool on PATH (scripts/test-deps.sh installs Debian's prometheus)");
+    assert!(
+        check.status.success(),
+        "promtool: {}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert_eq!(
+        prometheus_sum(&text, "scopegate_decisions_total", &[]),
+        1000.0
+    );
+    assert_eq!(
+        prometheus_sum(&text, "scopegate_token_memo_total", &["result=\"hit\""]),
+        summary["memo_hits"].as_f64().unwrap()
+    );
+    assert_eq!(
+        prometheus_sum(&text, "scopegate_handler_seconds_count", &[]),
+        1000.0
+    );
+    assert!(
+        text.contains("scopegate_verify_seconds_bucket{le=\"0.00005\"}"),
+        "{text}"
+    );
+    assert!(
+        prometheus_sum(
+            &text,
+            "scopegate_decisions_total",
+            &["outcome=\"unauthorized\""]
+        ) > 0.0
+    );
 }

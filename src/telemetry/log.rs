@@ -1,0 +1,110 @@
+//! Structured JSON log lines, one per invocation at the configured level:
+//! `info` logs refusals and denies, `debug` also allows. Fields are the
+//! request id, decision, reason code, algorithm and timings — bounded,
+//! and never a token, signature, claim value or secret.
+
+use crate::respond::push_json_str;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Off,
+    Error,
+    Info,
+    Debug,
+}
+
+impl Level {
+    pub fn parse(s: &str) -> Option<Level> {
+        Some(match s {
+            "off" => Level::Off,
+            "error" => Level::Error,
+            "info" => Level::Info,
+            "debug" => Level::Debug,
+            _ => return None,
+        })
+    }
+}
+
+/// What one invocation decided; everything here is safe to log.
+pub struct Line<'a> {
+    pub timestamp_ms: u64,
+    pub request_id: &'a str,
+    /// `allow`, `deny` or `unauthorized`.
+    pub decision: &'static str,
+    /// The reason code for `unauthorized`, `granted` or `no_grant` otherwise.
+    pub reason: &'static str,
+    pub alg: Option<&'static str>,
+    pub memo_hit: Option<bool>,
+    pub duration_us: f64,
+    pub cold_start: bool,
+}
+
+impl Line<'_> {
+    /// The level this line is logged at: allows are routine (debug).
+    pub fn level(&self) -> Level {
+        if self.decision == "allow" {
+            Level::Debug
+        } else {
+            Level::Info
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let mut s = String::with_capacity(200);
+        let level = if self.level() == Level::Debug {
+            "DEBUG"
+        } else {
+            "INFO"
+        };
+        let _ = write!(
+            s,
+            r#"{{"level":"{level}","timestamp":{},"requestId":"#,
+            self.timestamp_ms
+        );
+        push_json_str(&mut s, self.request_id);
+        let _ = write!(
+            s,
+            r#","decision":"{}","reason":"{}""#,
+            self.decision, self.reason
+        );
+        if let Some(alg) = self.alg {
+            let _ = write!(s, r#","alg":"{alg}""#);
+        }
+        if let Some(hit) = self.memo_hit {
+            let _ = write!(s, r#","memo_hit":{hit}"#);
+        }
+        let _ = write!(
+            s,
+            r#","duration_us":{:.1},"cold_start":{}}}"#,
+            self.duration_us, self.cold_start
+        );
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_is_one_json_object_with_bounded_fields() {
+        let line = Line {
+            timestamp_ms: 1,
+            request_id: "req-\"1\"",
+            decision: "unauthorized",
+            reason: "expired",
+            alg: Some("RS256"),
+            memo_hit: Some(false),
+            duration_us: 23.45,
+            cold_start: true,
+        };
+        let v: serde_json::Value = serde_json::from_str(&line.render()).unwrap();
+        assert_eq!(v["requestId"], "req-\"1\"");
+        assert_eq!(v["reason"], "expired");
+        assert_eq!(v["level"], "INFO");
+        assert_eq!(v.as_object().unwrap().len(), 9);
+        assert!(Level::parse("debug") > Level::parse("info"));
+        assert_eq!(Level::parse("verbose"), None);
+    }
+}
