@@ -16,6 +16,18 @@ if [ ! -f "$_stamp" ]; then
   touch "$_stamp"
 fi
 export SCOPEGATE_TEST_PYTHON="$_venv/bin/python"
+# The EMF JSON schema AWS published with the EMF specification, as shipped in
+# aws-lambda-powertools 1.10.0 (later 1.x wheels dropped the file).
+export SCOPEGATE_EMF_SCHEMA="$SCOPEGATE_TOOLS/emf-schema.json"
+if [ ! -s "$SCOPEGATE_EMF_SCHEMA" ]; then
+  _dl="$SCOPEGATE_TOOLS/powertools-wheel"
+  rm -rf "$_dl" && mkdir -p "$_dl"
+  "$_venv/bin/pip" download -q --disable-pip-version-check --no-deps \
+    aws-lambda-powertools==1.10.0 -d "$_dl" >&2
+  "$_venv/bin/python" -c 'import sys, zipfile, glob
+w = glob.glob(sys.argv[1] + "/*.whl")[0]
+open(sys.argv[2], "wb").write(zipfile.ZipFile(w).read("aws_lambda_powertools/metrics/schema.json"))' "$_dl" "$SCOPEGATE_EMF_SCHEMA"
+fi
 export PATH="$_venv/bin:$PATH"
 # promtool (Debian's prometheus package) checks the Prometheus exposition.
 if ! command -v promtool >/dev/null 2>&1; then

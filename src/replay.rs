@@ -3,9 +3,13 @@
 //! timed alone. Flags and output lines are a stable interface.
 
 use crate::authorizer::Authorizer;
+use crate::authorizer::Response;
 use crate::config::{self, Config};
+use crate::reject::Reject;
 use crate::respond::UNAUTHORIZED_ERROR;
-use crate::telemetry::{Instruments, StageClock, prometheus};
+use crate::telemetry::emf::{EmfRecorder, Flusher};
+use crate::telemetry::{self, Instruments, StageClock, prometheus};
+use metrics_exporter_prometheus::PrometheusRecorder;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -16,7 +20,10 @@ const USAGE: &str =
     "usage: scopegate replay --jwks-file FILE --issuer ISS --audience AUD --permissions FILE
                         [--algorithms LIST] [--leeway SECONDS] [--now UNIX_SECONDS] [--out FILE]
                         [--summary] [--expected FILE] [--memo-entries N] [--warmup N] [--impl NAME]
-                        [--set SCOPEGATE_VAR=VALUE]... [--metrics FILE] EVENTS.jsonl";
+                        [--set VAR=VALUE]... [--emf FILE] [--prometheus FILE] EVENTS.jsonl
+  --set takes SCOPEGATE_*, POWERTOOLS_* and AWS_LAMBDA_FUNCTION_NAME
+  --emf writes the EMF documents the Lambda would have written (flush mode from SCOPEGATE_METRICS_FLUSH)
+  --prometheus (alias --metrics) writes the run's metrics in Prometheus text format";
 
 /// Parsed command line.
 #[derive(Debug, Default)]
@@ -30,7 +37,9 @@ struct Args {
     name: String,
     events: Option<String>,
     /// Write the run's metrics in Prometheus text format here.
-    metrics: Option<String>,
+    prometheus: Option<String>,
+    /// Write the run's EMF documents here.
+    emf: Option<String>,
 }
 
 fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
@@ -74,7 +83,8 @@ fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
             "--out" => parsed.out = Some(value(&arg)?),
             "--summary" => parsed.summary = true,
             "--expected" => parsed.expected = Some(value(&arg)?),
-            "--metrics" => parsed.metrics = Some(value(&arg)?),
+            "--metrics" | "--prometheus" => parsed.prometheus = Some(value(&arg)?),
+            "--emf" => parsed.emf = Some(value(&arg)?),
             "--warmup" => {
                 let v = value(&arg)?;
                 parsed.warmup = v
@@ -87,8 +97,13 @@ fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
                 let (var, val) = v
                     .split_once('=')
                     .ok_or_else(|| format!("--set: `{v}` is not VAR=VALUE"))?;
-                if !var.starts_with("SCOPEGATE_") {
-                    return Err(format!("--set: `{var}` is not a SCOPEGATE_ setting"));
+                let known = var.starts_with("SCOPEGATE_")
+                    || var.starts_with("POWERTOOLS_")
+                    || var == "AWS_LAMBDA_FUNCTION_NAME";
+                if !known {
+                    return Err(format!(
+                        "--set: `{var}` is not a SCOPEGATE_, POWERTOOLS_ or AWS_LAMBDA_FUNCTION_NAME setting"
+                    ));
                 }
                 parsed.settings.insert(var.to_string(), val.to_string());
             }
@@ -112,6 +127,61 @@ pub fn main(args: impl Iterator<Item = OsString>) -> i32 {
             eprintln!("scopegate replay: {message}");
             2
         }
+    }
+}
+
+/// The telemetry sinks a replay writes to, as the Lambda would.
+struct Sinks {
+    instruments: Vec<Instruments>,
+    prometheus: Option<(String, PrometheusRecorder)>,
+    emf: Option<(String, Flusher, Vec<u8>)>,
+}
+
+impl Sinks {
+    fn open(args: &Args) -> Result<Sinks, String> {
+        let mut sinks = Sinks {
+            instruments: Vec::new(),
+            prometheus: None,
+            emf: None,
+        };
+        if let Some(path) = &args.prometheus {
+            let recorder = prometheus::recorder();
+            sinks.instruments.push(metrics::with_local_recorder(
+                &recorder,
+                Instruments::register,
+            ));
+            sinks.prometheus = Some((path.clone(), recorder));
+        }
+        if let Some(path) = &args.emf {
+            let settings = telemetry::Settings::from_strings(&args.settings)?;
+            let recorder = EmfRecorder::default();
+            let instruments = metrics::with_local_recorder(&recorder, Instruments::register);
+            instruments.cold_start();
+            sinks.instruments.push(instruments);
+            sinks.emf = Some((path.clone(), Flusher::new(recorder, settings), Vec::new()));
+        }
+        Ok(sinks)
+    }
+
+    fn record(&mut self, stages: &StageClock, result: &Result<Response, Reject>) {
+        for i in &self.instruments {
+            i.record(stages, result);
+        }
+        if let Some((_, flusher, out)) = &mut self.emf {
+            flusher.invocation_done(out);
+        }
+    }
+
+    fn finish(self) -> Result<(), String> {
+        if let Some((path, recorder)) = self.prometheus {
+            std::fs::write(&path, recorder.handle().render())
+                .map_err(|e| format!("--prometheus: cannot write {path}: {e}"))?;
+        }
+        if let Some((path, mut flusher, mut out)) = self.emf {
+            flusher.flush(&mut out);
+            std::fs::write(&path, out).map_err(|e| format!("--emf: cannot write {path}: {e}"))?;
+        }
+        Ok(())
     }
 }
 
@@ -166,31 +236,26 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
     let mut results = Vec::with_capacity(events.len());
     let mut times = Vec::with_capacity(events.len());
     let loop_start = Instant::now();
-    match &args.metrics {
-        None => {
-            for event in &events {
-                let now = clock(args.now);
-                let start = Instant::now();
-                let result = authorizer.handle(event.as_bytes(), now);
-                times.push(start.elapsed().as_nanos() as u64);
-                results.push(result);
-            }
+    if args.prometheus.is_none() && args.emf.is_none() {
+        for event in &events {
+            let now = clock(args.now);
+            let start = Instant::now();
+            let result = authorizer.handle(event.as_bytes(), now);
+            times.push(start.elapsed().as_nanos() as u64);
+            results.push(result);
         }
-        Some(path) => {
-            // Measured with telemetry on: the figures include its cost.
-            let recorder = prometheus::recorder();
-            let instruments = metrics::with_local_recorder(&recorder, Instruments::register);
-            for event in &events {
-                let now = clock(args.now);
-                let mut stages = StageClock::start();
-                let result = authorizer.handle_observed(event.as_bytes(), now, &mut stages);
-                times.push(stages.stop());
-                instruments.record(&stages, &result);
-                results.push(result);
-            }
-            std::fs::write(path, recorder.handle().render())
-                .map_err(|e| format!("--metrics: cannot write {path}: {e}"))?;
+    } else {
+        // Measured with telemetry on: the figures include its cost.
+        let mut sinks = Sinks::open(&args)?;
+        for event in &events {
+            let now = clock(args.now);
+            let mut stages = StageClock::start();
+            let result = authorizer.handle_observed(event.as_bytes(), now, &mut stages);
+            times.push(stages.stop());
+            sinks.record(&stages, &result);
+            results.push(result);
         }
+        sinks.finish()?;
     }
     let total_ns = loop_start.elapsed().as_nanos() as u64;
 

@@ -21,8 +21,11 @@ struct Fixture {
 
 impl Fixture {
     fn generate(mode: &str, events: usize) -> Fixture {
-        let dir =
-            std::env::temp_dir().join(format!("scopegate-fixture-{mode}-{}", std::process::id()));
+        // Tests run in parallel in one process: the size keeps their directories apart.
+        let dir = std::env::temp_dir().join(format!(
+            "scopegate-fixture-{mode}-{events}-{}",
+            std::process::id()
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         let gen_py = peers_dir().join("fixtures/gen.py");
         assert!(
@@ -221,4 +224,88 @@ fn replay_metrics_pass_promtool_and_count_every_decision() {
             &["outcome=\"unauthorized\""]
         ) > 0.0
     );
+}
+
+/// Runs `tests/support/validate_emf.py` on `docs`; returns how many it validated.
+fn validate_emf(docs: &str) -> usize {
+    let python = std::env::var("SCOPEGATE_TEST_PYTHON").expect("run through scripts/test.sh");
+    let mut child = Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/validate_emf.py"
+        ))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(docs.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "EMF: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+/// Sum over documents of every value of metric `name`.
+fn emf_count(docs: &[serde_json::Value], name: &str) -> usize {
+    docs.iter()
+        .map(|d| match &d[name] {
+            serde_json::Value::Array(a) => a.len(),
+            serde_json::Value::Number(_) => 1,
+            _ => 0,
+        })
+        .sum()
+}
+
+#[test]
+fn replay_emf_validates_in_both_flush_modes() {
+    let fixture = Fixture::generate("zipf", 600);
+    for (mode, extra) in [
+        ("invocation", vec![]),
+        (
+            "aggregated",
+            vec![
+                "--set",
+                "SCOPEGATE_METRICS_FLUSH=aggregated",
+                "--set",
+                "SCOPEGATE_METRICS_FLUSH_INVOCATIONS=1000",
+            ],
+        ),
+    ] {
+        let emf = fixture.dir.join(format!("emf-{mode}.jsonl"));
+        let mut args = vec!["--emf", emf.to_str().unwrap()];
+        args.extend(extra);
+        assert_agrees(&fixture, &args);
+        let text = std::fs::read_to_string(&emf).unwrap();
+        assert_eq!(validate_emf(&text), text.lines().count(), "{mode}");
+        let docs: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            emf_count(&docs, "scopegate_handler_seconds"),
+            600,
+            "{mode}: one value per event"
+        );
+        if mode == "invocation" {
+            assert!(docs.len() >= 600, "documents every invocation");
+        } else {
+            // 600 values in one flush: split into documents of at most 100.
+            let handler_docs = docs
+                .iter()
+                .filter(|d| d["scopegate_handler_seconds"].is_array())
+                .count();
+            assert_eq!(handler_docs, 6, "{mode}");
+            assert!(docs.len() < 60, "{mode}: {} documents", docs.len());
+        }
+    }
 }
