@@ -6,7 +6,7 @@
 use crate::authorizer::{Authorizer, Decision};
 use crate::config::{Config, Env};
 use crate::reject::{Reject, UNAUTHORIZED};
-use crate::telemetry::emf::{EmfRecorder, Flusher};
+use crate::telemetry::emf::Flusher;
 use crate::telemetry::log::{Level, Line};
 use crate::telemetry::{self, Instruments, StageClock};
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
@@ -45,7 +45,7 @@ impl Function {
     /// Installs the EMF recorder (unless metrics are off) and registers the instruments.
     pub fn new(authorizer: Authorizer, settings: telemetry::Settings) -> Function {
         let (instruments, flusher) = if settings.emf {
-            let recorder = EmfRecorder::default();
+            let recorder = telemetry::emf_recorder();
             // Only the first install in a process wins; a second Function
             // (tests) records through the recorder already installed.
             let _ = metrics::set_global_recorder(recorder.clone());

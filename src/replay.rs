@@ -7,7 +7,7 @@ use crate::authorizer::Response;
 use crate::config::{self, Config};
 use crate::reject::Reject;
 use crate::respond::UNAUTHORIZED_ERROR;
-use crate::telemetry::emf::{EmfRecorder, Flusher};
+use crate::telemetry::emf::Flusher;
 use crate::telemetry::{self, Instruments, StageClock, prometheus};
 use metrics_exporter_prometheus::PrometheusRecorder;
 use std::collections::HashMap;
@@ -154,7 +154,7 @@ impl Sinks {
         }
         if let Some(path) = &args.emf {
             let settings = telemetry::Settings::from_strings(&args.settings)?;
-            let recorder = EmfRecorder::default();
+            let recorder = telemetry::emf_recorder();
             let instruments = metrics::with_local_recorder(&recorder, Instruments::register);
             instruments.cold_start();
             sinks.instruments.push(instruments);

@@ -75,6 +75,9 @@ struct Entry {
 struct Registry {
     entries: Mutex<Vec<Entry>>,
     units: Mutex<HashMap<String, Unit>>,
+    /// Counters written only when non-zero; every other counter is written
+    /// as 0 too, so a dashboard shows "none" rather than "no data".
+    sparse: Vec<&'static str>,
 }
 
 /// The recorder; clones share one registry, so one clone can be installed
@@ -85,6 +88,17 @@ pub struct EmfRecorder {
 }
 
 impl EmfRecorder {
+    /// A recorder that skips zero values of the counters named in `sparse`
+    /// (wide label sets such as one series per reason code).
+    pub fn with_sparse_counters(sparse: &[&'static str]) -> EmfRecorder {
+        EmfRecorder {
+            registry: Arc::new(Registry {
+                sparse: sparse.to_vec(),
+                ..Registry::default()
+            }),
+        }
+    }
+
     fn describe(&self, key: KeyName, unit: Option<Unit>) {
         if let Some(unit) = unit {
             self.registry
@@ -139,7 +153,7 @@ impl EmfRecorder {
         for e in entries.iter() {
             let values = match &e.series {
                 Series::Counter(c) => match c.0.swap(0, Ordering::Relaxed) {
-                    0 => continue,
+                    0 if self.registry.sparse.contains(&e.key.name()) => continue,
                     n => vec![n as f64],
                 },
                 Series::Histogram(h) => {

@@ -98,6 +98,28 @@ pub fn describe() {
     }
 }
 
+/// The EMF recorder scopegate installs: decisions (one series per reason
+/// code) are written only when they happen; every other counter also as 0.
+pub fn emf_recorder() -> emf::EmfRecorder {
+    emf::EmfRecorder::with_sparse_counters(&[DECISIONS_TOTAL])
+}
+
+/// How a JWKS fetch ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchResult {
+    Ok,
+    NotModified,
+    Error,
+}
+
+/// How an introspection call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntrospectionResult {
+    Active,
+    Inactive,
+    Error,
+}
+
 /// Handles to every series, registered once against the current recorder.
 pub struct Instruments {
     handler: Histogram,
@@ -114,6 +136,8 @@ pub struct Instruments {
     policy_hit: Counter,
     policy_miss: Counter,
     cold_start: Counter,
+    jwks: [Counter; 3],
+    introspection: [Counter; 3],
 }
 
 impl Instruments {
@@ -137,7 +161,19 @@ impl Instruments {
             policy_hit: metrics::counter!(POLICY_MEMO_TOTAL, "result" => "hit"),
             policy_miss: metrics::counter!(POLICY_MEMO_TOTAL, "result" => "miss"),
             cold_start: metrics::counter!(COLD_STARTS_TOTAL),
+            jwks: ["ok", "not_modified", "error"]
+                .map(|r| metrics::counter!(JWKS_FETCHES_TOTAL, "result" => r)),
+            introspection: ["active", "inactive", "error"]
+                .map(|r| metrics::counter!(INTROSPECTIONS_TOTAL, "result" => r)),
         }
+    }
+
+    pub fn jwks_fetch(&self, result: FetchResult) {
+        self.jwks[result as usize].increment(1);
+    }
+
+    pub fn introspection(&self, result: IntrospectionResult) {
+        self.introspection[result as usize].increment(1);
     }
 
     pub fn cold_start(&self) {

@@ -47,7 +47,7 @@ fn assert_targets(doc: &Value) {
 
 #[test]
 fn counters_and_histograms_render_with_units_dimensions_and_targets() {
-    let recorder = EmfRecorder::default();
+    let recorder = EmfRecorder::with_sparse_counters(&["hits_total"]);
     metrics::with_local_recorder(&recorder, || {
         metrics::describe_histogram!("lat_seconds", Unit::Seconds, "x");
         metrics::describe_counter!("hits_total", Unit::Count, "x");
