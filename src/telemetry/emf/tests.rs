@@ -167,3 +167,17 @@ fn non_finite_values_do_not_break_the_document() {
     let docs = recorder.drain(&settings(false), 1);
     assert_eq!(parse(&docs[0])["odd"], 0.0);
 }
+
+#[test]
+fn dense_counters_are_written_as_zero() {
+    let recorder = EmfRecorder::with_sparse_counters(&["sparse_total"]);
+    metrics::with_local_recorder(&recorder, || {
+        metrics::counter!("dense_total").increment(0);
+        metrics::counter!("sparse_total").increment(0);
+    });
+    let docs = recorder.drain(&settings(false), 1);
+    assert_eq!(docs.len(), 1);
+    let doc = parse(&docs[0]);
+    assert_eq!(doc["dense_total"], 0);
+    assert!(doc.get("sparse_total").is_none());
+}
