@@ -7,12 +7,13 @@ set -euo pipefail
 SCOPEGATE_TOOLS="${SCOPEGATE_TOOLS:-$HOME/.cache/scopegate-tools}"
 mkdir -p "$SCOPEGATE_TOOLS"
 _venv="$SCOPEGATE_TOOLS/venv"
-_stamp="$_venv/.scopegate-deps-4"
+_stamp="$_venv/.scopegate-deps-5"
 if [ ! -f "$_stamp" ]; then
   echo "# installing test tools into $_venv" >&2
   python3 -m venv "$_venv"
   "$_venv/bin/pip" install -q --disable-pip-version-check \
-    PyJWT==2.15.1 cryptography==50.0.2 cargo-lambda==1.9.2 jsonschema==4.25.1 >&2
+    PyJWT==2.15.1 cryptography==50.0.2 cargo-lambda==1.9.2 jsonschema==4.25.1 \
+    cfn-lint==1.58.0 aws-sam-translator==1.115.0 "grafana-foundation-sdk==1769699998!10.1.0" >&2
   touch "$_stamp"
 fi
 export SCOPEGATE_TEST_PYTHON="$_venv/bin/python"
