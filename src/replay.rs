@@ -23,7 +23,11 @@ const USAGE: &str =
                         [--set VAR=VALUE]... [--emf FILE] [--prometheus FILE] EVENTS.jsonl
   --set takes SCOPEGATE_*, POWERTOOLS_* and AWS_LAMBDA_FUNCTION_NAME
   --emf writes the EMF documents the Lambda would have written (flush mode from SCOPEGATE_METRICS_FLUSH)
-  --prometheus (alias --metrics) writes the run's metrics in Prometheus text format";
+  --prometheus (alias --metrics) writes the run's metrics in Prometheus text format
+  --fixture DIR  settings, keys, permissions, events and expected decisions from a
+                 fixture directory (config.json, jwks.json, …; earlier flags win)
+  --peer         for ../peers/run_all.sh EXTRA_PEERS: summary on stdout, decisions to DIR/out-IMPL.jsonl
+  --coldstart    for ../peers/coldstart.sh: decide line 1 only, print first_decision_epoch_ns";
 
 /// Parsed command line.
 #[derive(Debug, Default)]
@@ -40,6 +44,11 @@ struct Args {
     prometheus: Option<String>,
     /// Write the run's EMF documents here.
     emf: Option<String>,
+    /// Peers-harness mode: the summary line on stdout, decisions to the fixture's `out-<impl>.jsonl`.
+    peer: bool,
+    /// Cold-start mode: decide the first event only and print when.
+    coldstart: bool,
+    fixture: Option<String>,
 }
 
 fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
@@ -85,6 +94,13 @@ fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
             "--expected" => parsed.expected = Some(value(&arg)?),
             "--metrics" | "--prometheus" => parsed.prometheus = Some(value(&arg)?),
             "--emf" => parsed.emf = Some(value(&arg)?),
+            "--peer" => parsed.peer = true,
+            "--coldstart" => parsed.coldstart = true,
+            "--fixture" => {
+                let dir = value(&arg)?;
+                apply_fixture(&mut parsed, &dir)?;
+                parsed.fixture = Some(dir);
+            }
             "--warmup" => {
                 let v = value(&arg)?;
                 parsed.warmup = v
@@ -117,6 +133,85 @@ fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
         }
     }
     Ok(parsed)
+}
+
+/// `--fixture DIR` (CONTRACT §6 layout): settings from `config.json`, the
+/// key set, permissions, events and expected decisions from their files.
+/// Flags given earlier on the command line win.
+fn apply_fixture(parsed: &mut Args, dir: &str) -> Result<(), String> {
+    let path = format!("{dir}/config.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let c: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{path}: not JSON: {e}"))?;
+    let string = |key: &str| {
+        c[key]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("{path}: `{key}` is missing or not a string"))
+    };
+    let mut set = |var: &str, value: String| {
+        parsed.settings.entry(var.to_string()).or_insert(value);
+    };
+    set(config::ENV_ISSUER, string("issuer")?);
+    set(config::ENV_AUDIENCE, string("audience")?);
+    set(config::ENV_JWKS, format!("{dir}/jwks.json"));
+    set(config::ENV_PERMISSIONS, format!("{dir}/permissions.json"));
+    if let Some(leeway) = c["leeway"].as_f64() {
+        set(config::ENV_LEEWAY, leeway.to_string());
+    }
+    if let Some(algs) = c["algorithms"].as_array() {
+        let names: Vec<&str> = algs.iter().filter_map(|a| a.as_str()).collect();
+        set(config::ENV_ALGORITHMS, names.join(","));
+    }
+    if parsed.now.is_none() {
+        parsed.now = c["now"].as_f64();
+    }
+    if parsed.events.is_none() {
+        parsed.events = Some(format!("{dir}/events.jsonl"));
+    }
+    let expected = format!("{dir}/expected.jsonl");
+    if parsed.expected.is_none() && std::path::Path::new(&expected).exists() {
+        parsed.expected = Some(expected);
+    }
+    Ok(())
+}
+
+/// `--coldstart`: with the authorizer built (the init a cold start pays),
+/// decide line 1 of the events and print the wall-clock time of that
+/// decision, as `../peers/coldstart.sh` expects.
+fn coldstart(args: &Args, authorizer: &Authorizer, events_path: &str) -> Result<i32, String> {
+    // Only line 1 is read: a cold start must not pay for the whole file.
+    let first = |path: &str| -> Result<String, String> {
+        use std::io::BufRead as _;
+        let file = std::fs::File::open(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        let mut line = String::new();
+        std::io::BufReader::new(file)
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read {path}: {e}"))?;
+        let line = line.trim_end().to_string();
+        if line.is_empty() {
+            return Err(format!("{path}: empty"));
+        }
+        Ok(line)
+    };
+    let event = first(events_path)?;
+    let now = args.now.unwrap_or_else(crate::lambda::now);
+    let out = match authorizer.handle(event.as_bytes(), now) {
+        Ok(r) => r.body.to_string(),
+        Err(_) => UNAUTHORIZED_ERROR.to_string(),
+    };
+    let decided_ns = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let ok = match &args.expected {
+        Some(path) => count_mismatches(std::iter::once(out.as_str()), &[&first(path)?], path)? == 0,
+        None => true,
+    };
+    println!(
+        r#"{{"impl":"{}","first_decision_epoch_ns":{decided_ns},"ok":{ok}}}"#,
+        args.name
+    );
+    Ok(if ok { 0 } else { 1 })
 }
 
 /// Runs `scopegate replay`; returns the process exit code.
@@ -205,8 +300,16 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
         format!("{flag}: {}", e.message)
     })?;
     let authorizer = Authorizer::from_config(&config).map_err(|e| e.to_string())?;
-    let events = read_lines(&events_path)?;
-    let expected = args.expected.as_deref().map(read_lines).transpose()?;
+    if args.coldstart {
+        return coldstart(&args, &authorizer, &events_path);
+    }
+    let events_text = read_text(&events_path)?;
+    let events = json_lines(&events_text, &events_path)?;
+    let expected_text = args.expected.as_deref().map(read_text).transpose()?;
+    let expected = match (&expected_text, &args.expected) {
+        (Some(text), Some(path)) => Some(json_lines(text, path)?),
+        _ => None,
+    };
     if let Some(expected) = &expected {
         if expected.len() != events.len() {
             return Err(format!(
@@ -233,7 +336,12 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
         authorizer.clear_memos();
     }
 
-    let mut results = Vec::with_capacity(events.len());
+    let peer_out = match (&args.out, &args.fixture) {
+        (None, Some(dir)) if args.peer => Some(format!("{dir}/out-{}.jsonl", args.name)),
+        _ => None,
+    };
+    let out_path = args.out.clone().or(peer_out);
+    let mut output = Output::open(out_path.as_deref(), events.len())?;
     let mut times = Vec::with_capacity(events.len());
     let loop_start = Instant::now();
     if args.prometheus.is_none() && args.emf.is_none() {
@@ -242,7 +350,7 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
             let start = Instant::now();
             let result = authorizer.handle(event.as_bytes(), now);
             times.push(start.elapsed().as_nanos() as u64);
-            results.push(result);
+            output.push(result)?;
         }
     } else {
         // Measured with telemetry on: the figures include its cost.
@@ -253,60 +361,148 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
             let result = authorizer.handle_observed(event.as_bytes(), now, &mut stages);
             times.push(stages.stop());
             sinks.record(&stages, &result);
-            results.push(result);
+            output.push(result)?;
         }
         sinks.finish()?;
     }
     let total_ns = loop_start.elapsed().as_nanos() as u64;
-
-    let mut out = String::with_capacity(results.len() * 512);
-    for result in &results {
-        match result {
-            Ok(response) => out.push_str(&response.body),
-            Err(_) => out.push_str(UNAUTHORIZED_ERROR),
-        }
-        out.push('\n');
-    }
-    match &args.out {
-        Some(path) => {
-            std::fs::write(path, &out).map_err(|e| format!("cannot write {path}: {e}"))?
-        }
-        None => std::io::stdout()
-            .lock()
-            .write_all(out.as_bytes())
-            .map_err(|e| format!("cannot write stdout: {e}"))?,
-    }
-
-    let mismatches = match &expected {
-        Some(expected) => Some(count_mismatches(
-            &out,
-            expected,
-            args.expected.as_deref().unwrap_or(""),
-        )?),
-        None => None,
+    let memo_hits = output.memo_hits();
+    let written = output.finish()?;
+    let mismatches = match (&expected, &args.expected) {
+        (Some(expected), Some(path)) => Some(match &written {
+            Written::Kept(results) => {
+                count_mismatches(results.iter().map(line_of), expected, path)?
+            }
+            Written::File(out) => {
+                // Streamed back: the answers are never all in memory at once.
+                use std::io::BufRead as _;
+                let file =
+                    std::fs::File::open(out).map_err(|e| format!("cannot read {out}: {e}"))?;
+                let lines = std::io::BufReader::new(file).lines().map_while(Result::ok);
+                count_mismatches(lines, expected, path)?
+            }
+        }),
+        _ => None,
     };
-    if args.summary {
-        let memo_hits = results
-            .iter()
-            .filter(|r| r.as_ref().is_ok_and(|r| r.memo_hit))
-            .count();
-        eprintln!(
-            "{}",
-            summary_line(
-                &args.name,
-                &times,
-                total_ns,
-                args.warmup,
-                memo_hits,
-                mismatches
-            )
+    if args.summary || args.peer {
+        let line = summary_line(
+            &args.name,
+            &times,
+            total_ns,
+            args.warmup,
+            memo_hits,
+            mismatches,
         );
+        // The peers' harness reads the line from stdout; CONTRACT §5 puts it on stderr.
+        if args.peer {
+            println!("{line}");
+        } else {
+            eprintln!("{line}");
+        }
     }
     Ok(if mismatches.unwrap_or(0) > 0 { 1 } else { 0 })
 }
 
-fn read_lines(path: &str) -> Result<Vec<String>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+/// Where decisions go. To a file, each answer is written as soon as it is
+/// timed (so a long replay holds one answer in memory, not all of them);
+/// for stdout they are kept and written after the run, so the terminal
+/// never slows the measured loop.
+enum Output {
+    File {
+        path: String,
+        writer: std::io::BufWriter<std::fs::File>,
+        memo_hits: usize,
+    },
+    Kept(Vec<Result<Response, Reject>>, usize),
+}
+
+enum Written {
+    File(String),
+    Kept(Vec<Result<Response, Reject>>),
+}
+
+impl Output {
+    fn open(path: Option<&str>, events: usize) -> Result<Output, String> {
+        Ok(match path {
+            Some(path) => Output::File {
+                path: path.to_string(),
+                writer: std::io::BufWriter::with_capacity(
+                    1 << 16,
+                    std::fs::File::create(path).map_err(|e| format!("cannot write {path}: {e}"))?,
+                ),
+                memo_hits: 0,
+            },
+            None => Output::Kept(Vec::with_capacity(events), 0),
+        })
+    }
+
+    fn push(&mut self, result: Result<Response, Reject>) -> Result<(), String> {
+        let hit = result.as_ref().is_ok_and(|r| r.memo_hit);
+        match self {
+            Output::File {
+                path,
+                writer,
+                memo_hits,
+            } => {
+                *memo_hits += usize::from(hit);
+                writer
+                    .write_all(line_of(&result).as_bytes())
+                    .and_then(|()| writer.write_all(b"\n"))
+                    .map_err(|e| format!("cannot write {path}: {e}"))
+            }
+            Output::Kept(results, memo_hits) => {
+                *memo_hits += usize::from(hit);
+                results.push(result);
+                Ok(())
+            }
+        }
+    }
+
+    fn memo_hits(&self) -> usize {
+        match self {
+            Output::File { memo_hits, .. } | Output::Kept(_, memo_hits) => *memo_hits,
+        }
+    }
+
+    fn finish(self) -> Result<Written, String> {
+        match self {
+            Output::File {
+                path, mut writer, ..
+            } => {
+                writer
+                    .flush()
+                    .map_err(|e| format!("cannot write {path}: {e}"))?;
+                Ok(Written::File(path))
+            }
+            Output::Kept(results, _) => {
+                let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+                for r in &results {
+                    w.write_all(line_of(r).as_bytes())
+                        .and_then(|()| w.write_all(b"\n"))
+                        .map_err(|e| format!("cannot write stdout: {e}"))?;
+                }
+                w.flush().map_err(|e| format!("cannot write stdout: {e}"))?;
+                Ok(Written::Kept(results))
+            }
+        }
+    }
+}
+
+/// A replay output line: the Lambda's JSON answer, or the 401 error.
+fn line_of(r: &Result<Response, Reject>) -> &str {
+    match r {
+        Ok(response) => &response.body,
+        Err(_) => UNAUTHORIZED_ERROR,
+    }
+}
+
+fn read_text(path: &str) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))
+}
+
+/// The lines of a JSON-lines file, borrowed from its text (one copy of the
+/// data in memory), each checked to be one JSON value.
+fn json_lines<'t>(text: &'t str, path: &str) -> Result<Vec<&'t str>, String> {
     let mut lines = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -314,7 +510,7 @@ fn read_lines(path: &str) -> Result<Vec<String>, String> {
         }
         serde_json::from_str::<serde::de::IgnoredAny>(line)
             .map_err(|e| format!("{path}:{}: not a JSON value: {e}", i + 1))?;
-        lines.push(line.to_string());
+        lines.push(line);
     }
     Ok(lines)
 }
@@ -349,10 +545,14 @@ pub fn decision_of(line: &str) -> Result<(String, Vec<String>), String> {
     Ok(("allow".into(), allowed))
 }
 
-fn count_mismatches(out: &str, expected: &[String], expected_path: &str) -> Result<usize, String> {
+fn count_mismatches<S: AsRef<str>>(
+    out: impl Iterator<Item = S>,
+    expected: &[&str],
+    expected_path: &str,
+) -> Result<usize, String> {
     let mut mismatches = 0;
-    for (i, (got, want)) in out.lines().zip(expected).enumerate() {
-        let got = decision_of(got)?;
+    for (i, (got, want)) in out.zip(expected).enumerate() {
+        let got = decision_of(got.as_ref())?;
         let want: serde_json::Value =
             serde_json::from_str(want).map_err(|e| format!("{expected_path}:{}: {e}", i + 1))?;
         let want_resources: Vec<String> = want["resources"]

@@ -309,3 +309,55 @@ fn replay_emf_validates_in_both_flush_modes() {
         }
     }
 }
+
+#[test]
+fn peer_and_coldstart_modes_speak_the_peers_harness_protocol() {
+    let fixture = Fixture::generate("unique", 200);
+    let dir = fixture.dir.to_str().unwrap();
+    let peer = Command::new(env!("CARGO_BIN_EXE_scopegate"))
+        .args([
+            "replay",
+            "--peer",
+            "--impl",
+            "scopegate-test",
+            "--fixture",
+            dir,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        peer.status.success(),
+        "{}",
+        String::from_utf8_lossy(&peer.stderr)
+    );
+    let line: serde_json::Value = serde_json::from_slice(&peer.stdout).unwrap();
+    for field in [
+        "impl",
+        "events",
+        "total_ns",
+        "ns_per_event_median",
+        "p99_ns",
+        "mismatches",
+        "events_per_s",
+    ] {
+        assert!(line.get(field).is_some(), "{field} missing from {line}");
+    }
+    assert_eq!(
+        (
+            line["impl"].as_str(),
+            line["events"].as_u64(),
+            line["mismatches"].as_u64()
+        ),
+        (Some("scopegate-test"), Some(200), Some(0))
+    );
+    let out = std::fs::read_to_string(fixture.dir.join("out-scopegate-test.jsonl")).unwrap();
+    assert_eq!(out.lines().count(), 200);
+    let cold = Command::new(env!("CARGO_BIN_EXE_scopegate"))
+        .args(["replay", "--coldstart", "--fixture", dir])
+        .output()
+        .unwrap();
+    assert!(cold.status.success());
+    let line: serde_json::Value = serde_json::from_slice(&cold.stdout).unwrap();
+    assert_eq!(line["ok"], true);
+    assert!(line["first_decision_epoch_ns"].as_u64().unwrap() > 1_700_000_000_000_000_000);
+}
