@@ -53,10 +53,20 @@ pub struct AuthEvent<'a> {
 /// Parses an event; `source` says where REQUEST-style events carry the token.
 pub fn parse<'a>(input: &'a [u8], source: &IdentitySource) -> Result<AuthEvent<'a>, Reject> {
     let mut de = serde_json::Deserializer::from_slice(input);
-    let raw = TopLevel { source }
-        .deserialize(&mut de)
-        .map_err(|_| Reject::BadEvent)?;
+    let event = parse_from(&mut de, source)?;
     de.end().map_err(|_| Reject::BadEvent)?;
+    Ok(event)
+}
+
+/// The event from any serde deserializer: the benches compare JSON parsers
+/// through the same visitor (BENCHMARKS.md, serde_json vs simd-json).
+pub fn parse_from<'a, D: Deserializer<'a>>(
+    de: D,
+    source: &IdentitySource,
+) -> Result<AuthEvent<'a>, Reject> {
+    let raw = TopLevel { source }
+        .deserialize(de)
+        .map_err(|_| Reject::BadEvent)?;
     let kind = match (raw.version.as_deref(), raw.kind.as_deref()) {
         (Some("2.0"), _) => EventKind::HttpV2,
         (Some("1.0"), _) => EventKind::HttpV1,

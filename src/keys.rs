@@ -3,6 +3,7 @@
 //! type or curve, malformed members) are skipped with a reason, and the rest
 //! of the set keeps working (CONTRACT §3).
 
+use crate::crypto::Prepared;
 use crate::token::b64;
 use crate::verify::Alg;
 use serde::Deserialize;
@@ -57,9 +58,27 @@ pub struct Key {
     /// The JWK's `alg`, when it had one: then only that algorithm may use the key.
     pub alg: Option<Alg>,
     pub material: KeyMaterial,
+    /// The key parsed by the signature backend, once, for each algorithm it fits.
+    pub prepared: Prepared,
 }
 
 impl Key {
+    /// A key ready to verify: parsed now for every algorithm it fits.
+    pub fn new(kid: String, alg: Option<Alg>, material: KeyMaterial) -> Key {
+        let mut key = Key {
+            kid,
+            alg,
+            material,
+            prepared: Prepared::default(),
+        };
+        let fits: Vec<Alg> = Alg::DEFAULT_ALLOWED
+            .into_iter()
+            .filter(|&a| key.fits(a))
+            .collect();
+        key.prepared = Prepared::new(&key.material, fits);
+        key
+    }
+
     /// Whether a token signed with `alg` may be verified with this key:
     /// the JWK `alg` must equal it, or, absent, the key type and curve must fit it.
     pub fn fits(&self, alg: Alg) -> bool {
@@ -275,19 +294,19 @@ fn decode_jwk(jwk: Jwk) -> Result<Key, &'static str> {
         }
         _ => return Err("unsupported_kty"),
     };
-    let key = Key { kid, alg, material };
     // A JWK whose own `alg` does not fit its type (RS256 on an EC key) can verify nothing.
     if let Some(a) = alg {
-        if !(Key {
+        let untyped = Key {
+            kid: String::new(),
             alg: None,
-            ..key.clone()
-        })
-        .fits(a)
-        {
+            material: material.clone(),
+            prepared: Prepared::default(),
+        };
+        if !untyped.fits(a) {
             return Err("alg_does_not_fit_key");
         }
     }
-    Ok(key)
+    Ok(Key::new(kid, alg, material))
 }
 
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {

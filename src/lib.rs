@@ -18,6 +18,7 @@
 
 pub mod authorizer;
 pub mod config;
+pub mod crypto;
 pub mod event;
 pub mod keys;
 pub mod lambda;

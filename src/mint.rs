@@ -98,11 +98,7 @@ impl SigningKey {
                 x: p.public_key().as_ref().into(),
             },
         };
-        Key {
-            kid: self.kid.clone(),
-            alg: Some(self.alg),
-            material,
-        }
+        Key::new(self.kid.clone(), Some(self.alg), material)
     }
 
     /// The public key as a JWK JSON object.

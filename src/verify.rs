@@ -5,7 +5,6 @@
 use crate::keys::{Key, KeyMaterial};
 use crate::reject::Reject;
 use crate::token::json::{Object, Value};
-use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 use std::borrow::Cow;
 
 /// The signature algorithms scopegate can verify. `none` and HMAC are absent
@@ -77,49 +76,19 @@ impl Alg {
 }
 
 /// Verifies `sig` over `msg`. The key was selected for `alg` already
-/// ([`crate::keys::KeySet::select`]). RSA signatures must be exactly the
-/// modulus length; ring enforces PSS salt = hash length, fixed-size ECDSA
-/// `r‖s` with r, s in [1, n−1] (accepting high S), and Ed25519 S < L.
+/// ([`crate::keys::KeySet::select`]) and parsed at load
+/// ([`crate::crypto::Prepared`]). RSA signatures must be exactly the
+/// modulus length.
 pub fn signature(key: &Key, alg: Alg, msg: &[u8], sig: &[u8]) -> Result<(), Reject> {
-    let ok = match (&key.material, alg) {
-        (KeyMaterial::Rsa { n, e }, _) => {
-            if sig.len() != n.len() {
-                return Err(Reject::BadSignature);
-            }
-            let params: &signature::RsaParameters = match alg {
-                Alg::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
-                Alg::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
-                Alg::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
-                Alg::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
-                Alg::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
-                Alg::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
-                _ => return Err(Reject::KeyAlgMismatch),
-            };
-            RsaPublicKeyComponents {
-                n: &n[..],
-                e: &e[..],
-            }
-            .verify(params, msg, sig)
-            .is_ok()
+    if let KeyMaterial::Rsa { n, .. } = &key.material {
+        if sig.len() != n.len() {
+            return Err(Reject::BadSignature);
         }
-        (KeyMaterial::Ec { point, .. }, Alg::ES256) => {
-            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, &point[..])
-                .verify(msg, sig)
-                .is_ok()
-        }
-        (KeyMaterial::Ec { point, .. }, Alg::ES384) => {
-            UnparsedPublicKey::new(&signature::ECDSA_P384_SHA384_FIXED, &point[..])
-                .verify(msg, sig)
-                .is_ok()
-        }
-        (KeyMaterial::Ed25519 { x }, Alg::EdDSA) => {
-            UnparsedPublicKey::new(&signature::ED25519, &x[..])
-                .verify(msg, sig)
-                .is_ok()
-        }
-        _ => return Err(Reject::KeyAlgMismatch),
-    };
-    if ok {
+    }
+    if !key.fits(alg) {
+        return Err(Reject::KeyAlgMismatch);
+    }
+    if key.prepared.verify(alg, msg, sig) {
         Ok(())
     } else {
         Err(Reject::BadSignature)

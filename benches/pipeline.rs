@@ -1,0 +1,205 @@
+//! Criterion benches for every stage, the whole handler, and the physical
+//! floor — one raw signature check with the backend we ship — in one
+//! report, so each ratio is read off a single run:
+//!
+//!     cargo bench --bench pipeline
+//!
+//! Groups: `event` (serde_json through our visitor vs simd-json through the
+//! same visitor, per event shape), `stages` (token split + base64url,
+//! claims JSON, scope bits, policy memo hit), `handler` (new RS256, new
+//! ES256, memo hit, deny, malformed, unknown kid, expired) and `floor`
+//! (raw RS256 / ES256 verify of the same tokens).
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use scopegate::config::{Config, Strings};
+use scopegate::event::{self, IdentitySource};
+use scopegate::mint::{self, SigningKey};
+use scopegate::token::{self, b64, json};
+use scopegate::verify::Alg;
+use scopegate::Authorizer;
+use std::collections::HashMap;
+use std::hint::black_box;
+
+const ISSUER: &str = "https://idp.bench.example/oauth2/default";
+const AUDIENCE: &str = "api://bench";
+const NOW: f64 = 1_795_478_400.0;
+const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234";
+
+fn key(kid: &str, alg: Alg, file: &str) -> SigningKey {
+    let der = std::fs::read(format!("{}/tests/keys/{file}", env!("CARGO_MANIFEST_DIR"))).expect("key");
+    SigningKey::from_pkcs8(kid, alg, &der).expect("key loads")
+}
+
+struct Setup {
+    rsa: SigningKey,
+    ec: SigningKey,
+    memo: Authorizer,
+    no_memo: Authorizer,
+}
+
+fn setup() -> Setup {
+    let rsa = key("rsa", Alg::RS256, "rsa-2048-a.pk8");
+    let ec = key("ec", Alg::ES256, "ec-p256.pk8");
+    let permissions = format!(
+        r#"[{{"arn":"{ARN}","resource":"orders","stage":"prod","httpVerb":"GET","scope":"orders.read"}},{{"arn":"{ARN}","resource":"orders/*","stage":"prod","httpVerb":"GET","scope":"orders.read"}},{{"arn":"{ARN}","resource":"orders","stage":"prod","httpVerb":"POST","scope":"orders.write"}}]"#
+    );
+    let build = |memo_entries: &str| {
+        let settings: HashMap<String, String> = HashMap::from([
+            ("SCOPEGATE_ISSUER".into(), ISSUER.into()),
+            ("SCOPEGATE_AUDIENCE".into(), AUDIENCE.into()),
+            ("SCOPEGATE_JWKS".into(), mint::jwks([&rsa, &ec])),
+            ("SCOPEGATE_PERMISSIONS".into(), permissions.clone()),
+            ("SCOPEGATE_TOKEN_MEMO_ENTRIES".into(), memo_entries.into()),
+        ]);
+        let config = Config::from_strings(&settings as &dyn Strings).expect("config");
+        Authorizer::from_config(&config).expect("authorizer")
+    };
+    let memo = build("10000");
+    let no_memo = build("0");
+    Setup {
+        rsa,
+        ec,
+        memo,
+        no_memo,
+    }
+}
+
+fn payload(sub: usize, scope: &str, exp: f64) -> String {
+    format!(
+        r#"{{"iss":"{ISSUER}","sub":"user-{sub}","aud":"{AUDIENCE}","exp":{exp},"iat":{},"scope":"{scope}","client_id":"bench"}}"#,
+        NOW - 10.0
+    )
+}
+
+fn event(token: &str) -> String {
+    format!(
+        r#"{{"type":"TOKEN","authorizationToken":"Bearer {token}","methodArn":"{ARN}/prod/GET/orders"}}"#
+    )
+}
+
+fn tokens(key: &SigningKey, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| event(&key.sign(&payload(i, "orders.read", NOW + 3600.0)).expect("sign")))
+        .collect()
+}
+
+fn bench_event(c: &mut Criterion) {
+    let source = IdentitySource::default();
+    let mut g = c.benchmark_group("event");
+    let dir = format!("{}/tests/fixtures/events", env!("CARGO_MANIFEST_DIR"));
+    for name in ["rest-token", "rest-request", "http-v1-request", "http-v2-request"] {
+        let bytes = std::fs::read(format!("{dir}/{name}.json")).expect("fixture");
+        g.bench_function(format!("serde_json/{name}"), |b| {
+            b.iter(|| black_box(event::parse(black_box(&bytes), &source).is_ok()))
+        });
+        // simd-json parses in place, so each run starts from a fresh copy
+        // (the Lambda runtime hands us an immutable buffer).
+        g.bench_function(format!("simd_json/{name}"), |b| {
+            b.iter_batched_ref(
+                || bytes.clone(),
+                |buf| {
+                    let ok = simd_json::Deserializer::from_slice(buf)
+                        .map_err(|_| ())
+                        .and_then(|mut de| event::parse_from(&mut de, &source).map_err(|_| ()))
+                        .is_ok();
+                    black_box(ok)
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+fn bench_stages(c: &mut Criterion) {
+    let s = setup();
+    let token = s.rsa.sign(&payload(1, "orders.read orders.write", NOW + 3600.0)).expect("sign");
+    let mut g = c.benchmark_group("stages");
+    g.bench_function("split+base64url payload", |b| {
+        let mut buf = Vec::with_capacity(1024);
+        b.iter(|| {
+            let jws = token::split(black_box(&token)).expect("jws");
+            b64::decode_into(jws.payload.as_bytes(), &mut buf).expect("b64");
+            black_box(buf.len())
+        })
+    });
+    let jws = token::split(&token).expect("jws");
+    let claims = b64::decode(jws.payload.as_bytes()).expect("b64");
+    g.bench_function("claims JSON (strict)", |b| {
+        b.iter(|| black_box(json::parse_object(black_box(&claims), json::JsonLimits::default()).is_ok()))
+    });
+    let table = s.memo.scope_table();
+    g.bench_function("scope bits", |b| {
+        b.iter(|| black_box(table.bits(black_box(["orders.read", "orders.write", "profile"]))))
+    });
+    g.finish();
+}
+
+fn bench_handler(c: &mut Criterion) {
+    let s = setup();
+    let rs = tokens(&s.rsa, 256);
+    let es = tokens(&s.ec, 256);
+    let mut g = c.benchmark_group("handler");
+    let cycle = |events: &[String], authorizer: &Authorizer, b: &mut criterion::Bencher| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % events.len();
+            black_box(authorizer.handle(events[i].as_bytes(), NOW).is_ok())
+        })
+    };
+    g.bench_function("new RS256", |b| cycle(&rs, &s.no_memo, b));
+    g.bench_function("new ES256", |b| cycle(&es, &s.no_memo, b));
+    g.bench_function("memo hit", |b| cycle(&rs[..1], &s.memo, b));
+    let deny = vec![event(&s.rsa.sign(&payload(9, "profile", NOW + 3600.0)).expect("sign"))];
+    g.bench_function("deny (memo hit)", |b| cycle(&deny, &s.memo, b));
+    g.bench_function("reject malformed", |b| cycle(&[event("not.a.jws")], &s.no_memo, b));
+    let unknown = key("nobody", Alg::RS256, "rsa-2048-b.pk8");
+    let unknown_kid = vec![event(&unknown.sign(&payload(1, "orders.read", NOW + 60.0)).expect("sign"))];
+    g.bench_function("reject unknown kid", |b| cycle(&unknown_kid, &s.no_memo, b));
+    let expired = vec![event(&s.rsa.sign(&payload(1, "orders.read", NOW - 3600.0)).expect("sign"))];
+    g.bench_function("reject expired", |b| cycle(&expired, &s.no_memo, b));
+    g.finish();
+
+    // The floor: the raw signature check of the same tokens, same backend.
+    let mut g = c.benchmark_group("floor");
+    let raw = |events: &[String], key: &SigningKey| -> Vec<(Vec<u8>, Vec<u8>)> {
+        events
+            .iter()
+            .map(|e| {
+                let t = e.split("Bearer ").nth(1).and_then(|t| t.split('"').next()).expect("token");
+                let cut = t.rfind('.').expect("jws");
+                (t[..cut].as_bytes().to_vec(), b64::decode(&t.as_bytes()[cut + 1..]).expect("sig"))
+            })
+            .inspect(|(msg, sig)| {
+                assert!(scopegate::verify::signature(&key.public_key(), key.alg, msg, sig).is_ok())
+            })
+            .collect()
+    };
+    for (name, events, key) in [("RS256 verify", &rs, &s.rsa), ("ES256 verify", &es, &s.ec)] {
+        let pairs = raw(events, key);
+        let public = key.public_key();
+        let alg = key.alg;
+        g.bench_function(name, |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % pairs.len();
+                black_box(public.prepared.verify(alg, &pairs[i].0, &pairs[i].1))
+            })
+        });
+    }
+    g.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_secs(2))
+        .sample_size(50)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = bench_event, bench_stages, bench_handler
+}
+criterion_main!(benches);

@@ -1,0 +1,73 @@
+//! The verified-token memo's hit path allocates nothing: a counting global
+//! allocator (a deterministic count, not a timing) watches a thousand
+//! repeated authorizations of a token the memo already holds.
+
+mod support;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use support::*;
+
+/// Counts allocations made by the current thread while `COUNTING` is on.
+struct Counting;
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.with(Cell::get) {
+            ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        }
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.with(Cell::get) {
+            ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        }
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn allocations_during(f: impl FnOnce()) -> u64 {
+    ALLOCATIONS.with(|n| n.set(0));
+    COUNTING.with(|c| c.set(true));
+    f();
+    COUNTING.with(|c| c.set(false));
+    ALLOCATIONS.with(Cell::get)
+}
+
+#[test]
+fn a_memo_hit_allocates_nothing() {
+    let keys = Keys::load();
+    let authorizer = authorizer(&keys);
+    let events = [
+        token_event(&keys.rs256.sign(&payload("")).unwrap()),
+        token_event(&keys.es256.sign(&payload(r#","tenant":"t-1""#)).unwrap()),
+    ];
+    // The first pass verifies and fills the memo: that one allocates.
+    let first = allocations_during(|| {
+        for e in &events {
+            assert!(!authorizer.handle(e.as_bytes(), NOW).unwrap().memo_hit);
+        }
+    });
+    assert!(first > 0, "the counter works: a verification allocates");
+    let hits = allocations_during(|| {
+        for _ in 0..500 {
+            for e in &events {
+                let r = authorizer.handle(e.as_bytes(), NOW).unwrap();
+                assert!(r.memo_hit);
+                std::hint::black_box(&r.body);
+            }
+        }
+    });
+    assert_eq!(hits, 0, "memo hits allocated {hits} times in 1,000 calls");
+}
