@@ -11,12 +11,12 @@
 //! (raw RS256 / ES256 verify of the same tokens).
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use scopegate::Authorizer;
 use scopegate::config::{Config, Strings};
 use scopegate::event::{self, IdentitySource};
 use scopegate::mint::{self, SigningKey};
 use scopegate::token::{self, b64, json};
 use scopegate::verify::Alg;
-use scopegate::Authorizer;
 use std::collections::HashMap;
 use std::hint::black_box;
 
@@ -26,7 +26,8 @@ const NOW: f64 = 1_795_478_400.0;
 const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234";
 
 fn key(kid: &str, alg: Alg, file: &str) -> SigningKey {
-    let der = std::fs::read(format!("{}/tests/keys/{file}", env!("CARGO_MANIFEST_DIR"))).expect("key");
+    let der =
+        std::fs::read(format!("{}/tests/keys/{file}", env!("CARGO_MANIFEST_DIR"))).expect("key");
     SigningKey::from_pkcs8(kid, alg, &der).expect("key loads")
 }
 
@@ -79,7 +80,12 @@ fn event(token: &str) -> String {
 
 fn tokens(key: &SigningKey, n: usize) -> Vec<String> {
     (0..n)
-        .map(|i| event(&key.sign(&payload(i, "orders.read", NOW + 3600.0)).expect("sign")))
+        .map(|i| {
+            event(
+                &key.sign(&payload(i, "orders.read", NOW + 3600.0))
+                    .expect("sign"),
+            )
+        })
         .collect()
 }
 
@@ -87,7 +93,12 @@ fn bench_event(c: &mut Criterion) {
     let source = IdentitySource::default();
     let mut g = c.benchmark_group("event");
     let dir = format!("{}/tests/fixtures/events", env!("CARGO_MANIFEST_DIR"));
-    for name in ["rest-token", "rest-request", "http-v1-request", "http-v2-request"] {
+    for name in [
+        "rest-token",
+        "rest-request",
+        "http-v1-request",
+        "http-v2-request",
+    ] {
         let bytes = std::fs::read(format!("{dir}/{name}.json")).expect("fixture");
         g.bench_function(format!("serde_json/{name}"), |b| {
             b.iter(|| black_box(event::parse(black_box(&bytes), &source).is_ok()))
@@ -113,7 +124,10 @@ fn bench_event(c: &mut Criterion) {
 
 fn bench_stages(c: &mut Criterion) {
     let s = setup();
-    let token = s.rsa.sign(&payload(1, "orders.read orders.write", NOW + 3600.0)).expect("sign");
+    let token = s
+        .rsa
+        .sign(&payload(1, "orders.read orders.write", NOW + 3600.0))
+        .expect("sign");
     let mut g = c.benchmark_group("stages");
     g.bench_function("split+base64url payload", |b| {
         let mut buf = Vec::with_capacity(1024);
@@ -126,7 +140,9 @@ fn bench_stages(c: &mut Criterion) {
     let jws = token::split(&token).expect("jws");
     let claims = b64::decode(jws.payload.as_bytes()).expect("b64");
     g.bench_function("claims JSON (strict)", |b| {
-        b.iter(|| black_box(json::parse_object(black_box(&claims), json::JsonLimits::default()).is_ok()))
+        b.iter(|| {
+            black_box(json::parse_object(black_box(&claims), json::JsonLimits::default()).is_ok())
+        })
     });
     let table = s.memo.scope_table();
     g.bench_function("scope bits", |b| {
@@ -150,13 +166,27 @@ fn bench_handler(c: &mut Criterion) {
     g.bench_function("new RS256", |b| cycle(&rs, &s.no_memo, b));
     g.bench_function("new ES256", |b| cycle(&es, &s.no_memo, b));
     g.bench_function("memo hit", |b| cycle(&rs[..1], &s.memo, b));
-    let deny = vec![event(&s.rsa.sign(&payload(9, "profile", NOW + 3600.0)).expect("sign"))];
+    let deny = vec![event(
+        &s.rsa
+            .sign(&payload(9, "profile", NOW + 3600.0))
+            .expect("sign"),
+    )];
     g.bench_function("deny (memo hit)", |b| cycle(&deny, &s.memo, b));
-    g.bench_function("reject malformed", |b| cycle(&[event("not.a.jws")], &s.no_memo, b));
+    g.bench_function("reject malformed", |b| {
+        cycle(&[event("not.a.jws")], &s.no_memo, b)
+    });
     let unknown = key("nobody", Alg::RS256, "rsa-2048-b.pk8");
-    let unknown_kid = vec![event(&unknown.sign(&payload(1, "orders.read", NOW + 60.0)).expect("sign"))];
+    let unknown_kid = vec![event(
+        &unknown
+            .sign(&payload(1, "orders.read", NOW + 60.0))
+            .expect("sign"),
+    )];
     g.bench_function("reject unknown kid", |b| cycle(&unknown_kid, &s.no_memo, b));
-    let expired = vec![event(&s.rsa.sign(&payload(1, "orders.read", NOW - 3600.0)).expect("sign"))];
+    let expired = vec![event(
+        &s.rsa
+            .sign(&payload(1, "orders.read", NOW - 3600.0))
+            .expect("sign"),
+    )];
     g.bench_function("reject expired", |b| cycle(&expired, &s.no_memo, b));
     g.finish();
 
@@ -166,9 +196,16 @@ fn bench_handler(c: &mut Criterion) {
         events
             .iter()
             .map(|e| {
-                let t = e.split("Bearer ").nth(1).and_then(|t| t.split('"').next()).expect("token");
+                let t = e
+                    .split("Bearer ")
+                    .nth(1)
+                    .and_then(|t| t.split('"').next())
+                    .expect("token");
                 let cut = t.rfind('.').expect("jws");
-                (t[..cut].as_bytes().to_vec(), b64::decode(&t.as_bytes()[cut + 1..]).expect("sig"))
+                (
+                    t.as_bytes()[..cut].to_vec(),
+                    b64::decode(&t.as_bytes()[cut + 1..]).expect("sig"),
+                )
             })
             .inspect(|(msg, sig)| {
                 assert!(scopegate::verify::signature(&key.public_key(), key.alg, msg, sig).is_ok())

@@ -4,12 +4,14 @@ is valid by construction, and writes them next to this script:
 
     grafana-cloudwatch.json   the Lambda story, over the EMF metrics
                               (Grafana's CloudWatch data source)
+    grafana-prometheus.json   the lab's emulator (or a self-hosted
+                              deployment) scraped by Prometheus
 
 Run `dashboards/grafana.py` after changing it; `--check` exits 1 if a
 committed file differs from what this script builds (the tests run it)."""
 import json, pathlib, sys
 
-from grafana_foundation_sdk.builders import cloudwatch, dashboard, timeseries
+from grafana_foundation_sdk.builders import cloudwatch, dashboard, prometheus, timeseries
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import cloudwatch as cw_models
 from grafana_foundation_sdk.models.dashboard import DataSourceRef
@@ -101,12 +103,78 @@ def cloudwatch_dashboard():
     return d.build()
 
 
+PROM = DataSourceRef(type_val="prometheus", uid="${datasource}")
+RATE = "$__rate_interval"
+
+
+def prom(ref, expr, legend):
+    return prometheus.Dataquery().ref_id(ref).datasource(PROM).expr(expr).legend_format(legend).range()
+
+
+def prom_panel(title, unit, targets, width=12, height=8):
+    p = timeseries.Panel().title(title).unit(unit).span(width).height(height).datasource(PROM)
+    for t in targets:
+        p = p.with_target(t)
+    return p
+
+
+def quantile(q, metric):
+    return f"histogram_quantile({q}, sum by (le) (rate({metric}_bucket[{RATE}])))"
+
+
+def prometheus_dashboard():
+    d = (
+        dashboard.Dashboard("scopegate (Prometheus)")
+        .uid("scopegate-prometheus")
+        .tags(["scopegate", "authorizer", "ttl-lab"])
+        .description("The lab's API Gateway emulator or a self-hosted scopegate: traffic, the TTL effect, stage latency, decisions, key health.")
+        .time("now-15m", "now")
+        .refresh("10s")
+        .with_variable(dashboard.DatasourceVariable("datasource").label("Prometheus").type("prometheus"))
+    )
+    d = d.with_panel(prom_panel("Requests per second by status (200 / 401 / 403)", "reqps", [
+        prom("A", f"sum by (status) (rate(scopegate_lab_requests_total[{RATE}]))", "{{status}}"),
+    ]))
+    d = d.with_panel(prom_panel("Authorizer invocations vs cache hits (the TTL effect)", "reqps", [
+        prom("A", f"sum(rate(scopegate_lab_authorizer_invocations_total[{RATE}]))", "invocations"),
+        prom("B", f'sum(rate(scopegate_lab_authorizer_cache_total{{result="hit"}}[{RATE}]))', "cache hits"),
+        prom("C", f"sum(rate(scopegate_lab_rejected_before_invocation_total[{RATE}]))", "401 before invoking"),
+    ]))
+    d = d.with_panel(prom_panel("Authorizer cache hit ratio", "percentunit", [
+        prom("A", f'sum(rate(scopegate_lab_authorizer_cache_total{{result="hit"}}[{RATE}])) / sum(rate(scopegate_lab_authorizer_cache_total[{RATE}]))', "hit ratio"),
+    ], width=8))
+    d = d.with_panel(prom_panel("Verified-token memo hit ratio", "percentunit", [
+        prom("A", f'sum(rate(scopegate_token_memo_total{{result="hit"}}[{RATE}])) / sum(rate(scopegate_token_memo_total[{RATE}]))', "memo hit ratio"),
+    ], width=8))
+    d = d.with_panel(prom_panel("Authorizer invocation time p50 / p99", "s", [
+        prom("A", quantile(0.5, "scopegate_lab_authorizer_duration_seconds"), "p50"),
+        prom("B", quantile(0.99, "scopegate_lab_authorizer_duration_seconds"), "p99"),
+    ], width=8))
+    d = d.with_panel(prom_panel("Stage latency p99: handler, extract, verify, map", "s", [
+        prom("A", quantile(0.99, "scopegate_handler_seconds"), "handler"),
+        prom("B", quantile(0.99, "scopegate_extract_seconds"), "extract"),
+        prom("C", quantile(0.99, "scopegate_verify_seconds"), "verify"),
+        prom("D", quantile(0.99, "scopegate_map_seconds"), "map"),
+    ]))
+    d = d.with_panel(prom_panel("Decisions by outcome and reason", "reqps", [
+        prom("A", f"sum by (outcome, reason) (rate(scopegate_decisions_total[{RATE}]))", "{{outcome}} {{reason}}"),
+    ]))
+    d = d.with_panel(prom_panel("JWKS fetches and introspection calls by result", "short", [
+        prom("A", "sum by (result) (scopegate_jwks_fetches_total)", "jwks {{result}}"),
+        prom("B", "sum by (result) (scopegate_introspections_total)", "introspection {{result}}"),
+    ]))
+    return d.build()
+
+
 def render(model):
     return json.dumps(json.loads(json.dumps(model, cls=JSONEncoder)), indent=2, sort_keys=True) + "\n"
 
 
 def main():
-    outputs = {"grafana-cloudwatch.json": render(cloudwatch_dashboard())}
+    outputs = {
+        "grafana-cloudwatch.json": render(cloudwatch_dashboard()),
+        "grafana-prometheus.json": render(prometheus_dashboard()),
+    }
     stale = []
     for name, text in outputs.items():
         path = HERE / name

@@ -4,6 +4,8 @@
 //!
 //! # Layout
 //! - `sweep`: the main job — measure, simulate every TTL, report.
+//! - `gateway`, `idp`, `serve`: a local API Gateway with the authorizer and a development IdP.
+//! - `live`: real HTTP load against `serve`, compared with what `sweep` predicts.
 //! - `scenario`: the traffic description (TOML; shipped ones embedded).
 //! - `rng`, `traffic`: the scenario's requests as a deterministic stream.
 //! - `sim`: the model of API Gateway's authorizer cache and of Lambda.
@@ -13,13 +15,17 @@
 #![forbid(unsafe_code)]
 
 pub mod cost;
+pub mod gateway;
 pub mod identity;
+pub mod idp;
+pub mod live;
 pub mod measure;
 pub mod progress;
 pub mod recommend;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod serve;
 pub mod sim;
 pub mod sweep;
 pub mod traffic;

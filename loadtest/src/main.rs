@@ -14,6 +14,8 @@ fn main() -> ExitCode {
     let rest: Vec<String> = args.collect();
     let result = match command.as_deref() {
         Some("sweep") => scopegate_lab::sweep::main(&rest),
+        Some("serve") => scopegate_lab::serve::main(&rest),
+        Some("live") => scopegate_lab::live::main(&rest),
         Some(scopegate_lab::measure::INIT_PROBE) => scopegate_lab::measure::init_probe(),
         Some("-h" | "--help") | None => {
             println!("{USAGE}");

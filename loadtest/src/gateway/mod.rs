@@ -1,0 +1,243 @@
+//! A local API Gateway (REST) in front of the scopegate authorizer, with
+//! API Gateway's semantics: identity checks before any invocation, the
+//! authorizer result cache shared by every route, IAM policy evaluation,
+//! and API Gateway's own answers. Plain and synchronous, with the clock
+//! passed in, so tests drive it without sockets; `serve` is its HTTP shell.
+
+pub mod cache;
+pub mod config;
+pub mod policy;
+
+use crate::identity::API_ARN;
+use cache::AuthorizerCache;
+use config::{AuthorizerKind, GatewayConfig};
+use metrics::Counter;
+use policy::{Policy, Verdict};
+use scopegate::Authorizer;
+use scopegate::telemetry::{Instruments, StageClock};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub const UNAUTHORIZED: &str = r#"{"message":"Unauthorized"}"#;
+pub const EXPLICIT_DENY: &str =
+    r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#;
+pub const IMPLICIT_DENY: &str = r#"{"Message":"User is not authorized to access this resource"}"#;
+pub const AUTHORIZER_FAILURE: &str = r#"{"message":null}"#;
+pub const MISSING_TOKEN: &str = r#"{"message":"Missing Authentication Token"}"#;
+
+/// What the gateway decided for one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// Authorized: run the integration for this route.
+    Integrate { route: String, principal_id: String },
+    /// API Gateway answered itself.
+    Answer { status: u16, body: &'static str },
+}
+
+/// Counts kept by the gateway (also exported as Prometheus metrics).
+#[derive(Debug, Default)]
+pub struct Counts {
+    pub requests: AtomicU64,
+    pub invocations: AtomicU64,
+    pub cache_hits: AtomicU64,
+    /// 401s answered without invoking the authorizer.
+    pub rejected_before_invocation: AtomicU64,
+}
+
+impl Counts {
+    pub fn get(c: &AtomicU64) -> u64 {
+        c.load(Ordering::Relaxed)
+    }
+}
+
+struct Meters {
+    invocations: Counter,
+    cache_hits: Counter,
+    cache_misses: Counter,
+    rejected_before: Counter,
+    duration: metrics::Histogram,
+}
+
+pub struct Gateway {
+    config: GatewayConfig,
+    authorizer: Authorizer,
+    cache: AuthorizerCache,
+    instruments: Instruments,
+    meters: Meters,
+    pub counts: Counts,
+}
+
+impl Gateway {
+    /// Registers its metrics with the current `metrics` recorder.
+    pub fn new(config: GatewayConfig, authorizer: Authorizer, ttl: f64) -> Gateway {
+        metrics::describe_counter!(
+            "scopegate_lab_authorizer_invocations_total",
+            metrics::Unit::Count,
+            "authorizer (Lambda) invocations"
+        );
+        metrics::describe_histogram!(
+            "scopegate_lab_authorizer_duration_seconds",
+            metrics::Unit::Seconds,
+            "authorizer invocation time"
+        );
+        metrics::describe_counter!(
+            "scopegate_lab_authorizer_cache_total",
+            metrics::Unit::Count,
+            "authorizer result cache lookups by result"
+        );
+        metrics::describe_counter!(
+            "scopegate_lab_rejected_before_invocation_total",
+            metrics::Unit::Count,
+            "401s answered from the identity checks, without invoking the authorizer"
+        );
+        let meters = Meters {
+            invocations: metrics::counter!("scopegate_lab_authorizer_invocations_total"),
+            cache_hits: metrics::counter!("scopegate_lab_authorizer_cache_total", "result" => "hit"),
+            cache_misses: metrics::counter!("scopegate_lab_authorizer_cache_total", "result" => "miss"),
+            rejected_before: metrics::counter!("scopegate_lab_rejected_before_invocation_total"),
+            duration: metrics::histogram!("scopegate_lab_authorizer_duration_seconds"),
+        };
+        Gateway {
+            config,
+            authorizer,
+            cache: AuthorizerCache::new(ttl),
+            instruments: Instruments::register(),
+            meters,
+            counts: Counts::default(),
+        }
+    }
+
+    pub fn config(&self) -> &GatewayConfig {
+        &self.config
+    }
+
+    pub fn ttl(&self) -> f64 {
+        self.cache.ttl()
+    }
+
+    /// Handles one request: `header` looks a header up by name (case-insensitive).
+    pub fn handle<'h>(
+        &self,
+        method: &str,
+        path: &str,
+        header: impl Fn(&str) -> Option<&'h str>,
+        now: f64,
+    ) -> Reply {
+        self.counts.requests.fetch_add(1, Ordering::Relaxed);
+        let Some((route, resource_path)) = self.config.route(method, path) else {
+            return Reply::Answer {
+                status: 403,
+                body: MISSING_TOKEN,
+            };
+        };
+        let reject_early = || {
+            self.counts
+                .rejected_before_invocation
+                .fetch_add(1, Ordering::Relaxed);
+            self.meters.rejected_before.increment(1);
+            Reply::Answer {
+                status: 401,
+                body: UNAUTHORIZED,
+            }
+        };
+        let Some(identity) = header(&self.config.identity_header).filter(|v| !v.is_empty()) else {
+            return reject_early();
+        };
+        if self.config.authorizer == AuthorizerKind::Token {
+            if let Some(re) = &self.config.validation {
+                if !re.is_match(identity) {
+                    return reject_early();
+                }
+            }
+        }
+        let method_arn = format!("{API_ARN}/{}/{method}/{resource_path}", self.config.stage);
+        let policy = match self.cache.get(identity, now) {
+            Some(policy) => {
+                self.counts.cache_hits.fetch_add(1, Ordering::Relaxed);
+                self.meters.cache_hits.increment(1);
+                policy
+            }
+            None => {
+                self.meters.cache_misses.increment(1);
+                match self.invoke(identity, method, path, &method_arn, now) {
+                    Ok(policy) => {
+                        self.cache.put(identity, Arc::clone(&policy), now);
+                        policy
+                    }
+                    Err(reply) => return reply,
+                }
+            }
+        };
+        match policy.evaluate(&method_arn) {
+            Verdict::Allow => Reply::Integrate {
+                route: route.to_string(),
+                principal_id: policy.principal_id.clone(),
+            },
+            Verdict::ExplicitDeny => Reply::Answer {
+                status: 403,
+                body: EXPLICIT_DENY,
+            },
+            Verdict::ImplicitDeny => Reply::Answer {
+                status: 403,
+                body: IMPLICIT_DENY,
+            },
+        }
+    }
+
+    /// One authorizer invocation, through the same handler as the Lambda.
+    fn invoke(
+        &self,
+        identity: &str,
+        method: &str,
+        path: &str,
+        method_arn: &str,
+        now: f64,
+    ) -> Result<Arc<Policy>, Reply> {
+        self.counts.invocations.fetch_add(1, Ordering::Relaxed);
+        self.meters.invocations.increment(1);
+        let event = self.event(identity, method, path, method_arn);
+        let mut clock = StageClock::start();
+        let result = self
+            .authorizer
+            .handle_observed(event.as_bytes(), now, &mut clock);
+        let nanos = clock.stop();
+        self.instruments.record(&clock, &result);
+        self.meters.duration.record(nanos as f64 / 1e9);
+        match result {
+            Err(_) => Err(Reply::Answer {
+                status: 401,
+                body: UNAUTHORIZED,
+            }),
+            Ok(response) => {
+                Policy::from_response(&response.body)
+                    .map(Arc::new)
+                    .ok_or(Reply::Answer {
+                        status: 500,
+                        body: AUTHORIZER_FAILURE,
+                    })
+            }
+        }
+    }
+
+    fn event(&self, identity: &str, method: &str, path: &str, method_arn: &str) -> String {
+        let json = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+        match self.config.authorizer {
+            AuthorizerKind::Token => format!(
+                r#"{{"type":"TOKEN","authorizationToken":{},"methodArn":{}}}"#,
+                json(identity),
+                json(method_arn)
+            ),
+            AuthorizerKind::Request => format!(
+                r#"{{"type":"REQUEST","methodArn":{},"httpMethod":{},"path":{},"headers":{{{}:{}}}}}"#,
+                json(method_arn),
+                json(method),
+                json(path),
+                json(&self.config.identity_header),
+                json(identity)
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,336 @@
+//! `scopegate-lab serve`: the gateway and the development IdP over HTTP on
+//! 127.0.0.1, with Prometheus metrics on `/metrics`. `start` runs it on
+//! the current tokio runtime, which is how `live` and the tests use it.
+
+use crate::gateway::config::{AuthorizerKind, GatewayConfig};
+use crate::gateway::{Gateway, Reply};
+use crate::identity::Identity;
+use crate::idp::Idp;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use metrics::Counter;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+const HELP: &str = "usage: scopegate-lab serve [--port N] [--ttl SECONDS] [--config FILE]
+                          [--authorizer token|request] [--upstream http://127.0.0.1:PORT] [--alg RS256|ES256]
+
+A local API Gateway (REST) with the scopegate authorizer in-process, its
+authorizer result cache (TTL 0..=3600, default 300), IAM policy evaluation,
+and an embedded identity provider under /idp (discovery, JWKS, tokens).
+Prometheus metrics on /metrics. --port 0 picks a free port (default 8080).";
+
+/// How to run the server.
+pub struct Options {
+    pub port: u16,
+    pub ttl: f64,
+    pub config: GatewayConfig,
+    pub upstream: Option<String>,
+    pub alg: String,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            port: 8080,
+            ttl: 300.0,
+            config: GatewayConfig::default_api(),
+            upstream: None,
+            alg: "ES256".into(),
+        }
+    }
+}
+
+/// A running server; dropping it stops accepting connections.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub gateway: Arc<Gateway>,
+    pub idp: Arc<Idp>,
+    stop: watch::Sender<bool>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// The process's Prometheus recorder, installed on first use (before any
+/// gateway registers its metrics).
+pub fn prometheus() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = scopegate::telemetry::prometheus::recorder();
+        let handle = recorder.handle();
+        // Fails only if another recorder is installed; then ours just renders empty.
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+struct StatusCounters([(u16, Counter); 7]);
+
+impl StatusCounters {
+    fn new() -> StatusCounters {
+        metrics::describe_counter!(
+            "scopegate_lab_requests_total",
+            metrics::Unit::Count,
+            "API requests by the status API Gateway answered"
+        );
+        let c = |s: &'static str| metrics::counter!("scopegate_lab_requests_total", "status" => s);
+        StatusCounters([
+            (200, c("200")),
+            (401, c("401")),
+            (403, c("403")),
+            (404, c("404")),
+            (500, c("500")),
+            (502, c("502")),
+            (400, c("400")),
+        ])
+    }
+
+    fn count(&self, status: u16) {
+        if let Some((_, c)) = self.0.iter().find(|(s, _)| *s == status) {
+            c.increment(1);
+        }
+    }
+}
+
+struct Shared {
+    gateway: Arc<Gateway>,
+    idp: Arc<Idp>,
+    base: String,
+    upstream: Option<String>,
+    client: hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        Full<Bytes>,
+    >,
+    statuses: StatusCounters,
+}
+
+pub async fn start(options: Options) -> Result<Running, String> {
+    prometheus();
+    let identity = Identity::new(&options.alg)?;
+    let authorizer = identity.authorizer()?;
+    let gateway = Arc::new(Gateway::new(options.config, authorizer, options.ttl));
+    let idp = Arc::new(Idp { identity });
+    let listener = TcpListener::bind(("127.0.0.1", options.port))
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", options.port))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let shared = Arc::new(Shared {
+        gateway: Arc::clone(&gateway),
+        idp: Arc::clone(&idp),
+        base: format!("http://{addr}"),
+        upstream: options.upstream,
+        client: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http(),
+        statuses: StatusCounters::new(),
+    });
+    let (stop, mut stopped) = watch::channel(false);
+    tokio::spawn(async move {
+        loop {
+            let accepted = tokio::select! {
+                a = listener.accept() => a,
+                _ = stopped.changed() => break,
+            };
+            let Ok((stream, _)) = accepted else { continue };
+            let _ = stream.set_nodelay(true);
+            let shared = Arc::clone(&shared);
+            tokio::spawn(async move {
+                let service = service_fn(move |req| {
+                    let shared = Arc::clone(&shared);
+                    async move { Ok::<_, std::convert::Infallible>(handle(&shared, req).await) }
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(Running {
+        addr,
+        gateway,
+        idp,
+        stop,
+    })
+}
+
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+fn respond(
+    status: u16,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Ok(v) = content_type.parse() {
+        r.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    // API requests are counted by status; /metrics and /idp are not API traffic.
+    if path == "/metrics" {
+        respond(200, "text/plain; version=0.0.4", prometheus().render())
+    } else if path.starts_with("/idp/") {
+        let body = match Limited::new(req.into_body(), 64 * 1024).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => return respond(400, "application/json", r#"{"error":"invalid_request"}"#),
+        };
+        match shared.idp.handle(&method, &path, &body, &shared.base) {
+            Some((status, ct, body)) => respond(status, ct, body),
+            None => respond(404, "application/json", r#"{"message":"Not Found"}"#),
+        }
+    } else {
+        let reply = shared.gateway.handle(
+            &method,
+            &path,
+            |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()),
+            now(),
+        );
+        let response = match reply {
+            Reply::Answer { status, body } => respond(status, "application/json", body),
+            Reply::Integrate {
+                route,
+                principal_id,
+            } => match &shared.upstream {
+                None => respond(
+                    200,
+                    "application/json",
+                    serde_json::json!({
+                        "message": "mock integration",
+                        "route": route,
+                        "principalId": principal_id,
+                    })
+                    .to_string(),
+                ),
+                Some(upstream) => proxy(shared, upstream, &method, &path).await,
+            },
+        };
+        shared.statuses.count(response.status().as_u16());
+        response
+    }
+}
+
+/// HTTP proxy integration: the same method and path (without the stage) upstream.
+async fn proxy(shared: &Shared, upstream: &str, method: &str, path: &str) -> Response<Full<Bytes>> {
+    let resource = path
+        .strip_prefix('/')
+        .and_then(|p| p.split_once('/'))
+        .map_or("", |(_, rest)| rest);
+    let failed = || {
+        respond(
+            502,
+            "application/json",
+            r#"{"message":"Internal server error"}"#,
+        )
+    };
+    let Ok(request) = Request::builder()
+        .method(method)
+        .uri(format!("{upstream}/{resource}"))
+        .body(Full::new(Bytes::new()))
+    else {
+        return failed();
+    };
+    let Ok(r) = shared.client.request(request).await else {
+        return failed();
+    };
+    let status = r.status().as_u16();
+    match r.into_body().collect().await {
+        Ok(body) => respond(status, "application/json", body.to_bytes()),
+        Err(_) => failed(),
+    }
+}
+
+fn parse(args: &[String]) -> Result<Option<Options>, String> {
+    let mut o = Options::default();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().cloned().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--port" => o.port = value()?.parse().map_err(|_| "--port: not a port number")?,
+            "--ttl" => {
+                let ttl: f64 = value()?.parse().map_err(|_| "--ttl: not a number")?;
+                if !(0.0..=3600.0).contains(&ttl) {
+                    return Err("--ttl: API Gateway allows 0..=3600 seconds".into());
+                }
+                o.ttl = ttl;
+            }
+            "--config" => {
+                let path = value()?;
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+                o.config = GatewayConfig::parse(&text)?;
+            }
+            "--authorizer" => {
+                o.config.authorizer = match value()?.as_str() {
+                    "token" => AuthorizerKind::Token,
+                    "request" => AuthorizerKind::Request,
+                    other => {
+                        return Err(format!("--authorizer: `{other}` is not token or request"));
+                    }
+                }
+            }
+            "--upstream" => {
+                let u = value()?;
+                if !u.starts_with("http://127.0.0.1") && !u.starts_with("http://localhost") {
+                    return Err("--upstream must be a loopback http:// URL".into());
+                }
+                o.upstream = Some(u.trim_end_matches('/').to_string());
+            }
+            "--alg" => o.alg = value()?,
+            other => return Err(format!("unknown option `{other}` (see --help)")),
+        }
+    }
+    Ok(Some(o))
+}
+
+pub fn main(args: &[String]) -> Result<(), String> {
+    let Some(options) = parse(args)? else {
+        println!("{HELP}");
+        return Ok(());
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async {
+        let ttl = options.ttl;
+        let running = start(options).await?;
+        let t = now().floor();
+        let read = running.idp.identity.mint("alice", "pets.read", t, t + 3600.0)?;
+        let base = format!("http://{}", running.addr);
+        println!("scopegate-lab serve: API Gateway emulator on {base} (stage prod, authorizer cache TTL {ttl} s)");
+        println!("  identity provider: {base}/idp/.well-known/openid-configuration");
+        println!("  metrics:           {base}/metrics\n");
+        println!("  # 200, a token with pets.read:");
+        println!("  curl -i -H 'Authorization: Bearer {read}' {base}/prod/pets\n");
+        println!("  # 403, the same token on a route it has no scope for:");
+        println!("  curl -i -X DELETE -H 'Authorization: Bearer {read}' {base}/prod/pets/7\n");
+        println!("  # a fresh token from the IdP:");
+        println!("  curl -s -d 'user=bob&scope=pets.read pets.write&lifetime=600' {base}/idp/token");
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+        drop(running);
+        Ok(())
+    })
+}

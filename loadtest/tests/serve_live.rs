@@ -1,0 +1,261 @@
+//! The lab over real sockets: `serve` with its IdP and `/metrics`, `live`
+//! against `sweep`, and a real Prometheus scraping the emulator while live
+//! traffic runs, with every panel query of the Grafana dashboard asked of it.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty, Full};
+use hyper::Request;
+use scopegate_lab::live::{self, Plan};
+use scopegate_lab::scenario::Scenario;
+use scopegate_lab::serve::{self, Options};
+use scopegate_lab::traffic::{Event, Traffic};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+type Client = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    Full<Bytes>,
+>;
+
+fn client() -> Client {
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
+}
+
+async fn send(
+    c: &Client,
+    method: &str,
+    uri: &str,
+    auth: Option<&str>,
+    body: &str,
+) -> (u16, String) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(a) = auth {
+        req = req.header("authorization", a);
+    }
+    let r = c
+        .request(req.body(Full::new(Bytes::from(body.to_string()))).unwrap())
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body = r.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[test]
+fn serve_answers_over_http_with_its_idp_and_metrics() {
+    runtime().block_on(async {
+        let running = serve::start(Options {
+            port: 0,
+            ttl: 60.0,
+            ..Options::default()
+        })
+        .await
+        .unwrap();
+        let base = format!("http://{}", running.addr);
+        let c = client();
+        let (s, discovery) = send(
+            &c,
+            "GET",
+            &format!("{base}/idp/.well-known/openid-configuration"),
+            None,
+            "",
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert!(discovery.contains(&format!("{base}/idp/jwks")));
+        let (s, token) = send(
+            &c,
+            "POST",
+            &format!("{base}/idp/token"),
+            None,
+            "user=carol&scope=pets.read&lifetime=120",
+        )
+        .await;
+        assert_eq!(s, 200);
+        let token: serde_json::Value = serde_json::from_str(&token).unwrap();
+        let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
+        let (s, body) = send(&c, "GET", &format!("{base}/prod/pets/9"), Some(&bearer), "").await;
+        assert_eq!(
+            (s, body.contains(r#""principalId":"carol""#)),
+            (200, true),
+            "{body}"
+        );
+        assert_eq!(
+            send(&c, "POST", &format!("{base}/prod/pets"), Some(&bearer), "").await,
+            (
+                403,
+                r#"{"Message":"User is not authorized to access this resource"}"#.into()
+            )
+        );
+        assert_eq!(
+            send(&c, "GET", &format!("{base}/prod/pets"), None, "").await,
+            (401, r#"{"message":"Unauthorized"}"#.into())
+        );
+        let (_, metrics) = send(&c, "GET", &format!("{base}/metrics"), None, "").await;
+        assert!(
+            metrics.contains("scopegate_lab_authorizer_invocations_total 1"),
+            "{metrics}"
+        );
+        assert!(
+            metrics.contains("scopegate_lab_authorizer_cache_total{result=\"hit\"} 1"),
+            "{metrics}"
+        );
+        let path =
+            std::env::temp_dir().join(format!("scopegate-lab-metrics-{}.prom", std::process::id()));
+        std::fs::write(&path, &metrics).unwrap();
+        let check = Command::new("promtool")
+            .args(["check", "metrics"])
+            .stdin(std::fs::File::open(&path).unwrap())
+            .output()
+            .expect("promtool on PATH (scripts/test-deps.sh installs Debian's prometheus)");
+        assert!(
+            check.status.success(),
+            "{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        let _ = std::fs::remove_file(&path);
+    });
+}
+
+#[test]
+fn live_agrees_with_sweep_on_a_short_scenario() {
+    let plan = Plan {
+        scenario: live::scale(&Scenario::default_scenario(), 200.0, 3.0),
+        ttls: vec![0.0, 1.0, 5.0],
+    };
+    let rows = live::run(&plan).unwrap();
+    for r in &rows {
+        assert!(r.requests > 400, "{r:?}");
+        assert_eq!(r.errors, 0, "{r:?}");
+        assert!(r.agrees(), "model and measurement disagree: {r:?}");
+    }
+    assert_eq!(
+        rows[0].invocations, rows[0].requests,
+        "TTL 0 invokes every time"
+    );
+    assert!(rows[2].hit_ratio > rows[1].hit_ratio);
+}
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn prometheus_query(c: &Client, port: u16, expr: &str) -> serde_json::Value {
+    let uri = format!(
+        "http://127.0.0.1:{port}/api/v1/query?query={}",
+        expr.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            })
+            .collect::<String>()
+    );
+    let (status, body) = send(c, "GET", &uri, None, "").await;
+    assert_eq!(status, 200, "{expr}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+#[test]
+fn every_grafana_prometheus_panel_returns_data_from_a_real_prometheus() {
+    let dashboard: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../dashboards/grafana-prometheus.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let queries: Vec<String> = dashboard["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["targets"].as_array().unwrap().iter())
+        .map(|t| {
+            t["expr"]
+                .as_str()
+                .unwrap()
+                .replace("$__rate_interval", "30s")
+        })
+        .collect();
+    assert!(queries.len() >= 10);
+    runtime().block_on(async {
+        let running = serve::start(Options { port: 0, ttl: 2.0, ..Options::default() }).await.unwrap();
+        let dir = std::env::temp_dir().join(format!("scopegate-prometheus-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("prometheus.yml"),
+            format!(
+                "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: scopegate-lab\n    static_configs:\n      - targets: ['{}']\n",
+                running.addr
+            ),
+        )
+        .unwrap();
+        let port = free_port();
+        let _prometheus = Killed(
+            Command::new("prometheus")
+                .arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
+                .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+                .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("prometheus on PATH (scripts/test-deps.sh installs Debian's prometheus)"),
+        );
+        let c = client();
+        // Live traffic for 8 s at 60 req/s, plus requests that API Gateway
+        // refuses before invoking and tokens that get a deny.
+        let scenario = live::scale(&Scenario::default_scenario(), 60.0, 8.0);
+        let events: Vec<Event> = Traffic::new(&scenario).collect();
+        let base = format!("http://{}", running.addr);
+        let driver = live::drive(&base, &running.idp.identity, &scenario, &events);
+        let extra = async {
+            let t = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()) as f64;
+            let deny = format!("Bearer {}", running.idp.identity.mint("dan", "profile", t, t + 600.0).unwrap());
+            for _ in 0..16 {
+                send(&c, "GET", &format!("{base}/prod/pets"), None, "").await;
+                send(&c, "GET", &format!("{base}/prod/pets"), Some(&deny), "").await;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        };
+        let (driven, ()) = tokio::join!(driver, extra);
+        assert_eq!(driven.unwrap().errors, 0);
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        // Prometheus is up and has scraped the emulator.
+        let up = prometheus_query(&c, port, "up").await;
+        assert_eq!(up["data"]["result"][0]["value"][1], "1", "{up}");
+        for q in &queries {
+            let r = prometheus_query(&c, port, q).await;
+            assert_eq!(r["status"], "success", "{q}: {r}");
+            let result = r["data"]["result"].as_array().unwrap();
+            assert!(!result.is_empty(), "empty panel: {q}");
+            assert!(
+                result.iter().any(|s| s["value"][1].as_str().is_some_and(|v| v != "NaN")),
+                "no value in panel: {q}: {r}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = Empty::<Bytes>::new();
+    });
+}
