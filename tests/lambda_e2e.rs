@@ -7,6 +7,7 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::*;
@@ -90,6 +91,27 @@ fn invoke_raw(port: u16, event: &str) -> (String, String) {
 
 #[test]
 fn the_binary_answers_allow_deny_and_unauthorized_under_the_runtime_emulator() {
+    exercise(Path::new(env!("CARGO_BIN_EXE_scopegate")));
+}
+
+/// The `bootstrap` that `cargo lambda build --release --x86-64` makes (the
+/// README's recipe; scripts/test.sh builds it first), as deployed.
+#[test]
+fn the_bootstrap_built_the_documented_way_answers_too() {
+    let target = Path::new(env!("CARGO_BIN_EXE_scopegate"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("target dir");
+    let bootstrap = target.join("lambda/scopegate/bootstrap");
+    assert!(
+        bootstrap.exists(),
+        "{} missing: run scripts/test.sh (it runs cargo lambda build --release --x86-64)",
+        bootstrap.display()
+    );
+    exercise(&bootstrap);
+}
+
+fn exercise(binary: &Path) {
     let keys = Keys::load();
     let port = free_port();
     let _emulator = Killed(
@@ -110,9 +132,10 @@ fn the_binary_answers_allow_deny_and_unauthorized_under_the_runtime_emulator() {
     );
     wait_for_port(port);
     // What the function writes to stdout is what CloudWatch Logs would receive.
-    let log_path = std::env::temp_dir().join(format!("scopegate-e2e-{}.log", std::process::id()));
+    let log_path =
+        std::env::temp_dir().join(format!("scopegate-e2e-{}-{port}.log", std::process::id()));
     let log_file = std::fs::File::create(&log_path).unwrap();
-    let mut function = Command::new(env!("CARGO_BIN_EXE_scopegate"));
+    let mut function = Command::new(binary);
     function
         .env(
             "AWS_LAMBDA_RUNTIME_API",
