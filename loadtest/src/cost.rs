@@ -29,12 +29,14 @@ pub struct Prices {
     /// REPORT lines, estimated from their documented formats at about
     /// 90 + 60 + 180 bytes (REPORT grows when it carries Init Duration).
     pub platform_log_bytes: f64,
-    /// Bytes of one per-invocation EMF document (timings, counters and
-    /// dimensions of one decision). An estimate: pass the size of your own
-    /// documents with `--emf-document-bytes`.
+    /// EMF bytes one invocation writes in per-invocation mode: measured
+    /// with `scopegate replay --emf` on the peers' 20,000-event unique
+    /// fixture (26,448,551 bytes, 3.6 documents per invocation;
+    /// BENCHMARKS.md). Override with `--emf-document-bytes`.
     pub emf_document_bytes: f64,
-    /// Extra bytes per invocation in an aggregated EMF document (one more
-    /// value in each value array).
+    /// Bytes per invocation in aggregated mode beyond one document per
+    /// flush: the same replay wrote 1,673,881 bytes flushing every 100
+    /// invocations, 83.7 per invocation, of which 13.2 is the per-flush share.
     pub emf_value_bytes: f64,
 }
 
@@ -47,8 +49,8 @@ impl Default for Prices {
             api_gateway_per_request: 3.50 / 1e6,
             logs_per_gb: 0.50,
             platform_log_bytes: 330.0,
-            emf_document_bytes: 900.0,
-            emf_value_bytes: 60.0,
+            emf_document_bytes: 1320.0,
+            emf_value_bytes: 70.0,
         }
     }
 }
@@ -139,7 +141,7 @@ mod tests {
             "{}",
             m.lambda_duration
         );
-        let log_gb = invocations * (330.0 + 900.0) / 1e9;
+        let log_gb = invocations * (330.0 + 1320.0) / 1e9;
         assert!((m.logs - log_gb * 0.5).abs() < 1e-9);
         assert!((m.authorizer - (m.lambda_requests + m.lambda_duration + m.logs)).abs() < 1e-12);
         assert!((m.api_gateway - invocations * 3.5e-6).abs() < 1e-9);

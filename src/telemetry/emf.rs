@@ -135,7 +135,11 @@ impl EmfRecorder {
 
     /// Takes every value recorded since the last call and renders it as
     /// EMF documents, each within the format's limits.
-    pub fn drain(&self, settings: &Settings, timestamp_ms: u64) -> Vec<String> {
+    ///
+    /// Idle dense counters (zero since the last drain) are written only when
+    /// `with_idle` is set: the flusher asks for them once a minute, which is
+    /// all a 1-minute dashboard period needs, instead of on every invocation.
+    pub fn drain(&self, settings: &Settings, timestamp_ms: u64, with_idle: bool) -> Vec<String> {
         let units = self
             .registry
             .units
@@ -153,7 +157,7 @@ impl EmfRecorder {
         for e in entries.iter() {
             let values = match &e.series {
                 Series::Counter(c) => match c.0.swap(0, Ordering::Relaxed) {
-                    0 if self.registry.sparse.contains(&e.key.name()) => continue,
+                    0 if !with_idle || self.registry.sparse.contains(&e.key.name()) => continue,
                     n => vec![n as f64],
                 },
                 Series::Histogram(h) => {
@@ -335,7 +339,12 @@ pub struct Flusher {
     settings: Settings,
     pending: u32,
     last: Instant,
+    /// When idle counters were last written as zeros.
+    last_idle: Option<Instant>,
 }
+
+/// How often idle counters are written as zeros (CloudWatch's standard period).
+const IDLE_EVERY_SECONDS: f64 = 60.0;
 
 impl Flusher {
     pub fn new(recorder: EmfRecorder, settings: Settings) -> Flusher {
@@ -344,6 +353,7 @@ impl Flusher {
             settings,
             pending: 0,
             last: Instant::now(),
+            last_idle: None,
         }
     }
 
@@ -367,7 +377,13 @@ impl Flusher {
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
-        for doc in self.recorder.drain(&self.settings, now_ms) {
+        let with_idle = self
+            .last_idle
+            .is_none_or(|t| t.elapsed().as_secs_f64() >= IDLE_EVERY_SECONDS);
+        if with_idle {
+            self.last_idle = Some(Instant::now());
+        }
+        for doc in self.recorder.drain(&self.settings, now_ms, with_idle) {
             // Losing a metrics line must never fail an authorization.
             let _ = writeln!(out, "{doc}");
         }

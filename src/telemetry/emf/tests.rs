@@ -55,7 +55,7 @@ fn counters_and_histograms_render_with_units_dimensions_and_targets() {
         metrics::histogram!("lat_seconds").record(0.000_5);
         metrics::counter!("hits_total", "result" => "hit").increment(3);
     });
-    let docs = recorder.drain(&settings(false), 1_795_478_400_000);
+    let docs = recorder.drain(&settings(false), 1_795_478_400_000, true);
     assert_eq!(docs.len(), 2, "one document per label set");
     let plain = parse(&docs[0]);
     assert_eq!(plain["_aws"]["Timestamp"], 1_795_478_400_000u64);
@@ -80,7 +80,7 @@ fn counters_and_histograms_render_with_units_dimensions_and_targets() {
         assert_targets(&parse(doc));
     }
     assert!(
-        recorder.drain(&settings(false), 0).is_empty(),
+        recorder.drain(&settings(false), 0, true).is_empty(),
         "drained values are gone"
     );
 }
@@ -98,7 +98,7 @@ fn limits_split_documents() {
         }
     });
     let docs: Vec<Value> = recorder
-        .drain(&settings(true), 1)
+        .drain(&settings(true), 1, true)
         .iter()
         .map(|d| parse(d))
         .collect();
@@ -164,7 +164,7 @@ fn non_finite_values_do_not_break_the_document() {
     metrics::with_local_recorder(&recorder, || {
         metrics::histogram!("odd").record(f64::NAN);
     });
-    let docs = recorder.drain(&settings(false), 1);
+    let docs = recorder.drain(&settings(false), 1, true);
     assert_eq!(parse(&docs[0])["odd"], 0.0);
 }
 
@@ -175,9 +175,24 @@ fn dense_counters_are_written_as_zero() {
         metrics::counter!("dense_total").increment(0);
         metrics::counter!("sparse_total").increment(0);
     });
-    let docs = recorder.drain(&settings(false), 1);
+    let docs = recorder.drain(&settings(false), 1, true);
     assert_eq!(docs.len(), 1);
     let doc = parse(&docs[0]);
     assert_eq!(doc["dense_total"], 0);
     assert!(doc.get("sparse_total").is_none());
+}
+
+#[test]
+fn idle_counters_wait_for_the_once_a_minute_drain() {
+    let recorder = EmfRecorder::default();
+    let c = metrics::with_local_recorder(&recorder, || metrics::counter!("idle_total"));
+    assert!(recorder.drain(&settings(false), 1, false).is_empty());
+    c.increment(2);
+    let docs = recorder.drain(&settings(false), 1, false);
+    assert_eq!(
+        parse(&docs[0])["idle_total"],
+        2.0,
+        "a counter that moved is always written"
+    );
+    assert_eq!(recorder.drain(&settings(false), 1, true).len(), 1);
 }
