@@ -96,32 +96,51 @@ impl PolicyMemo {
 /// `?` exactly one character, everything else itself. Linear-space and
 /// O(len(pattern) × len(value)) in the worst case: no exponential backtracking.
 pub fn iam_match(pattern: &str, value: &str) -> bool {
+    iam_match_counted(pattern, value).0
+}
+
+/// [`iam_match`] and the number of loop steps it took: the work bound is
+/// tested by counting, not by timing (tests/work_bounds.rs).
+pub fn iam_match_counted(pattern: &str, value: &str) -> (bool, usize) {
     let p: Vec<char> = pattern.chars().collect();
     let v: Vec<char> = value.chars().collect();
-    let (mut pi, mut vi) = (0, 0);
+    let (mut pi, mut vi, mut steps) = (0, 0, 0);
     let mut star: Option<(usize, usize)> = None;
     while vi < v.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == v[vi]) {
-            pi += 1;
-            vi += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        steps += 1;
+        // The wildcard test comes first: a `*` in the pattern is a wildcard
+        // even where the value holds a literal `*` (found by fuzzing).
+        if pi < p.len() && p[pi] == '*' {
             star = Some((pi, vi));
             pi += 1;
+        } else if pi < p.len() && (p[pi] == '?' || p[pi] == v[vi]) {
+            pi += 1;
+            vi += 1;
         } else if let Some((sp, sv)) = star {
             pi = sp + 1;
             vi = sv + 1;
             star = Some((sp, sv + 1));
         } else {
-            return false;
+            return (false, steps);
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    (p[pi..].iter().all(|&c| c == '*'), steps + p.len() - pi)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scopes::{PermissionLimits, parse_rules};
+
+    #[test]
+    fn a_pattern_star_stays_a_wildcard_against_a_literal_star() {
+        // Regression: fuzz/artifacts/iam_match crash-e9b65a6f (the star was
+        // consumed as a literal and nothing was left to match the rest).
+        assert!(iam_match("*", "*/*a"));
+        assert!(iam_match("a*", "a*b"));
+        assert!(iam_match("*b", "**b"));
+        assert!(!iam_match("*c", "**b"));
+    }
 
     #[test]
     fn iam_star_crosses_slashes_and_question_mark_is_one_char() {

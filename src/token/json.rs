@@ -261,6 +261,11 @@ impl<'a> Reader<'a> {
         }
         let text = &self.text[start..self.pos];
         let value = text.parse::<f64>().map_err(|_| JsonError::Syntax)?;
+        // A number beyond f64 (1e400) is refused, as serde_json does, rather
+        // than read as infinity (found by differential fuzzing).
+        if !value.is_finite() {
+            return Err(JsonError::Syntax);
+        }
         Ok(Value::Number(Number { text, value }))
     }
 
@@ -379,6 +384,22 @@ mod tests {
 
     fn parse(s: &str) -> Result<Object<'_>, JsonError> {
         parse_object(s.as_bytes(), JsonLimits::default())
+    }
+
+    #[test]
+    fn numbers_beyond_f64_are_refused() {
+        // Regression: fuzz/artifacts/json_differential (2.5e9999 read as infinity).
+        for doc in [
+            r#"{"a":2.5e9999}"#,
+            r#"{"a":-1e400}"#,
+            r#"{"a":[1,2.5e309]}"#,
+        ] {
+            assert!(
+                parse_object(doc.as_bytes(), JsonLimits::default()).is_err(),
+                "{doc}"
+            );
+        }
+        assert!(parse_object(br#"{"a":1.7e308}"#, JsonLimits::default()).is_ok());
     }
 
     #[test]

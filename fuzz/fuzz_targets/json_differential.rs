@@ -1,0 +1,32 @@
+//! The strict JSON reader against serde_json: whatever it accepts,
+//! serde_json accepts too, with the same members and strings; it never
+//! accepts a duplicate member name.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use scopegate::token::json::{JsonLimits, Object, Value, parse_object};
+
+fn same(ours: &Value, theirs: &serde_json::Value) -> bool {
+    match (ours, theirs) {
+        (Value::Null, serde_json::Value::Null) => true,
+        (Value::Bool(a), serde_json::Value::Bool(b)) => a == b,
+        (Value::Number(_), serde_json::Value::Number(_)) => true,
+        (Value::String(a), serde_json::Value::String(b)) => a == b,
+        (Value::Array(a), serde_json::Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+        }
+        (Value::Object(a), serde_json::Value::Object(b)) => same_object(a, b),
+        _ => false,
+    }
+}
+
+fn same_object(a: &Object, b: &serde_json::Map<String, serde_json::Value>) -> bool {
+    a.members.len() == b.len() && a.members.iter().all(|(k, v)| b.get(k.as_ref()).is_some_and(|w| same(v, w)))
+}
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(ours) = parse_object(data, JsonLimits::default()) {
+        let theirs: serde_json::Value = serde_json::from_slice(data).expect("serde_json accepts what we accept");
+        let serde_json::Value::Object(map) = theirs else { panic!("not an object") };
+        assert!(same_object(&ours, &map), "{:?}", String::from_utf8_lossy(data));
+    }
+});

@@ -1,0 +1,63 @@
+//! No input makes one authorization do unbounded work. Shown by counting
+//! work, not by timing: matcher steps, and the limits that stop hostile
+//! input before any expensive stage.
+
+mod support;
+
+use scopegate::Reject;
+use scopegate::policy::iam_match_counted;
+use support::*;
+
+#[test]
+fn iam_matching_is_at_most_pattern_times_value_steps_on_adversarial_input() {
+    // The classic backtracking killer: many stars, a value that almost matches.
+    let pattern = "*a".repeat(20) + "b";
+    let mut last = 0;
+    for n in [250, 500, 1000, 2000] {
+        let value = "a".repeat(n);
+        let (matched, steps) = iam_match_counted(&pattern, &value);
+        assert!(!matched);
+        let bound = (pattern.len() + 1) * (n + 1);
+        assert!(steps <= bound, "n={n}: {steps} steps > {bound}");
+        // Doubling the value at most doubles the work (plus a constant): polynomial, not exponential.
+        if last > 0 {
+            assert!(
+                steps <= 2 * last + pattern.len() * 4,
+                "n={n}: {steps} after {last}"
+            );
+        }
+        last = steps;
+    }
+    // Linear when there is no star to retry.
+    let (_, steps) = iam_match_counted(
+        "arn:aws:execute-api:us-east-1:1:api/prod/GET/pets",
+        &"x".repeat(10_000),
+    );
+    assert!(
+        steps <= 1,
+        "a mismatch on the first character stops at once"
+    );
+}
+
+#[test]
+fn hostile_sizes_stop_before_decoding_or_verifying() {
+    let keys = Keys::load();
+    let auth = authorizer(&keys);
+    // A 1 MB header value is refused on its length alone.
+    let huge = "A".repeat(1 << 20);
+    assert_eq!(decide(&auth, &huge).unwrap_err(), Reject::TokenTooLarge);
+    // Deep nesting and wide objects in the claims stop at the caps, signed or not.
+    let deep = payload(&format!(r#","x":{}1{}"#, "[".repeat(64), "]".repeat(64)));
+    let token = keys.es256.sign(&deep).unwrap();
+    assert_eq!(decide(&auth, &token).unwrap_err(), Reject::JsonLimit);
+    let wide: String = (0..500).map(|i| format!(r#","k{i}":0"#)).collect();
+    let token = keys.es256.sign(&payload(&wide)).unwrap();
+    assert_eq!(decide(&auth, &token).unwrap_err(), Reject::JsonLimit);
+    // More scopes than the cap (256), still under the size cap: refused, not mapped.
+    let scopes = vec!["s"; 300].join(" ");
+    let token = keys
+        .es256
+        .sign(&payload(&format!(r#","scope":"{scopes}""#)).replace(r#""scp":["orders.read"],"#, ""))
+        .unwrap();
+    assert_eq!(decide(&auth, &token).unwrap_err(), Reject::TooManyScopes);
+}
