@@ -7,7 +7,9 @@ use scopegate::token::b64;
 
 fuzz_target!(|data: &[u8]| {
     let ours = b64::decode(data).ok();
-    let theirs = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(data).ok();
+    let theirs = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(data)
+        .ok();
     assert_eq!(ours, theirs, "{data:?}");
     if let Some(bytes) = ours {
         assert_eq!(b64::encode(&bytes).as_bytes(), data);

@@ -6,5 +6,11 @@ use scopegate::token::json::{JsonLimits, parse_object};
 
 fuzz_target!(|data: &[u8]| {
     let _ = parse_object(data, JsonLimits::default());
-    let _ = parse_object(data, JsonLimits { max_depth: 2, max_members: 4 });
+    let _ = parse_object(
+        data,
+        JsonLimits {
+            max_depth: 2,
+            max_members: 4,
+        },
+    );
 });

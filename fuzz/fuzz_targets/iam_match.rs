@@ -27,5 +27,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let p: Vec<char> = pattern.chars().collect();
     let v: Vec<char> = value.chars().collect();
-    assert_eq!(iam_match(pattern, value), reference(&p, &v), "{pattern:?} {value:?}");
+    assert_eq!(
+        iam_match(pattern, value),
+        reference(&p, &v),
+        "{pattern:?} {value:?}"
+    );
 });

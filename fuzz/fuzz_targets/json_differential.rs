@@ -20,13 +20,23 @@ fn same(ours: &Value, theirs: &serde_json::Value) -> bool {
 }
 
 fn same_object(a: &Object, b: &serde_json::Map<String, serde_json::Value>) -> bool {
-    a.members.len() == b.len() && a.members.iter().all(|(k, v)| b.get(k.as_ref()).is_some_and(|w| same(v, w)))
+    a.members.len() == b.len()
+        && a.members
+            .iter()
+            .all(|(k, v)| b.get(k.as_ref()).is_some_and(|w| same(v, w)))
 }
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(ours) = parse_object(data, JsonLimits::default()) {
-        let theirs: serde_json::Value = serde_json::from_slice(data).expect("serde_json accepts what we accept");
-        let serde_json::Value::Object(map) = theirs else { panic!("not an object") };
-        assert!(same_object(&ours, &map), "{:?}", String::from_utf8_lossy(data));
+        let theirs: serde_json::Value =
+            serde_json::from_slice(data).expect("serde_json accepts what we accept");
+        let serde_json::Value::Object(map) = theirs else {
+            panic!("not an object")
+        };
+        assert!(
+            same_object(&ours, &map),
+            "{:?}",
+            String::from_utf8_lossy(data)
+        );
     }
 });

@@ -15,7 +15,9 @@ fn event(identity: &str) -> String {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let a = support::authorizer();
     let _ = a.handle(event(text).as_bytes(), support::NOW);
     let _ = a.handle(event(&format!("Bearer {text}")).as_bytes(), support::NOW);
