@@ -3,7 +3,8 @@
 //! compiled; [`Authorizer::handle`] is the single entry point used by the
 //! Lambda runtime, `replay`, the benches and the lab's emulator.
 
-use crate::config::{Config, ConfigError, ENV_JWKS, ENV_PERMISSIONS};
+use crate::config::{Config, ConfigError, ENV_JWKS, ENV_PERMISSIONS, Source};
+use crate::jwks::{KeySource, Location, RemoteKeys};
 use crate::event::{self, EventKind, IdentitySource};
 use crate::keys::KeySet;
 use crate::memo::{TokenMemo, Verified};
@@ -89,7 +90,7 @@ pub struct Authorizer {
     algorithms: Vec<Alg>,
     json_limits: json::JsonLimits,
     rules: ClaimRules,
-    keys: KeySet,
+    keys: KeySource,
     table: ScopeTable,
     policies: PolicyMemo,
     memo: Option<TokenMemo>,
@@ -97,8 +98,31 @@ pub struct Authorizer {
 }
 
 impl Authorizer {
-    /// Loads the key set and permissions named by `config` and compiles them.
+    /// Loads the key set and permissions named by `config` and compiles
+    /// them. A remote key set (URL or discovery) is fetched now; if the IdP
+    /// cannot be reached the function still starts, and the first request
+    /// retries.
     pub fn from_config(config: &Config) -> Result<Authorizer, InitError> {
+        let location = match &config.jwks {
+            Source::Url(url) => {
+                crate::http::check_url(url).map_err(|e| ConfigError::new(ENV_JWKS, e))?;
+                Some(Location::Url(url.clone()))
+            }
+            Source::Discover => {
+                let issuer = &config.issuer;
+                crate::http::check_url(issuer).map_err(|e| ConfigError::new(ENV_JWKS, format!("discovery: {e}")))?;
+                Some(Location::Discover { issuer: issuer.clone() })
+            }
+            _ => None,
+        };
+        if let Some(location) = location {
+            let remote = Arc::new(RemoteKeys::new(location, config.key_cache.clone(), config.jwks_limits));
+            remote.refresh_if_allowed(crate::lambda::now());
+            let table = Self::permissions(config)?;
+            let mut a = Authorizer::new(config, KeySet::default(), table);
+            a.keys = KeySource::Remote(remote);
+            return Ok(a);
+        }
         let jwks = config.jwks.load(ENV_JWKS)?;
         let keys = KeySet::from_json(&jwks, config.jwks_limits)
             .map_err(|e| ConfigError::new(ENV_JWKS, e.to_string()))?;
@@ -114,10 +138,15 @@ impl Authorizer {
             )
             .into());
         }
+        let table = Self::permissions(config)?;
+        Ok(Authorizer::new(config, keys, table))
+    }
+
+    fn permissions(config: &Config) -> Result<ScopeTable, InitError> {
         let permissions = config.permissions.load(ENV_PERMISSIONS)?;
         let rules = scopes::parse_rules(&permissions, config.permission_limits)
             .map_err(|e| ConfigError::new(ENV_PERMISSIONS, e.to_string()))?;
-        Ok(Authorizer::new(config, keys, ScopeTable::compile(&rules)))
+        Ok(ScopeTable::compile(&rules))
     }
 
     /// Builds an authorizer from parts already loaded (tests, the lab).
@@ -136,7 +165,7 @@ impl Authorizer {
                 max_claim_len: config.max_claim_bytes,
                 context_claims: config.context_claims.clone(),
             },
-            keys,
+            keys: KeySource::Static(Arc::new(keys)),
             table,
             policies: PolicyMemo::new(config.policy_memo_entries),
             memo: (config.token_memo_entries > 0)
@@ -188,7 +217,16 @@ impl Authorizer {
         let jws = token::split(token)?;
         let mut buf = Vec::new();
         let header = token::read_header(jws.header, &self.algorithms, self.json_limits, &mut buf)?;
-        let key = self.keys.select(&header.kid, header.alg).map_err(|seen| {
+        let mut keys = self.key_set(now)?;
+        if matches!(keys.select(&header.kid, header.alg), Err(false)) {
+            // An unknown kid: the IdP may have rotated (refresh, unless in cooldown).
+            if let KeySource::Remote(remote) = &self.keys {
+                if remote.refresh_for_unknown_kid(now) {
+                    keys = self.key_set(now)?;
+                }
+            }
+        }
+        let key = keys.select(&header.kid, header.alg).map_err(|seen| {
             if seen {
                 Reject::KeyAlgMismatch
             } else {
@@ -260,8 +298,20 @@ impl Authorizer {
         }
     }
 
-    pub fn keys(&self) -> &KeySet {
-        &self.keys
+    /// The key set to verify with at `now`.
+    fn key_set(&self, now: f64) -> Result<Arc<KeySet>, Reject> {
+        match &self.keys {
+            KeySource::Static(set) => Ok(Arc::clone(set)),
+            KeySource::Remote(remote) => remote.snapshot(now).map_err(|_| Reject::KeysUnavailable),
+        }
+    }
+
+    /// The keys currently trusted (a remote set as last fetched), without refreshing.
+    pub fn keys(&self) -> Option<Arc<KeySet>> {
+        match &self.keys {
+            KeySource::Static(set) => Some(Arc::clone(set)),
+            KeySource::Remote(remote) => remote.current(),
+        }
     }
 
     pub fn scope_table(&self) -> &ScopeTable {

@@ -76,11 +76,31 @@ pub enum Source {
     Inline(String),
     /// A path to read at start-up.
     File(String),
+    /// An object in S3 (`s3://bucket/key`), read at start-up with the function's credentials.
+    S3 { bucket: String, key: String },
+    /// A URL (https, or http on loopback): the JWKS, kept fresh by the key cache.
+    Url(String),
+    /// `discover`: OIDC discovery from the issuer finds the JWKS URL.
+    Discover,
 }
 
 impl Source {
     fn parse(value: String) -> Source {
-        match value.trim_start().as_bytes().first() {
+        let v = value.trim();
+        if v == "discover" {
+            return Source::Discover;
+        }
+        if v.starts_with("https://") || v.starts_with("http://") {
+            return Source::Url(v.to_string());
+        }
+        if let Some(rest) = v.strip_prefix("s3://") {
+            let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+            return Source::S3 {
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+            };
+        }
+        match v.as_bytes().first() {
             Some(b'{' | b'[') => Source::Inline(value),
             _ => Source::File(value),
         }
@@ -92,6 +112,12 @@ impl Source {
             Source::Inline(json) => Ok(json.clone().into_bytes()),
             Source::File(path) => std::fs::read(path)
                 .map_err(|e| ConfigError::new(var, format!("cannot read {path}: {e}"))),
+            Source::S3 { bucket, key } => crate::s3::get_object(bucket, key)
+                .map_err(|e| ConfigError::new(var, format!("s3://{bucket}/{key}: {e}"))),
+            Source::Url(_) | Source::Discover => Err(ConfigError::new(
+                var,
+                "a URL or `discover` is a key source (SCOPEGATE_JWKS only)",
+            )),
         }
     }
 }
@@ -138,6 +164,8 @@ pub struct Config {
     pub jwks_limits: JwksLimits,
     /// `SCOPEGATE_PERMISSIONS_MAX_BYTES` / `SCOPEGATE_PERMISSIONS_MAX_RULES`. Default to `1048576` and `10000`.
     pub permission_limits: PermissionLimits,
+    /// The remote key cache (`SCOPEGATE_JWKS_*_SECONDS`, `SCOPEGATE_HTTP_*`).
+    pub key_cache: crate::jwks::CacheSettings,
 }
 
 /// A setting that is missing or invalid.
@@ -289,6 +317,7 @@ impl Config {
         Ok(Config {
             issuer,
             audiences,
+            key_cache: crate::jwks::CacheSettings::from_strings(src)?,
             jwks: Source::parse(required(src, ENV_JWKS)?),
             permissions: Source::parse(required(src, ENV_PERMISSIONS)?),
             algorithms,

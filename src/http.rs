@@ -1,0 +1,148 @@
+//! The one HTTP client scopegate uses (JWKS, discovery, S3): ureq over
+//! rustls with the aws-lc-rs provider (no OpenSSL), built once, with a
+//! connect and a total timeout and a cap on response size. Remote URLs
+//! must be https, except loopback hosts (CONTRACT §5a).
+
+use std::sync::Arc;
+use std::time::Duration;
+use ureq::Agent;
+use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+
+/// API Gateway's own JWT authorizer waits 1.5 s for an IdP.
+pub const DEFAULT_TIMEOUT_MS: u64 = 1500;
+/// Larger answers are refused (a JWKS is a few KB).
+pub const DEFAULT_MAX_BYTES: u64 = 150_000;
+
+#[derive(Clone)]
+pub struct Client {
+    agent: Agent,
+    max_bytes: u64,
+}
+
+/// One answer: status, body, and the caching headers we honour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub etag: Option<String>,
+    /// `Cache-Control: max-age`, seconds.
+    pub max_age: Option<u64>,
+}
+
+/// `https://…`, or `http://` to a loopback host (development and tests).
+pub fn check_url(url: &str) -> Result<(), String> {
+    if url.starts_with("https://") {
+        return Ok(());
+    }
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("`{url}` is not an https:// URL"))?;
+    let host = rest.split(['/', '?']).next().unwrap_or("");
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    let loopback = host == "localhost"
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err(format!("`{url}` must use https:// (http:// only for loopback hosts)"))
+    }
+}
+
+impl Client {
+    pub fn new(timeout_ms: u64, max_bytes: u64) -> Client {
+        let timeout = Duration::from_millis(timeout_ms);
+        let tls = TlsConfig::builder()
+            .provider(TlsProvider::Rustls)
+            .root_certs(RootCerts::WebPki)
+            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+            .build();
+        let agent: Agent = Agent::config_builder()
+            .timeout_connect(Some(timeout))
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent("scopegate")
+            .tls_config(tls)
+            .build()
+            .into();
+        Client { agent, max_bytes }
+    }
+
+    fn read(&self, response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<Fetched, String> {
+        let mut response = response.map_err(|e| e.to_string())?;
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let etag = header("etag");
+        let max_age = header("cache-control").and_then(|cc| {
+            cc.split(',')
+                .filter_map(|d| d.trim().strip_prefix("max-age="))
+                .find_map(|v| v.trim().parse().ok())
+        });
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(self.max_bytes)
+            .read_to_vec()
+            .map_err(|e| format!("response body: {e}"))?;
+        Ok(Fetched {
+            status,
+            body,
+            etag,
+            max_age,
+        })
+    }
+
+    /// GET `url`, sending `If-None-Match` when an ETag is known.
+    pub fn get(&self, url: &str, etag: Option<&str>, headers: &[(&str, &str)]) -> Result<Fetched, String> {
+        check_url(url)?;
+        let mut request = self.agent.get(url);
+        if let Some(tag) = etag {
+            request = request.header("If-None-Match", tag);
+        }
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        self.read(request.call())
+    }
+
+    /// POST a form (RFC 7662 introspection) with HTTP Basic credentials.
+    pub fn post_form(&self, url: &str, basic: &str, form: &str) -> Result<Fetched, String> {
+        check_url(url)?;
+        let request = self
+            .agent
+            .post(url)
+            .header("Authorization", format!("Basic {basic}"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Accept", "application/json");
+        self.read(request.send(form.as_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_everywhere_http_only_on_loopback() {
+        assert!(check_url("https://dev-1.okta.com/oauth2/default/v1/keys").is_ok());
+        assert!(check_url("http://127.0.0.1:8080/jwks").is_ok());
+        assert!(check_url("http://localhost/jwks").is_ok());
+        assert!(check_url("http://[::1]:9/jwks").is_ok());
+        assert!(check_url("http://127.9.9.9/x").is_ok());
+        assert!(check_url("http://idp.example.com/jwks").is_err());
+        assert!(check_url("http://127.0.0.1.evil.com/jwks").is_err());
+        assert!(check_url("ftp://127.0.0.1/x").is_err());
+    }
+}

@@ -1,0 +1,304 @@
+//! Keys from the identity provider: a JWKS URL or OIDC discovery, fetched
+//! at init (a failure there does not stop the function: the next request
+//! retries), refreshed on an unknown `kid` (one fetch at a time, then a
+//! cooldown during which unknown kids fail fast, so a spray of random kids
+//! cannot make us hammer the IdP), refreshed in the background once the set
+//! is older than its maximum age, and kept when the IdP fails — up to a
+//! maximum staleness, after which requests fail closed.
+//!
+//! Readers take an `Arc` snapshot (`arc-swap`): no lock, no HTTP call,
+//! while a usable set is cached. Times are the caller's `now` (Unix
+//! seconds), so tests drive the lifecycle with an injected clock.
+
+use crate::config::{ConfigError, Strings};
+use crate::http::{self, Client};
+use crate::keys::{JwksLimits, KeySet};
+use crate::telemetry::{FetchResult, JWKS_FETCHES_TOTAL};
+use arc_swap::ArcSwapOption;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+pub const ENV_COOLDOWN: &str = "SCOPEGATE_JWKS_COOLDOWN_SECONDS";
+pub const DEFAULT_COOLDOWN: f64 = 10.0;
+pub const ENV_MAX_AGE: &str = "SCOPEGATE_JWKS_MAX_AGE_SECONDS";
+pub const DEFAULT_MAX_AGE: f64 = 3600.0;
+pub const ENV_MAX_STALE: &str = "SCOPEGATE_JWKS_MAX_STALE_SECONDS";
+pub const DEFAULT_MAX_STALE: f64 = 86_400.0;
+pub const ENV_HTTP_TIMEOUT_MS: &str = "SCOPEGATE_HTTP_TIMEOUT_MS";
+pub const ENV_HTTP_MAX_BYTES: &str = "SCOPEGATE_HTTP_MAX_BYTES";
+
+/// The key cache's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheSettings {
+    pub cooldown: f64,
+    pub max_age: f64,
+    pub max_stale: f64,
+    pub timeout_ms: u64,
+    pub max_bytes: u64,
+}
+
+impl Default for CacheSettings {
+    fn default() -> CacheSettings {
+        CacheSettings {
+            cooldown: DEFAULT_COOLDOWN,
+            max_age: DEFAULT_MAX_AGE,
+            max_stale: DEFAULT_MAX_STALE,
+            timeout_ms: http::DEFAULT_TIMEOUT_MS,
+            max_bytes: http::DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
+impl CacheSettings {
+    pub fn from_strings(src: &dyn Strings) -> Result<CacheSettings, ConfigError> {
+        let d = CacheSettings::default();
+        let seconds = |var: &'static str, default: f64| -> Result<f64, ConfigError> {
+            match src.get(var) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite() && *s >= 0.0)
+                    .ok_or_else(|| ConfigError::new(var, format!("`{v}` is not a number of seconds ≥ 0"))),
+            }
+        };
+        let count = |var: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match src.get(var) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| ConfigError::new(var, format!("`{v}` is not a positive whole number"))),
+            }
+        };
+        let s = CacheSettings {
+            cooldown: seconds(ENV_COOLDOWN, d.cooldown)?,
+            max_age: seconds(ENV_MAX_AGE, d.max_age)?,
+            max_stale: seconds(ENV_MAX_STALE, d.max_stale)?,
+            timeout_ms: count(ENV_HTTP_TIMEOUT_MS, d.timeout_ms)?,
+            max_bytes: count(ENV_HTTP_MAX_BYTES, d.max_bytes)?,
+        };
+        if s.max_stale < s.max_age {
+            return Err(ConfigError::new(ENV_MAX_STALE, "must be at least SCOPEGATE_JWKS_MAX_AGE_SECONDS"));
+        }
+        Ok(s)
+    }
+}
+
+/// Where the key set comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A JWKS URL.
+    Url(String),
+    /// OIDC discovery from this issuer: `{issuer}/.well-known/openid-configuration`.
+    Discover { issuer: String },
+}
+
+/// The cached set and its bookkeeping.
+struct State {
+    /// When the last good set was fetched (or confirmed by a 304).
+    fetched_at: Option<f64>,
+    /// When a fetch was last attempted (for the cooldown).
+    attempted_at: Option<f64>,
+    /// Fresh until (max age, shortened by Cache-Control max-age).
+    fresh_until: f64,
+    etag: Option<String>,
+    jwks_uri: Option<String>,
+}
+
+pub struct RemoteKeys {
+    location: Location,
+    settings: CacheSettings,
+    limits: JwksLimits,
+    client: Client,
+    current: ArcSwapOption<KeySet>,
+    /// Held while fetching: single flight.
+    state: Mutex<State>,
+    background: AtomicBool,
+}
+
+/// Why no key set could be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unavailable {
+    /// Never fetched successfully.
+    NeverFetched,
+    /// The last good set is older than the maximum staleness.
+    TooStale,
+}
+
+fn count(result: FetchResult) {
+    let label = match result {
+        FetchResult::Ok => "ok",
+        FetchResult::NotModified => "not_modified",
+        FetchResult::Error => "error",
+    };
+    metrics::counter!(JWKS_FETCHES_TOTAL, "result" => label).increment(1);
+}
+
+impl RemoteKeys {
+    pub fn new(location: Location, settings: CacheSettings, limits: JwksLimits) -> RemoteKeys {
+        RemoteKeys {
+            client: Client::new(settings.timeout_ms, settings.max_bytes),
+            location,
+            settings,
+            limits,
+            current: ArcSwapOption::empty(),
+            state: Mutex::new(State {
+                fetched_at: None,
+                attempted_at: None,
+                fresh_until: f64::NEG_INFINITY,
+                etag: None,
+                jwks_uri: None,
+            }),
+            background: AtomicBool::new(false),
+        }
+    }
+
+    /// The last fetched set, without refreshing.
+    pub fn current(&self) -> Option<Arc<KeySet>> {
+        self.current.load_full()
+    }
+
+    /// The set to verify with at `now`, if one is usable.
+    pub fn snapshot(self: &Arc<Self>, now: f64) -> Result<Arc<KeySet>, Unavailable> {
+        let Some(set) = self.current.load_full() else {
+            // Nothing yet (the prefetch failed): try now, within the cooldown.
+            self.refresh_if_allowed(now);
+            return self.current.load_full().ok_or(Unavailable::NeverFetched);
+        };
+        let (fetched_at, fresh_until) = {
+            let st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            (st.fetched_at.unwrap_or(f64::NEG_INFINITY), st.fresh_until)
+        };
+        if now - fetched_at > self.settings.max_stale {
+            // Fail closed, but let one request (per cooldown) try to recover.
+            self.refresh_if_allowed(now);
+            return match self.current.load_full() {
+                Some(s) if !Arc::ptr_eq(&s, &set) => Ok(s),
+                _ => Err(Unavailable::TooStale),
+            };
+        }
+        if now >= fresh_until {
+            self.refresh_in_background(now);
+        }
+        Ok(set)
+    }
+
+    /// An unknown `kid`: refresh unless one was attempted within the
+    /// cooldown. Returns whether the set changed (worth a second look).
+    pub fn refresh_for_unknown_kid(&self, now: f64) -> bool {
+        let before = self.current.load_full();
+        self.refresh_if_allowed(now);
+        let after = self.current.load_full();
+        match (before, after) {
+            (Some(a), Some(b)) => !Arc::ptr_eq(&a, &b),
+            (None, Some(_)) => true,
+            _ => false,
+        }
+    }
+
+    /// Fetches at once unless a fetch was attempted within the cooldown.
+    /// Concurrent callers wait for the one fetch in flight.
+    pub fn refresh_if_allowed(&self, now: f64) {
+        let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        // abs(): a clock that jumps back must not block refreshes forever.
+        if st.attempted_at.is_some_and(|t| (now - t).abs() < self.settings.cooldown) {
+            return;
+        }
+        self.fetch(&mut st, now);
+    }
+
+    fn refresh_in_background(self: &Arc<Self>, now: f64) {
+        if self.background.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let me = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("scopegate-jwks-refresh".into())
+            .spawn(move || {
+                me.refresh_if_allowed(now);
+                me.background.store(false, Ordering::Release);
+            });
+        if spawned.is_err() {
+            self.background.store(false, Ordering::Release);
+        }
+    }
+
+    /// One fetch (discovery first when configured); updates the snapshot on success.
+    fn fetch(&self, st: &mut State, now: f64) {
+        st.attempted_at = Some(now);
+        match self.fetch_inner(st) {
+            Ok(Some((set, max_age))) => {
+                self.current.store(Some(Arc::new(set)));
+                st.fetched_at = Some(now);
+                st.fresh_until = now + max_age.min(self.settings.max_age);
+                count(FetchResult::Ok);
+            }
+            Ok(None) => {
+                st.fetched_at = Some(now);
+                st.fresh_until = now + self.settings.max_age;
+                count(FetchResult::NotModified);
+            }
+            Err(e) => {
+                count(FetchResult::Error);
+                eprintln!(r#"{{"level":"WARN","message":"JWKS fetch failed","error":{}}}"#, serde_json::Value::String(e));
+            }
+        }
+    }
+
+    /// `Ok(None)` for 304 Not Modified.
+    fn fetch_inner(&self, st: &mut State) -> Result<Option<(KeySet, f64)>, String> {
+        let url = match (&self.location, &st.jwks_uri) {
+            (Location::Url(u), _) => u.clone(),
+            (Location::Discover { .. }, Some(u)) => u.clone(),
+            (Location::Discover { issuer }, None) => {
+                let u = discover(&self.client, issuer)?;
+                st.jwks_uri = Some(u.clone());
+                u
+            }
+        };
+        let answer = self.client.get(&url, st.etag.as_deref(), &[])?;
+        match answer.status {
+            304 if st.etag.is_some() && self.current.load().is_some() => return Ok(None),
+            200 => {}
+            other => return Err(format!("{url}: HTTP {other}")),
+        }
+        let set = KeySet::from_json(&answer.body, self.limits).map_err(|e| format!("{url}: {e}"))?;
+        if set.is_empty() {
+            return Err(format!("{url}: no usable key"));
+        }
+        st.etag = answer.etag;
+        let max_age = answer.max_age.map_or(f64::INFINITY, |s| s as f64);
+        Ok(Some((set, max_age)))
+    }
+}
+
+/// OIDC discovery: the `jwks_uri` of `issuer`, whose document must name
+/// exactly the same issuer.
+pub fn discover(client: &Client, issuer: &str) -> Result<String, String> {
+    let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
+    let answer = client.get(&url, None, &[])?;
+    if answer.status != 200 {
+        return Err(format!("{url}: HTTP {}", answer.status));
+    }
+    let doc: serde_json::Value =
+        serde_json::from_slice(&answer.body).map_err(|e| format!("{url}: not JSON: {e}"))?;
+    let found = doc["issuer"].as_str().unwrap_or("");
+    if found != issuer {
+        return Err(format!("{url}: issuer is `{found}`, not the configured `{issuer}`"));
+    }
+    let jwks_uri = doc["jwks_uri"]
+        .as_str()
+        .ok_or_else(|| format!("{url}: no jwks_uri"))?;
+    http::check_url(jwks_uri)?;
+    Ok(jwks_uri.to_string())
+}
+
+/// The authorizer's keys: a fixed set, or the IdP's through the cache.
+pub enum KeySource {
+    Static(Arc<KeySet>),
+    Remote(Arc<RemoteKeys>),
+}
