@@ -7,7 +7,7 @@ set -euo pipefail
 SCOPEGATE_TOOLS="${SCOPEGATE_TOOLS:-$HOME/.cache/scopegate-tools}"
 mkdir -p "$SCOPEGATE_TOOLS"
 _venv="$SCOPEGATE_TOOLS/venv"
-_stamp="$_venv/.scopegate-deps-5"
+_stamp="$_venv/.scopegate-deps-6"
 if [ ! -f "$_stamp" ]; then
   echo "# installing test tools into $_venv" >&2
   python3 -m venv "$_venv"
@@ -36,4 +36,19 @@ if ! command -v promtool >/dev/null 2>&1; then
   _sudo=""; [ "$(id -u)" = 0 ] || _sudo="sudo"
   $_sudo apt-get install -y -q --no-install-recommends prometheus >/dev/null 2>&1 \
     || { $_sudo apt-get update -q >/dev/null 2>&1 && $_sudo apt-get install -y -q --no-install-recommends prometheus >/dev/null; }
+fi
+# moto_server (S3 for the s3:// document test) pins an old cfn-lint, so it
+# lives in a venv of its own.
+export SCOPEGATE_MOTO_SERVER="$SCOPEGATE_TOOLS/moto-venv/bin/moto_server"
+if [ ! -x "$SCOPEGATE_MOTO_SERVER" ]; then
+  echo "# installing moto_server into $SCOPEGATE_TOOLS/moto-venv" >&2
+  python3 -m venv "$SCOPEGATE_TOOLS/moto-venv"
+  "$SCOPEGATE_TOOLS/moto-venv/bin/pip" install -q --disable-pip-version-check "moto[server]==5.1.21" >&2
+fi
+# A real OpenID Connect provider for the key-source tests (npm oidc-provider).
+export OIDC_PROVIDER_PATH="$SCOPEGATE_TOOLS/idp/node_modules/oidc-provider/lib/index.js"
+if [ ! -f "$OIDC_PROVIDER_PATH" ]; then
+  echo "# installing oidc-provider into $SCOPEGATE_TOOLS/idp" >&2
+  mkdir -p "$SCOPEGATE_TOOLS/idp"
+  npm install --prefix "$SCOPEGATE_TOOLS/idp" --no-audit --no-fund --loglevel=error oidc-provider@9.13.3 >&2
 fi

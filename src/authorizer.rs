@@ -4,8 +4,8 @@
 //! Lambda runtime, `replay`, the benches and the lab's emulator.
 
 use crate::config::{Config, ConfigError, ENV_JWKS, ENV_PERMISSIONS, Source};
-use crate::jwks::{KeySource, Location, RemoteKeys};
 use crate::event::{self, EventKind, IdentitySource};
+use crate::jwks::{KeySource, Location, RemoteKeys};
 use crate::keys::KeySet;
 use crate::memo::{TokenMemo, Verified};
 use crate::policy::PolicyMemo;
@@ -110,13 +110,20 @@ impl Authorizer {
             }
             Source::Discover => {
                 let issuer = &config.issuer;
-                crate::http::check_url(issuer).map_err(|e| ConfigError::new(ENV_JWKS, format!("discovery: {e}")))?;
-                Some(Location::Discover { issuer: issuer.clone() })
+                crate::http::check_url(issuer)
+                    .map_err(|e| ConfigError::new(ENV_JWKS, format!("discovery: {e}")))?;
+                Some(Location::Discover {
+                    issuer: issuer.clone(),
+                })
             }
             _ => None,
         };
         if let Some(location) = location {
-            let remote = Arc::new(RemoteKeys::new(location, config.key_cache.clone(), config.jwks_limits));
+            let remote = Arc::new(RemoteKeys::new(
+                location,
+                config.key_cache.clone(),
+                config.jwks_limits,
+            ));
             remote.refresh_if_allowed(crate::lambda::now());
             let table = Self::permissions(config)?;
             let mut a = Authorizer::new(config, KeySet::default(), table);

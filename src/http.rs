@@ -50,7 +50,9 @@ pub fn check_url(url: &str) -> Result<(), String> {
     if loopback {
         Ok(())
     } else {
-        Err(format!("`{url}` must use https:// (http:// only for loopback hosts)"))
+        Err(format!(
+            "`{url}` must use https:// (http:// only for loopback hosts)"
+        ))
     }
 }
 
@@ -60,7 +62,9 @@ impl Client {
         let tls = TlsConfig::builder()
             .provider(TlsProvider::Rustls)
             .root_certs(RootCerts::WebPki)
-            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+            .unversioned_rustls_crypto_provider(Arc::new(
+                rustls::crypto::aws_lc_rs::default_provider(),
+            ))
             .build();
         let agent: Agent = Agent::config_builder()
             .timeout_connect(Some(timeout))
@@ -74,7 +78,10 @@ impl Client {
         Client { agent, max_bytes }
     }
 
-    fn read(&self, response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<Fetched, String> {
+    fn read(
+        &self,
+        response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Fetched, String> {
         let mut response = response.map_err(|e| e.to_string())?;
         let header = |name: &str| {
             response
@@ -105,7 +112,12 @@ impl Client {
     }
 
     /// GET `url`, sending `If-None-Match` when an ETag is known.
-    pub fn get(&self, url: &str, etag: Option<&str>, headers: &[(&str, &str)]) -> Result<Fetched, String> {
+    pub fn get(
+        &self,
+        url: &str,
+        etag: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Result<Fetched, String> {
         check_url(url)?;
         let mut request = self.agent.get(url);
         if let Some(tag) = etag {

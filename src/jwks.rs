@@ -60,7 +60,9 @@ impl CacheSettings {
                     .parse::<f64>()
                     .ok()
                     .filter(|s| s.is_finite() && *s >= 0.0)
-                    .ok_or_else(|| ConfigError::new(var, format!("`{v}` is not a number of seconds ≥ 0"))),
+                    .ok_or_else(|| {
+                        ConfigError::new(var, format!("`{v}` is not a number of seconds ≥ 0"))
+                    }),
             }
         };
         let count = |var: &'static str, default: u64| -> Result<u64, ConfigError> {
@@ -71,7 +73,9 @@ impl CacheSettings {
                     .parse::<u64>()
                     .ok()
                     .filter(|n| *n > 0)
-                    .ok_or_else(|| ConfigError::new(var, format!("`{v}` is not a positive whole number"))),
+                    .ok_or_else(|| {
+                        ConfigError::new(var, format!("`{v}` is not a positive whole number"))
+                    }),
             }
         };
         let s = CacheSettings {
@@ -82,7 +86,10 @@ impl CacheSettings {
             max_bytes: count(ENV_HTTP_MAX_BYTES, d.max_bytes)?,
         };
         if s.max_stale < s.max_age {
-            return Err(ConfigError::new(ENV_MAX_STALE, "must be at least SCOPEGATE_JWKS_MAX_AGE_SECONDS"));
+            return Err(ConfigError::new(
+                ENV_MAX_STALE,
+                "must be at least SCOPEGATE_JWKS_MAX_AGE_SECONDS",
+            ));
         }
         Ok(s)
     }
@@ -205,7 +212,10 @@ impl RemoteKeys {
     pub fn refresh_if_allowed(&self, now: f64) {
         let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         // abs(): a clock that jumps back must not block refreshes forever.
-        if st.attempted_at.is_some_and(|t| (now - t).abs() < self.settings.cooldown) {
+        if st
+            .attempted_at
+            .is_some_and(|t| (now - t).abs() < self.settings.cooldown)
+        {
             return;
         }
         self.fetch(&mut st, now);
@@ -244,7 +254,10 @@ impl RemoteKeys {
             }
             Err(e) => {
                 count(FetchResult::Error);
-                eprintln!(r#"{{"level":"WARN","message":"JWKS fetch failed","error":{}}}"#, serde_json::Value::String(e));
+                eprintln!(
+                    r#"{{"level":"WARN","message":"JWKS fetch failed","error":{}}}"#,
+                    serde_json::Value::String(e)
+                );
             }
         }
     }
@@ -266,7 +279,8 @@ impl RemoteKeys {
             200 => {}
             other => return Err(format!("{url}: HTTP {other}")),
         }
-        let set = KeySet::from_json(&answer.body, self.limits).map_err(|e| format!("{url}: {e}"))?;
+        let set =
+            KeySet::from_json(&answer.body, self.limits).map_err(|e| format!("{url}: {e}"))?;
         if set.is_empty() {
             return Err(format!("{url}: no usable key"));
         }
@@ -279,7 +293,10 @@ impl RemoteKeys {
 /// OIDC discovery: the `jwks_uri` of `issuer`, whose document must name
 /// exactly the same issuer.
 pub fn discover(client: &Client, issuer: &str) -> Result<String, String> {
-    let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
+    let url = format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    );
     let answer = client.get(&url, None, &[])?;
     if answer.status != 200 {
         return Err(format!("{url}: HTTP {}", answer.status));
@@ -288,7 +305,9 @@ pub fn discover(client: &Client, issuer: &str) -> Result<String, String> {
         serde_json::from_slice(&answer.body).map_err(|e| format!("{url}: not JSON: {e}"))?;
     let found = doc["issuer"].as_str().unwrap_or("");
     if found != issuer {
-        return Err(format!("{url}: issuer is `{found}`, not the configured `{issuer}`"));
+        return Err(format!(
+            "{url}: issuer is `{found}`, not the configured `{issuer}`"
+        ));
     }
     let jwks_uri = doc["jwks_uri"]
         .as_str()

@@ -21,6 +21,7 @@ const USAGE: &str =
                         [--algorithms LIST] [--leeway SECONDS] [--now UNIX_SECONDS] [--out FILE]
                         [--summary] [--expected FILE] [--memo-entries N] [--warmup N] [--impl NAME]
                         [--set VAR=VALUE]... [--emf FILE] [--prometheus FILE] EVENTS.jsonl
+  --jwks-url URL / --discover: keys from a live IdP (a JWKS URL, or OIDC discovery from --issuer)
   --set takes SCOPEGATE_*, POWERTOOLS_* and AWS_LAMBDA_FUNCTION_NAME
   --emf writes the EMF documents the Lambda would have written (flush mode from SCOPEGATE_METRICS_FLUSH)
   --prometheus (alias --metrics) writes the run's metrics in Prometheus text format
@@ -67,7 +68,7 @@ fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
             args.next().ok_or_else(|| format!("{flag} needs a value"))?
         };
         let setting = match arg.as_str() {
-            "--jwks-file" => Some(config::ENV_JWKS),
+            "--jwks-file" | "--jwks-url" => Some(config::ENV_JWKS),
             "--issuer" => Some(config::ENV_ISSUER),
             "--audience" => Some(config::ENV_AUDIENCE),
             "--permissions" => Some(config::ENV_PERMISSIONS),
@@ -95,6 +96,11 @@ fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
             "--metrics" | "--prometheus" => parsed.prometheus = Some(value(&arg)?),
             "--emf" => parsed.emf = Some(value(&arg)?),
             "--peer" => parsed.peer = true,
+            "--discover" => {
+                parsed
+                    .settings
+                    .insert(config::ENV_JWKS.to_string(), "discover".to_string());
+            }
             "--coldstart" => parsed.coldstart = true,
             "--fixture" => {
                 let dir = value(&arg)?;

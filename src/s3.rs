@@ -47,7 +47,10 @@ pub fn get_object(bucket: &str, key: &str) -> Result<Vec<u8>, String> {
     let target = Target::from_env()?;
     let client = Client::new(crate::http::DEFAULT_TIMEOUT_MS * 2, 8 << 20);
     let (url, headers) = signed_get(&target, bucket, key, SystemTime::now());
-    let refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let answer = client.get(&url, None, &refs)?;
     match answer.status {
         200 => Ok(answer.body),
@@ -71,10 +74,12 @@ fn encode(s: &str, keep_slash: bool) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 fn hmac_sha256(key: &[u8], data: &str) -> Vec<u8> {
@@ -105,7 +110,12 @@ pub fn amz_date(unix: u64) -> String {
 }
 
 /// The URL and headers of a SigV4-signed path-style GET.
-pub fn signed_get(t: &Target, bucket: &str, key: &str, at: SystemTime) -> (String, Vec<(String, String)>) {
+pub fn signed_get(
+    t: &Target,
+    bucket: &str,
+    key: &str,
+    at: SystemTime,
+) -> (String, Vec<(String, String)>) {
     let unix = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let date_time = amz_date(unix);
     let date = &date_time[..8];
@@ -130,7 +140,10 @@ pub fn signed_get(t: &Target, bucket: &str, key: &str, at: SystemTime) -> (Strin
     }
     let signed: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
     let signed = signed.join(";");
-    let canonical_headers: String = headers.iter().map(|(k, v)| format!("{k}:{}\n", v.trim())).collect();
+    let canonical_headers: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}:{}\n", v.trim()))
+        .collect();
     let canonical = format!("GET\n{path}\n\n{canonical_headers}\n{signed}\n{payload}");
     let scope = format!("{date}/{}/s3/aws4_request", t.region);
     let to_sign = format!(
@@ -179,8 +192,15 @@ mod tests {
         };
         let at = UNIX_EPOCH + std::time::Duration::from_secs(1_369_353_600); // 2013-05-24
         let (url, headers) = signed_get(&t, "b", "dir/a file.json", at);
-        assert_eq!(url, "https://examplebucket.s3.amazonaws.com/b/dir/a%20file.json");
-        let auth = &headers.iter().find(|(k, _)| k == "authorization").unwrap().1;
+        assert_eq!(
+            url,
+            "https://examplebucket.s3.amazonaws.com/b/dir/a%20file.json"
+        );
+        let auth = &headers
+            .iter()
+            .find(|(k, _)| k == "authorization")
+            .unwrap()
+            .1;
         assert!(auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature="));
         assert_eq!(auth.rsplit('=').next().unwrap().len(), 64);
     }
