@@ -42,8 +42,13 @@ pub struct Function {
 }
 
 impl Function {
-    /// Installs the EMF recorder (unless metrics are off) and registers the instruments.
-    pub fn new(authorizer: Authorizer, settings: telemetry::Settings) -> Function {
+    /// Installs the EMF recorder (unless metrics are off) and registers the
+    /// instruments, then builds the authorizer with `build` — in that order,
+    /// so the key prefetch at init is already counted.
+    pub fn new<E>(
+        settings: telemetry::Settings,
+        build: impl FnOnce() -> Result<Authorizer, E>,
+    ) -> Result<Function, E> {
         let (instruments, flusher) = if settings.emf {
             let recorder = telemetry::emf_recorder();
             // Only the first install in a process wins; a second Function
@@ -56,13 +61,13 @@ impl Function {
         } else {
             (None, None)
         };
-        Function {
-            authorizer,
+        Ok(Function {
+            authorizer: build()?,
             instruments,
             flusher,
             log_level: settings.log_level,
             cold: AtomicBool::new(true),
-        }
+        })
     }
 
     /// One invocation: the raw event in, the response JSON or `Unauthorized`
@@ -138,8 +143,8 @@ pub fn run() -> i32 {
             return 1;
         }
     };
-    let function = match Authorizer::from_config(&config) {
-        Ok(a) => Arc::new(Function::new(a, settings)),
+    let function = match Function::new(settings, || Authorizer::from_config(&config)) {
+        Ok(f) => Arc::new(f),
         Err(e) => {
             eprintln!("scopegate: {e}");
             return 1;
