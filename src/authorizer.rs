@@ -5,6 +5,7 @@
 
 use crate::config::{Config, ConfigError, ENV_JWKS, ENV_PERMISSIONS, Source};
 use crate::event::{self, EventKind, IdentitySource};
+use crate::introspect::{Introspector, Mode};
 use crate::jwks::{KeySource, Location, RemoteKeys};
 use crate::keys::KeySet;
 use crate::memo::{TokenMemo, Verified};
@@ -95,6 +96,9 @@ pub struct Authorizer {
     policies: PolicyMemo,
     memo: Option<TokenMemo>,
     simple_response: bool,
+    introspector: Option<Introspector>,
+    /// The claim rules for introspection answers (`aud` optional, RFC 7662).
+    introspected_rules: ClaimRules,
 }
 
 impl Authorizer {
@@ -158,26 +162,37 @@ impl Authorizer {
 
     /// Builds an authorizer from parts already loaded (tests, the lab).
     pub fn new(config: &Config, keys: KeySet, table: ScopeTable) -> Authorizer {
+        let rules = ClaimRules {
+            audience_required: true,
+            issuers: vec![config.issuer.clone()],
+            audiences: config.audiences.clone(),
+            leeway: config.leeway,
+            require_at_jwt: config.require_at_jwt,
+            max_scopes: config.max_scopes,
+            max_claim_len: config.max_claim_bytes,
+            context_claims: config.context_claims.clone(),
+        };
         Authorizer {
             identity: config.identity.clone(),
             max_token_bytes: config.max_token_bytes,
             algorithms: config.algorithms.clone(),
             json_limits: config.json_limits,
-            rules: ClaimRules {
-                issuers: vec![config.issuer.clone()],
-                audiences: config.audiences.clone(),
-                leeway: config.leeway,
-                require_at_jwt: config.require_at_jwt,
-                max_scopes: config.max_scopes,
-                max_claim_len: config.max_claim_bytes,
-                context_claims: config.context_claims.clone(),
-            },
+            rules: rules.clone(),
             keys: KeySource::Static(Arc::new(keys)),
             table,
             policies: PolicyMemo::new(config.policy_memo_entries),
             memo: (config.token_memo_entries > 0)
                 .then(|| TokenMemo::new(config.token_memo_entries, config.token_memo_max_seconds)),
             simple_response: config.simple_response,
+            introspector: config
+                .introspection
+                .clone()
+                .map(|i| Introspector::new(i, &config.issuer, &config.key_cache)),
+            introspected_rules: ClaimRules {
+                audience_required: false,
+                require_at_jwt: false,
+                ..rules.clone()
+            },
         }
     }
 
@@ -221,6 +236,11 @@ impl Authorizer {
         now: f64,
         observer: &mut impl Observer,
     ) -> Result<Verified, Reject> {
+        if let Some(i) = &self.introspector {
+            if i.mode() == Mode::Introspect {
+                return self.verify_introspected(i, token, now, observer);
+            }
+        }
         let jws = token::split(token)?;
         let mut buf = Vec::new();
         let header = token::read_header(jws.header, &self.algorithms, self.json_limits, &mut buf)?;
@@ -245,24 +265,70 @@ impl Authorizer {
         b64::decode_into(jws.payload.as_bytes(), &mut buf)?;
         let object = json::parse_object(&buf, self.json_limits)?;
         let claims = verify::claims(&object, &self.rules, header.access_token_typ, now)?;
+        if let Some(i) = &self.introspector {
+            // jwt+introspect: a valid JWT must still be active at the IdP (revocation).
+            i.introspect(token, now)?;
+        }
         observer.verified(header.alg);
         let bits = self.table.bits(claims.scopes.iter().copied());
         let (grant, policy_hit) = self.policies.get_or_render(&self.table, bits);
         let context = respond::context_json(&claims, &grant);
         let iam_response: Arc<str> = respond::iam_response(claims.sub, &grant, &context).into();
         observer.mapped(policy_hit);
-        let valid_until = claims.exp + self.rules.leeway;
-        let valid_until = self
-            .memo
-            .as_ref()
-            .map_or(valid_until, |m| m.deadline(now, valid_until));
-        Ok(Verified {
+        Ok(self.verified(&claims, grant, context, iam_response, now))
+    }
+
+    /// The memo entry for verified claims: valid until `exp` + leeway, the
+    /// memo's maximum age, and (with introspection) its cache TTL.
+    fn verified(
+        &self,
+        claims: &verify::Claims<'_>,
+        grant: Arc<crate::policy::Grant>,
+        context: String,
+        iam_response: Arc<str>,
+        now: f64,
+    ) -> Verified {
+        let mut valid_until = claims.exp + self.rules.leeway;
+        if let Some(m) = &self.memo {
+            valid_until = m.deadline(now, valid_until);
+        }
+        if let Some(i) = &self.introspector {
+            valid_until = i.memo_deadline(now, valid_until);
+        }
+        Verified {
             valid_until,
             principal: claims.sub.into(),
             grant,
             context: context.into(),
             iam_response,
-        })
+        }
+    }
+
+    /// Introspection-only mode: the IdP's answer replaces the signature; its
+    /// claims pass the same rules (with `aud` checked only when given, and
+    /// `client_id` standing in for a missing `sub`, as for client credentials).
+    fn verify_introspected(
+        &self,
+        introspector: &Introspector,
+        token: &str,
+        now: f64,
+        observer: &mut impl Observer,
+    ) -> Result<Verified, Reject> {
+        let active = introspector.introspect(token, now)?;
+        let mut object = json::parse_object(&active.body, self.json_limits)
+            .map_err(|_| Reject::IntrospectionFailed)?;
+        if object.get("sub").is_none() {
+            if let Some(client) = object.get("client_id").cloned() {
+                object.members.push(("sub".into(), client));
+            }
+        }
+        let claims = verify::claims(&object, &self.introspected_rules, true, now)?;
+        let bits = self.table.bits(claims.scopes.iter().copied());
+        let (grant, policy_hit) = self.policies.get_or_render(&self.table, bits);
+        let context = respond::context_json(&claims, &grant);
+        let iam_response: Arc<str> = respond::iam_response(claims.sub, &grant, &context).into();
+        observer.mapped(policy_hit);
+        Ok(self.verified(&claims, grant, context, iam_response, now))
     }
 
     fn respond(

@@ -166,6 +166,8 @@ pub struct Config {
     pub permission_limits: PermissionLimits,
     /// The remote key cache (`SCOPEGATE_JWKS_*_SECONDS`, `SCOPEGATE_HTTP_*`).
     pub key_cache: crate::jwks::CacheSettings,
+    /// `SCOPEGATE_MODE` and the introspection settings; `None` for `jwt`.
+    pub introspection: Option<crate::introspect::Settings>,
 }
 
 /// A setting that is missing or invalid.
@@ -318,6 +320,7 @@ impl Config {
             issuer,
             audiences,
             key_cache: crate::jwks::CacheSettings::from_strings(src)?,
+            introspection: crate::introspect::Settings::from_strings(src)?,
             jwks: Source::parse(required(src, ENV_JWKS)?),
             permissions: Source::parse(required(src, ENV_PERMISSIONS)?),
             algorithms,

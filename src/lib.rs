@@ -21,6 +21,7 @@ pub mod config;
 pub mod crypto;
 pub mod event;
 pub mod http;
+pub mod introspect;
 pub mod jwks;
 pub mod keys;
 pub mod lambda;

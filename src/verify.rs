@@ -115,6 +115,9 @@ pub struct ClaimRules {
     pub max_claim_len: usize,
     /// Extra claims copied to the response context when scalar.
     pub context_claims: Vec<String>,
+    /// `aud` must be present. RFC 7662 makes it optional in an
+    /// introspection answer, so introspection-only mode checks it only when given.
+    pub audience_required: bool,
 }
 
 /// A scalar claim value for the response context (REST rejects objects and arrays).
@@ -185,6 +188,7 @@ pub fn claims<'a>(
             }
             found
         }
+        None => !rules.audience_required,
         _ => false,
     };
     if !audience_ok {
@@ -254,6 +258,7 @@ mod tests {
 
     fn rules() -> ClaimRules {
         ClaimRules {
+            audience_required: true,
             issuers: vec!["https://idp.example.com".into()],
             audiences: vec!["api://a".into(), "api://b".into()],
             leeway: 60.0,

@@ -82,7 +82,25 @@ pub fn decode(input: &[u8]) -> Result<Vec<u8>, B64Error> {
 
 /// Encodes without padding; used by tests and the lab's token minting.
 pub fn encode(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    encode_with(
+        input,
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+    )
+}
+
+/// Standard base64 with padding (RFC 4648 §4), for HTTP Basic credentials.
+pub fn encode_standard(input: &[u8]) -> String {
+    let mut out = encode_with(
+        input,
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+    );
+    while out.len() % 4 != 0 {
+        out.push('=');
+    }
+    out
+}
+
+fn encode_with(input: &[u8], alphabet: &[u8; 64]) -> String {
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
         let n = (u32::from(chunk[0]) << 16)
@@ -90,7 +108,7 @@ pub fn encode(input: &[u8]) -> String {
             | u32::from(chunk.get(2).copied().unwrap_or(0));
         let symbols = chunk.len() + 1;
         for i in 0..symbols {
-            out.push(ALPHABET[((n >> (18 - 6 * i)) & 0x3f) as usize] as char);
+            out.push(alphabet[((n >> (18 - 6 * i)) & 0x3f) as usize] as char);
         }
     }
     out

@@ -29,9 +29,11 @@ const provider = new Provider(issuer, {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
+    revocation: { enabled: true },
     resourceIndicators: {
       enabled: true,
-      defaultResource: () => 'api://scopegate',
+      // No resource asked for: an opaque token (introspectable); resource=api://scopegate: a JWT.
+      defaultResource: () => undefined,
       useGrantedResource: () => true,
       getResourceServerInfo: () => ({
         scope: 'pets.read pets.write',

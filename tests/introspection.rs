@@ -1,0 +1,200 @@
+//! RFC 7662 introspection against a real oidc-provider on loopback:
+//! opaque tokens allowed while active and refused once revoked (after the
+//! configured cache TTL, with an injected clock), and every failure of the
+//! introspection call — unreachable endpoint, wrong client secret, an IdP
+//! that cannot introspect the token — failing closed.
+
+mod support;
+
+use scopegate::config::{Config, Strings};
+use scopegate::{Authorizer, Decision, Reject};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use support::token_event;
+
+struct Idp(Child, u16);
+
+impl Drop for Idp {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start() -> Idp {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new("node")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/idp/provider.mjs"
+        ))
+        .arg(port.to_string())
+        .env(
+            "OIDC_PROVIDER_PATH",
+            std::env::var("OIDC_PROVIDER_PATH").expect("run through scripts/test.sh"),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert!(line.starts_with("ready"), "{line}");
+    // Keep draining: a provider whose stdout is closed dies on its next log line.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    Idp(child, port)
+}
+
+fn post(port: u16, path: &str, body: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic c3ZjOnN2Yy1zZWNyZXQ=\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out.split("\r\n\r\n").nth(1).unwrap_or_default().to_string()
+}
+
+fn token(idp: &Idp, extra: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(&post(
+        idp.1,
+        "/token",
+        &format!("grant_type=client_credentials&scope=pets.read{extra}"),
+    ))
+    .unwrap();
+    v["access_token"].as_str().unwrap().to_string()
+}
+
+fn authorizer(idp: &Idp, extra: &[(&str, &str)]) -> Authorizer {
+    let issuer = format!("http://127.0.0.1:{}", idp.1);
+    let permissions = r#"[{"arn":"arn:aws:execute-api:us-east-1:123456789012:abcdef1234","resource":"orders","stage":"prod","httpVerb":"GET","scope":"pets.read"}]"#;
+    let mut settings: HashMap<String, String> = HashMap::from([
+        ("SCOPEGATE_ISSUER".into(), issuer),
+        ("SCOPEGATE_AUDIENCE".into(), "api://scopegate".into()),
+        ("SCOPEGATE_JWKS".into(), "discover".into()),
+        ("SCOPEGATE_PERMISSIONS".into(), permissions.into()),
+        ("SCOPEGATE_MODE".into(), "introspect".into()),
+        ("SCOPEGATE_INTROSPECTION_CLIENT_ID".into(), "svc".into()),
+        (
+            "SCOPEGATE_INTROSPECTION_CLIENT_SECRET".into(),
+            "svc-secret".into(),
+        ),
+        ("SCOPEGATE_INTROSPECTION_CACHE_SECONDS".into(), "30".into()),
+    ]);
+    for (k, v) in extra {
+        settings.insert(k.to_string(), v.to_string());
+    }
+    let config = Config::from_strings(&settings as &dyn Strings).expect("config");
+    assert!(
+        !format!("{config:?}").contains("svc-secret"),
+        "the secret never prints"
+    );
+    Authorizer::from_config(&config).expect("authorizer")
+}
+
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+fn decide(a: &Authorizer, token: &str, at: f64) -> Result<Decision, Reject> {
+    a.handle(token_event(token).as_bytes(), at)
+        .map(|r| r.decision)
+}
+
+#[test]
+fn opaque_tokens_are_allowed_while_active_and_refused_once_revoked() {
+    let idp = start();
+    let a = authorizer(&idp, &[]);
+    let opaque = token(&idp, "");
+    assert_eq!(opaque.matches('.').count(), 0, "an opaque token: {opaque}");
+    let t0 = now();
+    assert_eq!(decide(&a, &opaque, t0), Ok(Decision::Allow));
+    // Revoked at the IdP: the cached answer still holds for its TTL (30 s)…
+    post(idp.1, "/token/revocation", &format!("token={opaque}"));
+    assert_eq!(decide(&a, &opaque, t0 + 5.0), Ok(Decision::Allow));
+    // …and no longer: the memo and the cache both expire, the IdP says inactive.
+    assert_eq!(decide(&a, &opaque, t0 + 31.0), Err(Reject::Inactive));
+    // A token the IdP never issued is inactive, not an error.
+    assert_eq!(decide(&a, "not-a-real-token", t0), Err(Reject::Inactive));
+}
+
+#[test]
+fn introspection_failures_fail_closed() {
+    let idp = start();
+    let opaque = token(&idp, "");
+    let t = now();
+    // Wrong client secret: the IdP answers 401.
+    let a = authorizer(&idp, &[("SCOPEGATE_INTROSPECTION_CLIENT_SECRET", "wrong")]);
+    assert_eq!(decide(&a, &opaque, t), Err(Reject::IntrospectionFailed));
+    // An endpoint nobody listens on.
+    let dead = format!(
+        "http://127.0.0.1:{}/introspect",
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    );
+    let a = authorizer(&idp, &[("SCOPEGATE_INTROSPECTION_URL", dead.as_str())]);
+    assert_eq!(decide(&a, &opaque, t), Err(Reject::IntrospectionFailed));
+    // jwt+introspect: the JWT verifies locally, but this IdP cannot introspect
+    // structured tokens (400): without a revocation answer, no allow.
+    let a = authorizer(&idp, &[("SCOPEGATE_MODE", "jwt+introspect")]);
+    let jwt = token(&idp, "&resource=api%3A%2F%2Fscopegate");
+    assert_eq!(decide(&a, &jwt, t), Err(Reject::IntrospectionFailed));
+    // The same JWT in plain jwt mode is fine: the refusal above was the revocation check.
+    let a = authorizer(&idp, &[("SCOPEGATE_MODE", "jwt")]);
+    assert_eq!(decide(&a, &jwt, t), Ok(Decision::Allow));
+}
+
+#[test]
+fn bad_introspection_settings_name_the_variable() {
+    let idp = start();
+    let issuer = format!("http://127.0.0.1:{}", idp.1);
+    for (var, value, missing) in [
+        ("SCOPEGATE_MODE", "sometimes", None),
+        (
+            "SCOPEGATE_INTROSPECTION_URL",
+            "http://idp.example/introspect",
+            None,
+        ),
+        (
+            "SCOPEGATE_MODE",
+            "introspect",
+            Some("SCOPEGATE_INTROSPECTION_CLIENT_ID"),
+        ),
+    ] {
+        let mut settings: HashMap<String, String> = HashMap::from([
+            ("SCOPEGATE_ISSUER".into(), issuer.clone()),
+            ("SCOPEGATE_AUDIENCE".into(), "a".into()),
+            ("SCOPEGATE_JWKS".into(), "discover".into()),
+            ("SCOPEGATE_PERMISSIONS".into(), "[]".into()),
+            ("SCOPEGATE_MODE".into(), "introspect".into()),
+            ("SCOPEGATE_INTROSPECTION_CLIENT_ID".into(), "svc".into()),
+            ("SCOPEGATE_INTROSPECTION_CLIENT_SECRET".into(), "s".into()),
+        ]);
+        settings.insert(var.into(), value.into());
+        if let Some(m) = missing {
+            settings.remove(m);
+        }
+        let err = Config::from_strings(&settings as &dyn Strings)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(missing.unwrap_or(var)), "{err}");
+    }
+}
