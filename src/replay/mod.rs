@@ -16,6 +16,14 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+mod output;
+mod peers;
+mod sinks;
+
+use output::{Output, Written, line_of};
+use peers::{apply_fixture, coldstart};
+use sinks::Sinks;
+
 const USAGE: &str =
     "usage: scopegate replay --jwks-file FILE --issuer ISS --audience AUD --permissions FILE
                         [--algorithms LIST] [--leeway SECONDS] [--now UNIX_SECONDS] [--out FILE]
@@ -141,85 +149,6 @@ fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
     Ok(parsed)
 }
 
-/// `--fixture DIR` (CONTRACT §6 layout): settings from `config.json`, the
-/// key set, permissions, events and expected decisions from their files.
-/// Flags given earlier on the command line win.
-fn apply_fixture(parsed: &mut Args, dir: &str) -> Result<(), String> {
-    let path = format!("{dir}/config.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let c: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{path}: not JSON: {e}"))?;
-    let string = |key: &str| {
-        c[key]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| format!("{path}: `{key}` is missing or not a string"))
-    };
-    let mut set = |var: &str, value: String| {
-        parsed.settings.entry(var.to_string()).or_insert(value);
-    };
-    set(config::ENV_ISSUER, string("issuer")?);
-    set(config::ENV_AUDIENCE, string("audience")?);
-    set(config::ENV_JWKS, format!("{dir}/jwks.json"));
-    set(config::ENV_PERMISSIONS, format!("{dir}/permissions.json"));
-    if let Some(leeway) = c["leeway"].as_f64() {
-        set(config::ENV_LEEWAY, leeway.to_string());
-    }
-    if let Some(algs) = c["algorithms"].as_array() {
-        let names: Vec<&str> = algs.iter().filter_map(|a| a.as_str()).collect();
-        set(config::ENV_ALGORITHMS, names.join(","));
-    }
-    if parsed.now.is_none() {
-        parsed.now = c["now"].as_f64();
-    }
-    if parsed.events.is_none() {
-        parsed.events = Some(format!("{dir}/events.jsonl"));
-    }
-    let expected = format!("{dir}/expected.jsonl");
-    if parsed.expected.is_none() && std::path::Path::new(&expected).exists() {
-        parsed.expected = Some(expected);
-    }
-    Ok(())
-}
-
-/// `--coldstart`: with the authorizer built (the init a cold start pays),
-/// decide line 1 of the events and print the wall-clock time of that
-/// decision, as `../peers/coldstart.sh` expects.
-fn coldstart(args: &Args, authorizer: &Authorizer, events_path: &str) -> Result<i32, String> {
-    // Only line 1 is read: a cold start must not pay for the whole file.
-    let first = |path: &str| -> Result<String, String> {
-        use std::io::BufRead as _;
-        let file = std::fs::File::open(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-        let mut line = String::new();
-        std::io::BufReader::new(file)
-            .read_line(&mut line)
-            .map_err(|e| format!("cannot read {path}: {e}"))?;
-        let line = line.trim_end().to_string();
-        if line.is_empty() {
-            return Err(format!("{path}: empty"));
-        }
-        Ok(line)
-    };
-    let event = first(events_path)?;
-    let now = args.now.unwrap_or_else(crate::lambda::now);
-    let out = match authorizer.handle(event.as_bytes(), now) {
-        Ok(r) => r.body.to_string(),
-        Err(_) => UNAUTHORIZED_ERROR.to_string(),
-    };
-    let decided_ns = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let ok = match &args.expected {
-        Some(path) => count_mismatches(std::iter::once(out.as_str()), &[&first(path)?], path)? == 0,
-        None => true,
-    };
-    println!(
-        r#"{{"impl":"{}","first_decision_epoch_ns":{decided_ns},"ok":{ok}}}"#,
-        args.name
-    );
-    Ok(if ok { 0 } else { 1 })
-}
-
 /// Runs `scopegate replay`; returns the process exit code.
 pub fn main(args: impl Iterator<Item = OsString>) -> i32 {
     match run(args) {
@@ -228,61 +157,6 @@ pub fn main(args: impl Iterator<Item = OsString>) -> i32 {
             eprintln!("scopegate replay: {message}");
             2
         }
-    }
-}
-
-/// The telemetry sinks a replay writes to, as the Lambda would.
-struct Sinks {
-    instruments: Vec<Instruments>,
-    prometheus: Option<(String, PrometheusRecorder)>,
-    emf: Option<(String, Flusher, Vec<u8>)>,
-}
-
-impl Sinks {
-    fn open(args: &Args) -> Result<Sinks, String> {
-        let mut sinks = Sinks {
-            instruments: Vec::new(),
-            prometheus: None,
-            emf: None,
-        };
-        if let Some(path) = &args.prometheus {
-            let recorder = prometheus::recorder();
-            sinks.instruments.push(metrics::with_local_recorder(
-                &recorder,
-                Instruments::register,
-            ));
-            sinks.prometheus = Some((path.clone(), recorder));
-        }
-        if let Some(path) = &args.emf {
-            let settings = telemetry::Settings::from_strings(&args.settings)?;
-            let recorder = telemetry::emf_recorder();
-            let instruments = metrics::with_local_recorder(&recorder, Instruments::register);
-            instruments.cold_start();
-            sinks.instruments.push(instruments);
-            sinks.emf = Some((path.clone(), Flusher::new(recorder, settings), Vec::new()));
-        }
-        Ok(sinks)
-    }
-
-    fn record(&mut self, stages: &StageClock, result: &Result<Response, Reject>) {
-        for i in &self.instruments {
-            i.record(stages, result);
-        }
-        if let Some((_, flusher, out)) = &mut self.emf {
-            flusher.invocation_done(out);
-        }
-    }
-
-    fn finish(self) -> Result<(), String> {
-        if let Some((path, recorder)) = self.prometheus {
-            std::fs::write(&path, recorder.handle().render())
-                .map_err(|e| format!("--prometheus: cannot write {path}: {e}"))?;
-        }
-        if let Some((path, mut flusher, mut out)) = self.emf {
-            flusher.flush(&mut out);
-            std::fs::write(&path, out).map_err(|e| format!("--emf: cannot write {path}: {e}"))?;
-        }
-        Ok(())
     }
 }
 
@@ -407,99 +281,6 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
         }
     }
     Ok(if mismatches.unwrap_or(0) > 0 { 1 } else { 0 })
-}
-
-/// Where decisions go. To a file, each answer is written as soon as it is
-/// timed (so a long replay holds one answer in memory, not all of them);
-/// for stdout they are kept and written after the run, so the terminal
-/// never slows the measured loop.
-enum Output {
-    File {
-        path: String,
-        writer: std::io::BufWriter<std::fs::File>,
-        memo_hits: usize,
-    },
-    Kept(Vec<Result<Response, Reject>>, usize),
-}
-
-enum Written {
-    File(String),
-    Kept(Vec<Result<Response, Reject>>),
-}
-
-impl Output {
-    fn open(path: Option<&str>, events: usize) -> Result<Output, String> {
-        Ok(match path {
-            Some(path) => Output::File {
-                path: path.to_string(),
-                writer: std::io::BufWriter::with_capacity(
-                    1 << 16,
-                    std::fs::File::create(path).map_err(|e| format!("cannot write {path}: {e}"))?,
-                ),
-                memo_hits: 0,
-            },
-            None => Output::Kept(Vec::with_capacity(events), 0),
-        })
-    }
-
-    fn push(&mut self, result: Result<Response, Reject>) -> Result<(), String> {
-        let hit = result.as_ref().is_ok_and(|r| r.memo_hit);
-        match self {
-            Output::File {
-                path,
-                writer,
-                memo_hits,
-            } => {
-                *memo_hits += usize::from(hit);
-                writer
-                    .write_all(line_of(&result).as_bytes())
-                    .and_then(|()| writer.write_all(b"\n"))
-                    .map_err(|e| format!("cannot write {path}: {e}"))
-            }
-            Output::Kept(results, memo_hits) => {
-                *memo_hits += usize::from(hit);
-                results.push(result);
-                Ok(())
-            }
-        }
-    }
-
-    fn memo_hits(&self) -> usize {
-        match self {
-            Output::File { memo_hits, .. } | Output::Kept(_, memo_hits) => *memo_hits,
-        }
-    }
-
-    fn finish(self) -> Result<Written, String> {
-        match self {
-            Output::File {
-                path, mut writer, ..
-            } => {
-                writer
-                    .flush()
-                    .map_err(|e| format!("cannot write {path}: {e}"))?;
-                Ok(Written::File(path))
-            }
-            Output::Kept(results, _) => {
-                let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-                for r in &results {
-                    w.write_all(line_of(r).as_bytes())
-                        .and_then(|()| w.write_all(b"\n"))
-                        .map_err(|e| format!("cannot write stdout: {e}"))?;
-                }
-                w.flush().map_err(|e| format!("cannot write stdout: {e}"))?;
-                Ok(Written::Kept(results))
-            }
-        }
-    }
-}
-
-/// A replay output line: the Lambda's JSON answer, or the 401 error.
-fn line_of(r: &Result<Response, Reject>) -> &str {
-    match r {
-        Ok(response) => &response.body,
-        Err(_) => UNAUTHORIZED_ERROR,
-    }
 }
 
 fn read_text(path: &str) -> Result<String, String> {
