@@ -3,7 +3,7 @@
 //! compiled; [`Authorizer::handle`] is the single entry point used by the
 //! Lambda runtime, `replay`, the benches and the lab's emulator.
 
-use crate::config::{Config, ConfigError, ENV_JWKS, ENV_PERMISSIONS, Source};
+use crate::config::{Config, ConfigError, ENV_ISSUERS, ENV_JWKS, ENV_PERMISSIONS, Source};
 use crate::event::{self, EventKind, IdentitySource};
 use crate::introspect::{Introspector, Mode};
 use crate::jwks::{KeySource, Location, RemoteKeys};
@@ -99,6 +99,8 @@ pub struct Authorizer {
     introspector: Option<Introspector>,
     /// The claim rules for introspection answers (`aud` optional, RFC 7662).
     introspected_rules: ClaimRules,
+    /// `SCOPEGATE_ISSUERS`: further issuers, each with its rules and keys.
+    others: Vec<(ClaimRules, KeySource)>,
 }
 
 impl Authorizer {
@@ -107,17 +109,39 @@ impl Authorizer {
     /// cannot be reached the function still starts, and the first request
     /// retries.
     pub fn from_config(config: &Config) -> Result<Authorizer, InitError> {
-        let location = match &config.jwks {
+        let primary = Self::key_source(config, &config.jwks, &config.issuer, ENV_JWKS)?;
+        let table = Self::permissions(config)?;
+        let mut a = Authorizer::new(config, KeySet::default(), table);
+        a.keys = primary;
+        for other in &config.other_issuers {
+            let keys = Self::key_source(config, &other.jwks, &other.issuer, ENV_ISSUERS)?;
+            let rules = ClaimRules {
+                issuers: vec![other.issuer.clone()],
+                audiences: other.audiences.clone(),
+                ..a.rules.clone()
+            };
+            a.others.push((rules, keys));
+        }
+        Ok(a)
+    }
+
+    /// One issuer's keys: fetched from the IdP (and kept fresh), or loaded now.
+    fn key_source(
+        config: &Config,
+        source: &Source,
+        issuer: &str,
+        var: &'static str,
+    ) -> Result<KeySource, InitError> {
+        let location = match source {
             Source::Url(url) => {
-                crate::http::check_url(url).map_err(|e| ConfigError::new(ENV_JWKS, e))?;
+                crate::http::check_url(url).map_err(|e| ConfigError::new(var, e))?;
                 Some(Location::Url(url.clone()))
             }
             Source::Discover => {
-                let issuer = &config.issuer;
                 crate::http::check_url(issuer)
-                    .map_err(|e| ConfigError::new(ENV_JWKS, format!("discovery: {e}")))?;
+                    .map_err(|e| ConfigError::new(var, format!("discovery: {e}")))?;
                 Some(Location::Discover {
-                    issuer: issuer.clone(),
+                    issuer: issuer.to_string(),
                 })
             }
             _ => None,
@@ -129,14 +153,11 @@ impl Authorizer {
                 config.jwks_limits,
             ));
             remote.refresh_if_allowed(crate::lambda::now());
-            let table = Self::permissions(config)?;
-            let mut a = Authorizer::new(config, KeySet::default(), table);
-            a.keys = KeySource::Remote(remote);
-            return Ok(a);
+            return Ok(KeySource::Remote(remote));
         }
-        let jwks = config.jwks.load(ENV_JWKS)?;
+        let jwks = source.load(var)?;
         let keys = KeySet::from_json(&jwks, config.jwks_limits)
-            .map_err(|e| ConfigError::new(ENV_JWKS, e.to_string()))?;
+            .map_err(|e| ConfigError::new(var, format!("{issuer}: {e}")))?;
         if keys.is_empty() {
             let skipped: Vec<String> = keys
                 .skipped()
@@ -144,13 +165,15 @@ impl Authorizer {
                 .map(|s| format!("{}: {}", s.kid.as_deref().unwrap_or("(no kid)"), s.reason))
                 .collect();
             return Err(ConfigError::new(
-                ENV_JWKS,
-                format!("contains no usable key (skipped: {})", skipped.join(", ")),
+                var,
+                format!(
+                    "{issuer}: contains no usable key (skipped: {})",
+                    skipped.join(", ")
+                ),
             )
             .into());
         }
-        let table = Self::permissions(config)?;
-        Ok(Authorizer::new(config, keys, table))
+        Ok(KeySource::Static(Arc::new(keys)))
     }
 
     fn permissions(config: &Config) -> Result<ScopeTable, InitError> {
@@ -193,6 +216,7 @@ impl Authorizer {
                 require_at_jwt: false,
                 ..rules.clone()
             },
+            others: Vec::new(),
         }
     }
 
@@ -244,12 +268,19 @@ impl Authorizer {
         let jws = token::split(token)?;
         let mut buf = Vec::new();
         let header = token::read_header(jws.header, &self.algorithms, self.json_limits, &mut buf)?;
-        let mut keys = self.key_set(now)?;
+        // The claims are read before the signature is checked only to route
+        // the token to its issuer's keys; nothing in them is trusted until
+        // the signature of that issuer's key verifies.
+        let mut payload = Vec::new();
+        b64::decode_into(jws.payload.as_bytes(), &mut payload)?;
+        let object = json::parse_object(&payload, self.json_limits)?;
+        let (rules, source) = self.route(&object)?;
+        let mut keys = Self::key_set(source, now)?;
         if matches!(keys.select(&header.kid, header.alg), Err(false)) {
             // An unknown kid: the IdP may have rotated (refresh, unless in cooldown).
-            if let KeySource::Remote(remote) = &self.keys {
+            if let KeySource::Remote(remote) = source {
                 if remote.refresh_for_unknown_kid(now) {
-                    keys = self.key_set(now)?;
+                    keys = Self::key_set(source, now)?;
                 }
             }
         }
@@ -262,9 +293,7 @@ impl Authorizer {
         })?;
         b64::decode_into(jws.signature.as_bytes(), &mut buf)?;
         verify::signature(key, header.alg, jws.signing_input.as_bytes(), &buf)?;
-        b64::decode_into(jws.payload.as_bytes(), &mut buf)?;
-        let object = json::parse_object(&buf, self.json_limits)?;
-        let claims = verify::claims(&object, &self.rules, header.access_token_typ, now)?;
+        let claims = verify::claims(&object, rules, header.access_token_typ, now)?;
         if let Some(i) = &self.introspector {
             // jwt+introspect: a valid JWT must still be active at the IdP (revocation).
             i.introspect(token, now)?;
@@ -371,9 +400,28 @@ impl Authorizer {
         }
     }
 
-    /// The key set to verify with at `now`.
-    fn key_set(&self, now: f64) -> Result<Arc<KeySet>, Reject> {
-        match &self.keys {
+    /// The issuer a token names (unverified `iss`), with its rules and keys.
+    fn route(&self, object: &json::Object<'_>) -> Result<(&ClaimRules, &KeySource), Reject> {
+        if self.others.is_empty() {
+            return Ok((&self.rules, &self.keys));
+        }
+        let iss = object
+            .get("iss")
+            .and_then(|v| v.as_str())
+            .ok_or(Reject::WrongIssuer)?;
+        if self.rules.issuers.iter().any(|i| i == iss) {
+            return Ok((&self.rules, &self.keys));
+        }
+        self.others
+            .iter()
+            .find(|(r, _)| r.issuers.iter().any(|i| i == iss))
+            .map(|(r, k)| (r, k))
+            .ok_or(Reject::WrongIssuer)
+    }
+
+    /// The key set of `source` to verify with at `now`.
+    fn key_set(source: &KeySource, now: f64) -> Result<Arc<KeySet>, Reject> {
+        match source {
             KeySource::Static(set) => Ok(Arc::clone(set)),
             KeySource::Remote(remote) => remote.snapshot(now).map_err(|_| Reject::KeysUnavailable),
         }

@@ -37,6 +37,7 @@ impl Strings for HashMap<&str, &str> {
 }
 
 pub const ENV_ISSUER: &str = "SCOPEGATE_ISSUER";
+pub const ENV_ISSUERS: &str = "SCOPEGATE_ISSUERS";
 pub const ENV_AUDIENCE: &str = "SCOPEGATE_AUDIENCE";
 pub const ENV_JWKS: &str = "SCOPEGATE_JWKS";
 pub const ENV_PERMISSIONS: &str = "SCOPEGATE_PERMISSIONS";
@@ -168,6 +169,64 @@ pub struct Config {
     pub key_cache: crate::jwks::CacheSettings,
     /// `SCOPEGATE_MODE` and the introspection settings; `None` for `jwt`.
     pub introspection: Option<crate::introspect::Settings>,
+    /// `SCOPEGATE_ISSUERS`: more issuers, each with its own audiences and
+    /// key source, as a JSON array. A token goes to the one its `iss` names.
+    pub other_issuers: Vec<IssuerConfig>,
+}
+
+/// One more trusted issuer (`SCOPEGATE_ISSUERS`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuerConfig {
+    pub issuer: String,
+    pub audiences: Vec<String>,
+    pub jwks: Source,
+}
+
+/// `[{"issuer":"https://…","audience":"api://x" | ["…"],"jwks":"discover" | URL | path | s3://…}]`.
+fn other_issuers(src: &dyn Strings, primary: &str) -> Result<Vec<IssuerConfig>, ConfigError> {
+    let Some(text) = src.get(ENV_ISSUERS).filter(|t| !t.trim().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let err = |m: String| ConfigError::new(ENV_ISSUERS, m);
+    let items: Vec<serde_json::Value> =
+        serde_json::from_str(&text).map_err(|e| err(format!("not a JSON array: {e}")))?;
+    let mut out: Vec<IssuerConfig> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let field = |name: &str| {
+            item[name]
+                .as_str()
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+                .ok_or_else(|| err(format!("[{i}].{name} is missing or not a string")))
+        };
+        let issuer = field("issuer")?;
+        if issuer == primary || out.iter().any(|o| o.issuer == issuer) {
+            return Err(err(format!("[{i}].issuer `{issuer}` is listed twice")));
+        }
+        let audiences = match &item["audience"] {
+            serde_json::Value::String(a) => list(a),
+            serde_json::Value::Array(a) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        };
+        if audiences.is_empty() {
+            return Err(err(format!("[{i}].audience is missing")));
+        }
+        if let Some(unknown) = item.as_object().and_then(|o| {
+            o.keys()
+                .find(|k| !["issuer", "audience", "jwks"].contains(&k.as_str()))
+        }) {
+            return Err(err(format!("[{i}].{unknown} is not a known field")));
+        }
+        out.push(IssuerConfig {
+            issuer,
+            audiences,
+            jwks: Source::parse(field("jwks")?),
+        });
+    }
+    Ok(out)
 }
 
 /// A setting that is missing or invalid.
@@ -247,6 +306,7 @@ fn at_least<T: PartialOrd + fmt::Display>(
 impl Config {
     pub fn from_strings(src: &dyn Strings) -> Result<Config, ConfigError> {
         let issuer = required(src, ENV_ISSUER)?;
+        let other_issuers = other_issuers(src, &issuer)?;
         let audiences = list(&required(src, ENV_AUDIENCE)?);
         if audiences.is_empty() {
             return Err(ConfigError::new(ENV_AUDIENCE, "names no audience"));
@@ -321,6 +381,7 @@ impl Config {
             audiences,
             key_cache: crate::jwks::CacheSettings::from_strings(src)?,
             introspection: crate::introspect::Settings::from_strings(src)?,
+            other_issuers,
             jwks: Source::parse(required(src, ENV_JWKS)?),
             permissions: Source::parse(required(src, ENV_PERMISSIONS)?),
             algorithms,
