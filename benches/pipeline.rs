@@ -8,7 +8,8 @@
 //! same visitor, per event shape), `stages` (token split + base64url,
 //! claims JSON, scope bits, policy memo hit), `handler` (new RS256, new
 //! ES256, memo hit, deny, malformed, unknown kid, expired) and `floor`
-//! (raw RS256 / ES256 verify of the same tokens).
+//! (raw RS256 / ES256 verify of the same tokens), and `telemetry` (a
+//! trace's spans built and encoded, and one OTLP/HTTP export on loopback).
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use scopegate::Authorizer;
@@ -227,6 +228,103 @@ fn bench_handler(c: &mut Criterion) {
     g.finish();
 }
 
+/// A minimal keep-alive HTTP/1.1 server on loopback answering every POST
+/// with 200, standing in for the ADOT collector's OTLP/HTTP receiver.
+fn loopback_collector() -> u16 {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            std::thread::spawn(move || {
+                let mut out = stream.try_clone().expect("clone");
+                let mut reader = BufReader::new(stream);
+                loop {
+                    let mut length = 0usize;
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    if reader.read_exact(&mut body).is_err()
+                        || out
+                            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                            .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// What tracing adds to an invocation: building and encoding its spans,
+/// and one OTLP/HTTP export to a collector on loopback.
+fn bench_telemetry(c: &mut Criterion) {
+    use scopegate::authorizer::Observer;
+    use scopegate::telemetry::StageClock;
+    use scopegate::telemetry::trace::{Finished, TraceSettings, Tracer, otlp};
+    let port = loopback_collector();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let env: HashMap<&str, &str> = HashMap::from([
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+        ("AWS_LAMBDA_FUNCTION_NAME", "authz"),
+    ]);
+    let tracer = Tracer::new(
+        TraceSettings::from_strings(&env)
+            .expect("settings")
+            .expect("on"),
+    );
+    let started = tracer
+        .start(Some(
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+        ))
+        .expect("sampled");
+    let mut clock = StageClock::detailed();
+    clock.extracted();
+    clock.memo_looked_up(false);
+    clock.header(Alg::RS256, "rsa");
+    clock.verified();
+    clock.mapped(true);
+    clock.stop();
+    let done = Finished {
+        clock: &clock,
+        calls: &[],
+        request_id: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+        invoked_arn: Some("arn:aws:lambda:us-east-1:123456789012:function:authz"),
+        cold_start: false,
+        decision: "allow",
+        reason: "granted",
+        refused: false,
+    };
+    let mut g = c.benchmark_group("telemetry");
+    g.bench_function("trace spans + OTLP encode", |b| {
+        b.iter(|| {
+            let spans = tracer.spans(&started, &done);
+            black_box(otlp::export_request(&[], "0", &spans))
+        })
+    });
+    let spans = tracer.spans(&started, &done);
+    tracer
+        .export(&spans)
+        .expect("the loopback collector answers");
+    g.bench_function("trace export (OTLP/HTTP, loopback)", |b| {
+        b.iter(|| tracer.export(black_box(&spans)))
+    });
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(std::time::Duration::from_millis(500))
@@ -237,6 +335,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_event, bench_stages, bench_handler
+    targets = bench_event, bench_stages, bench_handler, bench_telemetry
 }
 criterion_main!(benches);

@@ -1,19 +1,21 @@
 # Sourced by scripts/test.sh and .ci/run: installs, once per machine, what
 # the tests need outside Cargo, and exports where it is.
-#   SCOPEGATE_TEST_PYTHON  python with PyJWT + cryptography (the peers' fixture generator)
+#   SCOPEGATE_TEST_PYTHON  python with PyJWT + cryptography (the peers' fixture generator),
+#                          jsonschema, cfn-lint and opentelemetry-proto (the OTLP receiver)
 #   PATH                   gains cargo-lambda (the Lambda Runtime API emulator)
 # Everything goes under $SCOPEGATE_TOOLS (default ~/.cache/scopegate-tools).
 set -euo pipefail
 SCOPEGATE_TOOLS="${SCOPEGATE_TOOLS:-$HOME/.cache/scopegate-tools}"
 mkdir -p "$SCOPEGATE_TOOLS"
 _venv="$SCOPEGATE_TOOLS/venv"
-_stamp="$_venv/.scopegate-deps-6"
+_stamp="$_venv/.scopegate-deps-7"
 if [ ! -f "$_stamp" ]; then
   echo "# installing test tools into $_venv" >&2
   python3 -m venv "$_venv"
   "$_venv/bin/pip" install -q --disable-pip-version-check \
     PyJWT==2.15.1 cryptography==50.0.2 cargo-lambda==1.9.2 jsonschema==4.25.1 \
-    cfn-lint==1.58.0 aws-sam-translator==1.115.0 "grafana-foundation-sdk==1769699998!10.1.0" >&2
+    cfn-lint==1.58.0 aws-sam-translator==1.115.0 "grafana-foundation-sdk==1769699998!10.1.0" \
+    opentelemetry-proto==1.45.2 >&2
   touch "$_stamp"
 fi
 export SCOPEGATE_TEST_PYTHON="$_venv/bin/python"

@@ -74,9 +74,12 @@ pub trait Observer {
     /// The verified-token memo was consulted.
     #[inline]
     fn memo_looked_up(&mut self, _hit: bool) {}
-    /// Signature and claims are checked (only on a memo miss).
+    /// The JOSE header passed its checks (memo misses of JWTs only).
     #[inline]
-    fn verified(&mut self, _alg: Alg) {}
+    fn header(&mut self, _alg: Alg, _kid: &str) {}
+    /// Signature and claims (or the introspection answer) are checked.
+    #[inline]
+    fn verified(&mut self) {}
     /// Scopes are mapped to a policy; `policy_memo_hit` if it was already rendered.
     #[inline]
     fn mapped(&mut self, _policy_memo_hit: bool) {}
@@ -268,6 +271,7 @@ impl Authorizer {
         let jws = token::split(token)?;
         let mut buf = Vec::new();
         let header = token::read_header(jws.header, &self.algorithms, self.json_limits, &mut buf)?;
+        observer.header(header.alg, &header.kid);
         // The claims are read before the signature is checked only to route
         // the token to its issuer's keys; nothing in them is trusted until
         // the signature of that issuer's key verifies.
@@ -298,7 +302,7 @@ impl Authorizer {
             // jwt+introspect: a valid JWT must still be active at the IdP (revocation).
             i.introspect(token, now)?;
         }
-        observer.verified(header.alg);
+        observer.verified();
         let bits = self.table.bits(claims.scopes.iter().copied());
         let (grant, policy_hit) = self.policies.get_or_render(&self.table, bits);
         let context = respond::context_json(&claims, &grant);
@@ -352,6 +356,7 @@ impl Authorizer {
             }
         }
         let claims = verify::claims(&object, &self.introspected_rules, true, now)?;
+        observer.verified();
         let bits = self.table.bits(claims.scopes.iter().copied());
         let (grant, policy_hit) = self.policies.get_or_render(&self.table, bits);
         let context = respond::context_json(&claims, &grant);

@@ -131,14 +131,32 @@ impl Client {
 
     /// POST a form (RFC 7662 introspection) with HTTP Basic credentials.
     pub fn post_form(&self, url: &str, basic: &str, form: &str) -> Result<Fetched, String> {
+        let authorization = format!("Basic {basic}");
+        self.post(
+            url,
+            "application/x-www-form-urlencoded",
+            &[
+                ("Authorization", authorization.as_str()),
+                ("Accept", "application/json"),
+            ],
+            form.as_bytes(),
+        )
+    }
+
+    /// POST `body` as `content_type` with extra `headers`.
+    pub fn post(
+        &self,
+        url: &str,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Fetched, String> {
         check_url(url)?;
-        let request = self
-            .agent
-            .post(url)
-            .header("Authorization", format!("Basic {basic}"))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .header("Accept", "application/json");
-        self.read(request.send(form.as_bytes()))
+        let mut request = self.agent.post(url).header("Content-Type", content_type);
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        self.read(request.send(body))
     }
 }
 

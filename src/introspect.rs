@@ -9,10 +9,12 @@
 use crate::config::{ConfigError, Strings};
 use crate::http::{self, Client};
 use crate::reject::Reject;
+use crate::telemetry::trace::calls::{self, CallKind};
 use crate::telemetry::{INTROSPECTIONS_TOTAL, IntrospectionResult};
 use crate::token::b64;
 use quick_cache::sync::Cache;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 pub const ENV_MODE: &str = "SCOPEGATE_MODE";
 pub const ENV_URL: &str = "SCOPEGATE_INTROSPECTION_URL";
@@ -124,13 +126,15 @@ pub struct Introspector {
     cache: Option<Cache<Box<str>, Arc<Active>>>,
 }
 
-fn count(result: IntrospectionResult) {
+/// Counts a call that began at `started`, and records it for the invocation's trace.
+fn count(result: IntrospectionResult, started: Instant) {
     let label = match result {
         IntrospectionResult::Active => "active",
         IntrospectionResult::Inactive => "inactive",
         IntrospectionResult::Error => "error",
     };
     metrics::counter!(INTROSPECTIONS_TOTAL, "result" => label).increment(1);
+    calls::record(CallKind::Introspection, started, label);
 }
 
 /// application/x-www-form-urlencoded, for `client_secret_basic` and the body.
@@ -207,6 +211,7 @@ impl Introspector {
                 return Ok(hit);
             }
         }
+        let started = Instant::now();
         let answer = self
             .endpoint()
             .and_then(|url| {
@@ -217,22 +222,22 @@ impl Introspector {
                 )
             })
             .map_err(|_| {
-                count(IntrospectionResult::Error);
+                count(IntrospectionResult::Error, started);
                 Reject::IntrospectionFailed
             })?;
         if answer.status != 200 {
-            count(IntrospectionResult::Error);
+            count(IntrospectionResult::Error, started);
             return Err(Reject::IntrospectionFailed);
         }
         let v: serde_json::Value = serde_json::from_slice(&answer.body).map_err(|_| {
-            count(IntrospectionResult::Error);
+            count(IntrospectionResult::Error, started);
             Reject::IntrospectionFailed
         })?;
         if v["active"] != serde_json::Value::Bool(true) {
-            count(IntrospectionResult::Inactive);
+            count(IntrospectionResult::Inactive, started);
             return Err(Reject::Inactive);
         }
-        count(IntrospectionResult::Active);
+        count(IntrospectionResult::Active, started);
         let exp = v["exp"].as_f64().unwrap_or(now);
         let active = Arc::new(Active {
             body: answer.body.into(),

@@ -13,10 +13,12 @@
 use crate::config::{ConfigError, Strings};
 use crate::http::{self, Client};
 use crate::keys::{JwksLimits, KeySet};
+use crate::telemetry::trace::calls::{self, CallKind};
 use crate::telemetry::{FetchResult, JWKS_FETCHES_TOTAL};
 use arc_swap::ArcSwapOption;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 pub const ENV_COOLDOWN: &str = "SCOPEGATE_JWKS_COOLDOWN_SECONDS";
 pub const DEFAULT_COOLDOWN: f64 = 10.0;
@@ -136,13 +138,15 @@ pub enum Unavailable {
     TooStale,
 }
 
-fn count(result: FetchResult) {
+/// Counts a fetch that began at `started`, and records it for the invocation's trace.
+fn count(result: FetchResult, started: Instant) {
     let label = match result {
         FetchResult::Ok => "ok",
         FetchResult::NotModified => "not_modified",
         FetchResult::Error => "error",
     };
     metrics::counter!(JWKS_FETCHES_TOTAL, "result" => label).increment(1);
+    calls::record(CallKind::JwksFetch, started, label);
 }
 
 impl RemoteKeys {
@@ -240,20 +244,21 @@ impl RemoteKeys {
     /// One fetch (discovery first when configured); updates the snapshot on success.
     fn fetch(&self, st: &mut State, now: f64) {
         st.attempted_at = Some(now);
+        let started = Instant::now();
         match self.fetch_inner(st) {
             Ok(Some((set, max_age))) => {
                 self.current.store(Some(Arc::new(set)));
                 st.fetched_at = Some(now);
                 st.fresh_until = now + max_age.min(self.settings.max_age);
-                count(FetchResult::Ok);
+                count(FetchResult::Ok, started);
             }
             Ok(None) => {
                 st.fetched_at = Some(now);
                 st.fresh_until = now + self.settings.max_age;
-                count(FetchResult::NotModified);
+                count(FetchResult::NotModified, started);
             }
             Err(e) => {
-                count(FetchResult::Error);
+                count(FetchResult::Error, started);
                 eprintln!(
                     r#"{{"level":"WARN","message":"JWKS fetch failed","error":{}}}"#,
                     serde_json::Value::String(e)

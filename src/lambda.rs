@@ -8,6 +8,7 @@ use crate::config::{Config, Env};
 use crate::reject::{Reject, UNAUTHORIZED};
 use crate::telemetry::emf::Flusher;
 use crate::telemetry::log::{Level, Line};
+use crate::telemetry::trace::{self, Tracer, calls};
 use crate::telemetry::{self, Instruments, StageClock};
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
@@ -37,8 +38,18 @@ pub struct Function {
     pub authorizer: Authorizer,
     instruments: Option<Instruments>,
     flusher: Option<Mutex<Flusher>>,
+    tracer: Option<Tracer>,
     log_level: Level,
     cold: AtomicBool,
+}
+
+/// What the Lambda runtime says about one invocation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Invocation<'a> {
+    pub request_id: &'a str,
+    /// The `Lambda-Runtime-Trace-Id` header (X-Ray format), if any.
+    pub xray_trace_id: Option<&'a str>,
+    pub invoked_arn: Option<&'a str>,
 }
 
 impl Function {
@@ -62,6 +73,7 @@ impl Function {
             (None, None)
         };
         Ok(Function {
+            tracer: settings.traces.clone().map(Tracer::new),
             authorizer: build()?,
             instruments,
             flusher,
@@ -71,13 +83,33 @@ impl Function {
     }
 
     /// One invocation: the raw event in, the response JSON or `Unauthorized`
-    /// out, then its metrics and (at the configured level) its log line.
-    pub fn invoke(&self, event: &RawValue, request_id: &str) -> Result<Box<RawValue>, Reject> {
+    /// out, then its metrics, (at the configured level) its log line and,
+    /// when traced, its spans.
+    pub fn invoke(
+        &self,
+        event: &RawValue,
+        invocation: &Invocation<'_>,
+    ) -> Result<Box<RawValue>, Reject> {
+        let request_id = invocation.request_id;
         let cold_start = self.cold.swap(false, Ordering::Relaxed);
-        let mut clock = StageClock::start();
-        let result = self
-            .authorizer
-            .handle_observed(event.get().as_bytes(), now(), &mut clock);
+        let traced = self
+            .tracer
+            .as_ref()
+            .and_then(|t| Some((t, t.start(invocation.xray_trace_id)?)));
+        let mut clock = if traced.is_some() {
+            StageClock::detailed()
+        } else {
+            StageClock::start()
+        };
+        let handle = |clock: &mut StageClock| {
+            self.authorizer
+                .handle_observed(event.get().as_bytes(), now(), clock)
+        };
+        let (result, outbound) = if traced.is_some() {
+            calls::capture(|| handle(&mut clock))
+        } else {
+            (handle(&mut clock), Vec::new())
+        };
         let nanos = clock.stop();
         if let Some(instruments) = &self.instruments {
             if cold_start {
@@ -111,6 +143,21 @@ impl Function {
                 .invocation_done(&mut out);
         }
         drop(out);
+        if let Some((tracer, started)) = &traced {
+            tracer.finish(
+                started,
+                &trace::Finished {
+                    clock: &clock,
+                    calls: &outbound,
+                    request_id,
+                    invoked_arn: invocation.invoked_arn,
+                    cold_start,
+                    decision,
+                    reason,
+                    refused: result.is_err(),
+                },
+            );
+        }
         let response = result?;
         // The body was rendered by us and is valid JSON; a failure here would be a bug, reported as a 401, not a panic.
         RawValue::from_string(response.body.to_string()).map_err(|_| Reject::BadEvent)
@@ -163,7 +210,17 @@ pub fn run() -> i32 {
     let handler_function = Arc::clone(&function);
     let handler = service_fn(move |event: LambdaEvent<Box<RawValue>>| {
         let function = Arc::clone(&handler_function);
-        async move { function.invoke(&event.payload, &event.context.request_id) }
+        async move {
+            let context = &event.context;
+            function.invoke(
+                &event.payload,
+                &Invocation {
+                    request_id: &context.request_id,
+                    xray_trace_id: context.xray_trace_id.as_deref(),
+                    invoked_arn: Some(&context.invoked_function_arn),
+                },
+            )
+        }
     });
     let outcome = runtime.block_on(lambda_runtime::run(handler));
     function.shutdown();

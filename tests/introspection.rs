@@ -2,17 +2,22 @@
 //! opaque tokens allowed while active and refused once revoked (after the
 //! configured cache TTL, with an injected clock), and every failure of the
 //! introspection call — unreachable endpoint, wrong client secret, an IdP
-//! that cannot introspect the token — failing closed.
+//! that cannot introspect the token — failing closed; and each call traced
+//! as a client span.
 
 mod support;
 
 use scopegate::config::{Config, Strings};
+use scopegate::lambda::{Function, Invocation};
+use scopegate::telemetry;
 use scopegate::{Authorizer, Decision, Reject};
+use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use support::otlp::OtlpReceiver;
 use support::token_event;
 
 struct Idp(Child, u16);
@@ -77,7 +82,7 @@ fn token(idp: &Idp, extra: &str) -> String {
     v["access_token"].as_str().unwrap().to_string()
 }
 
-fn authorizer(idp: &Idp, extra: &[(&str, &str)]) -> Authorizer {
+fn settings(idp: &Idp, extra: &[(&str, &str)]) -> HashMap<String, String> {
     let issuer = format!("http://127.0.0.1:{}", idp.1);
     let permissions = r#"[{"arn":"arn:aws:execute-api:us-east-1:123456789012:abcdef1234","resource":"orders","stage":"prod","httpVerb":"GET","scope":"pets.read"}]"#;
     let mut settings: HashMap<String, String> = HashMap::from([
@@ -96,6 +101,11 @@ fn authorizer(idp: &Idp, extra: &[(&str, &str)]) -> Authorizer {
     for (k, v) in extra {
         settings.insert(k.to_string(), v.to_string());
     }
+    settings
+}
+
+fn authorizer(idp: &Idp, extra: &[(&str, &str)]) -> Authorizer {
+    let settings = settings(idp, extra);
     let config = Config::from_strings(&settings as &dyn Strings).expect("config");
     assert!(
         !format!("{config:?}").contains("svc-secret"),
@@ -131,6 +141,66 @@ fn opaque_tokens_are_allowed_while_active_and_refused_once_revoked() {
     assert_eq!(decide(&a, &opaque, t0 + 31.0), Err(Reject::Inactive));
     // A token the IdP never issued is inactive, not an error.
     assert_eq!(decide(&a, "not-a-real-token", t0), Err(Reject::Inactive));
+}
+
+#[test]
+fn an_introspection_call_is_a_client_span_under_verify() {
+    let idp = start();
+    let traces = OtlpReceiver::start(None);
+    let endpoint = format!("http://127.0.0.1:{}", traces.port);
+    let env = settings(
+        &idp,
+        &[
+            ("SCOPEGATE_METRICS", "off"),
+            ("SCOPEGATE_LOG_LEVEL", "off"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+        ],
+    );
+    let config = Config::from_strings(&env as &dyn Strings).expect("config");
+    let telemetry = telemetry::Settings::from_strings(&env as &dyn Strings).expect("telemetry");
+    let f = Function::new(telemetry, || Authorizer::from_config(&config)).expect("function");
+    let invoke = |token: &str| {
+        let event = RawValue::from_string(token_event(token)).unwrap();
+        let invocation = Invocation {
+            request_id: "req",
+            ..Invocation::default()
+        };
+        f.invoke(&event, &invocation).is_ok()
+    };
+    let names = |r: &serde_json::Value| -> Vec<String> {
+        r["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    assert!(invoke(&token(&idp, "")));
+    let r = traces.next();
+    assert_eq!(
+        names(&r),
+        [
+            "scopegate",
+            "scopegate.extract",
+            "scopegate.memo",
+            "scopegate.verify",
+            "scopegate.map",
+            "scopegate.introspect"
+        ]
+    );
+    let spans = r["spans"].as_array().unwrap();
+    assert_eq!(spans[5]["kind"], 3);
+    assert_eq!(spans[5]["parent_span_id"], spans[3]["span_id"]);
+    assert_eq!(spans[5]["attributes"]["scopegate.result"], "active");
+
+    assert!(!invoke("not-a-real-token"));
+    let r = traces.next();
+    let spans = r["spans"].as_array().unwrap();
+    assert_eq!(spans[3]["name"], "scopegate.verify");
+    assert_eq!(spans[3]["attributes"]["scopegate.reason"], "inactive");
+    assert_eq!(spans[4]["name"], "scopegate.introspect");
+    assert_eq!(spans[4]["attributes"]["scopegate.result"], "inactive");
 }
 
 #[test]

@@ -131,6 +131,7 @@ fn exercise(binary: &Path) {
             .expect("cargo-lambda on PATH (run through scripts/test.sh)"),
     );
     wait_for_port(port);
+    let traces = support::otlp::OtlpReceiver::start(None);
     // What the function writes to stdout is what CloudWatch Logs would receive.
     let log_path =
         std::env::temp_dir().join(format!("scopegate-e2e-{}-{port}.log", std::process::id()));
@@ -146,6 +147,10 @@ fn exercise(binary: &Path) {
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("POWERTOOLS_METRICS_NAMESPACE", "scopegate-e2e")
         .env("SCOPEGATE_LOG_LEVEL", "debug")
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{}", traces.port),
+        )
         .stdout(Stdio::from(log_file.try_clone().unwrap()))
         .stderr(Stdio::null());
     for (k, v) in settings(&keys, &[]) {
@@ -210,8 +215,31 @@ fn exercise(binary: &Path) {
     let (ok, _, stderr) = invoke(port, &token_event(&allowed_token));
     assert!(ok, "{stderr}");
     drop(function);
+    check_traces(&traces, 5);
     check_function_output(&std::fs::read_to_string(&log_path).unwrap(), &allowed_token);
     let _ = std::fs::remove_file(&log_path);
+}
+
+/// One trace per invocation reached the OTLP receiver, each rooted in a
+/// span named after the function, with the runtime's request id and the
+/// X-Ray header's parent.
+fn check_traces(traces: &support::otlp::OtlpReceiver, invocations: usize) {
+    let mut request_ids = std::collections::HashSet::new();
+    for _ in 0..invocations {
+        let record = traces.next();
+        let root = &record["spans"][0];
+        assert_eq!(root["name"], "_");
+        // The emulator passes a Lambda-Runtime-Trace-Id header, as Lambda does:
+        // its Parent is the invocation span's remote parent.
+        assert_ne!(root["parent_span_id"], "", "{record}");
+        assert_eq!(root["flags"], 0x301, "{record}");
+        assert_eq!(record["resource"]["faas.name"], "_");
+        let id = root["attributes"]["faas.invocation_id"].as_str().unwrap();
+        assert!(!id.is_empty());
+        request_ids.insert(id.to_string());
+    }
+    assert_eq!(request_ids.len(), invocations);
+    traces.nothing_more();
 }
 
 /// The function's stdout: one structured log line per invocation and EMF

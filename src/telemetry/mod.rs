@@ -1,7 +1,8 @@
 //! Telemetry: one set of measurements recorded through the `metrics`
 //! facade, whichever sink is installed — CloudWatch EMF on Lambda
 //! ([`emf`]), Prometheus for `replay` and the lab — plus one structured JSON
-//! log line per refused or denied request ([`log`]).
+//! log line per refused or denied request ([`log`]) and, when an OTLP
+//! endpoint is configured, a trace per invocation ([`trace`]).
 //!
 //! Labels are bounded by construction: decision, `&'static str` reason
 //! codes, algorithm names. Handles are registered once at start-up
@@ -11,6 +12,7 @@
 pub mod emf;
 pub mod log;
 pub mod prometheus;
+pub mod trace;
 
 use crate::authorizer::{Decision, Observer, Response};
 use crate::config::Strings;
@@ -240,6 +242,9 @@ pub struct StageClock {
     start: Instant,
     pub marks: Marks,
     done: Option<u64>,
+    /// The token's `kid`, kept only for a traced invocation (it costs a copy).
+    pub kid: Option<String>,
+    keep_kid: bool,
 }
 
 impl StageClock {
@@ -248,7 +253,27 @@ impl StageClock {
             start: Instant::now(),
             marks: Marks::default(),
             done: None,
+            kid: None,
+            keep_kid: false,
         }
+    }
+
+    /// A clock that also keeps the `kid`, for a span attribute.
+    pub fn detailed() -> StageClock {
+        StageClock {
+            keep_kid: true,
+            ..StageClock::start()
+        }
+    }
+
+    /// When the clock started.
+    pub fn started_at(&self) -> Instant {
+        self.start
+    }
+
+    /// Nanoseconds from the start to [`StageClock::stop`], if stopped.
+    pub fn done(&self) -> Option<u64> {
+        self.done
     }
 
     fn now(&self) -> u64 {
@@ -275,9 +300,14 @@ impl Observer for StageClock {
         self.marks.memo_looked_up = Some(self.now());
         self.marks.memo_hit = Some(hit);
     }
-    fn verified(&mut self, alg: Alg) {
-        self.marks.verified = Some(self.now());
+    fn header(&mut self, alg: Alg, kid: &str) {
         self.marks.alg = Some(alg);
+        if self.keep_kid {
+            self.kid = Some(kid.to_string());
+        }
+    }
+    fn verified(&mut self) {
+        self.marks.verified = Some(self.now());
     }
     fn mapped(&mut self, policy_memo_hit: bool) {
         self.marks.mapped = Some(self.now());
@@ -321,6 +351,8 @@ pub struct Settings {
     pub high_resolution: bool,
     pub flush: Flush,
     pub log_level: log::Level,
+    /// OpenTelemetry traces, when an OTLP endpoint is configured.
+    pub traces: Option<trace::TraceSettings>,
 }
 
 impl Settings {
@@ -401,7 +433,9 @@ impl Settings {
                 )
             })?,
         };
+        let traces = trace::TraceSettings::from_strings(src)?;
         Ok(Settings {
+            traces,
             emf,
             namespace,
             service,

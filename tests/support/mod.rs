@@ -3,6 +3,8 @@
 //! helpers to mint tokens and wrap them in events.
 #![allow(dead_code)]
 
+pub mod otlp;
+
 use scopegate::config::{Config, Strings};
 use scopegate::mint::{self, SigningKey};
 use scopegate::verify::Alg;

@@ -11,6 +11,7 @@ fn settings(high_resolution: bool) -> Settings {
         high_resolution,
         flush: Flush::PerInvocation,
         log_level: Level::Info,
+        traces: None,
     }
 }
 
