@@ -305,10 +305,9 @@ impl Authorizer {
         observer.verified();
         let bits = self.table.bits(claims.scopes.iter().copied());
         let (grant, policy_hit) = self.policies.get_or_render(&self.table, bits);
-        let context = respond::context_json(&claims, &grant);
-        let iam_response: Arc<str> = respond::iam_response(claims.sub, &grant, &context).into();
+        let (iam_response, context_at) = respond::iam_response(&claims, &grant);
         observer.mapped(policy_hit);
-        Ok(self.verified(&claims, grant, context, iam_response, now))
+        Ok(self.verified(&claims, grant, iam_response, context_at, now))
     }
 
     /// The memo entry for verified claims: valid until `exp` + leeway, the
@@ -317,8 +316,8 @@ impl Authorizer {
         &self,
         claims: &verify::Claims<'_>,
         grant: Arc<crate::policy::Grant>,
-        context: String,
-        iam_response: Arc<str>,
+        iam_response: String,
+        context_at: usize,
         now: f64,
     ) -> Verified {
         let mut valid_until = claims.exp + self.rules.leeway;
@@ -330,10 +329,9 @@ impl Authorizer {
         }
         Verified {
             valid_until,
-            principal: claims.sub.into(),
             grant,
-            context: context.into(),
-            iam_response,
+            iam_response: iam_response.into(),
+            context_at,
         }
     }
 
@@ -359,10 +357,9 @@ impl Authorizer {
         observer.verified();
         let bits = self.table.bits(claims.scopes.iter().copied());
         let (grant, policy_hit) = self.policies.get_or_render(&self.table, bits);
-        let context = respond::context_json(&claims, &grant);
-        let iam_response: Arc<str> = respond::iam_response(claims.sub, &grant, &context).into();
+        let (iam_response, context_at) = respond::iam_response(&claims, &grant);
         observer.mapped(policy_hit);
-        Ok(self.verified(&claims, grant, context, iam_response, now))
+        Ok(self.verified(&claims, grant, iam_response, context_at, now))
     }
 
     fn respond(
@@ -374,7 +371,7 @@ impl Authorizer {
     ) -> Response {
         if self.simple_response && kind == EventKind::HttpV2 {
             let authorized = arn.is_some_and(|arn| verified.grant.allows(arn));
-            let body = respond::simple_response(authorized, &verified.context).into();
+            let body = respond::simple_response(authorized, verified.context()).into();
             let decision = if authorized {
                 Decision::Allow
             } else {

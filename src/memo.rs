@@ -13,13 +13,19 @@ use std::sync::Arc;
 pub struct Verified {
     /// Unix seconds after which the entry must not answer.
     pub valid_until: f64,
-    /// The token's `sub`.
-    pub principal: Box<str>,
     pub grant: Arc<Grant>,
-    /// The `context` object JSON.
-    pub context: Box<str>,
-    /// The full IAM policy response.
+    /// The full IAM policy response (`principalId` is the token's `sub`).
     pub iam_response: Arc<str>,
+    /// Where the `context` object starts in `iam_response`: an entry holds
+    /// one rendering of the answer, not one per response shape.
+    pub context_at: usize,
+}
+
+impl Verified {
+    /// The `context` object JSON (for the HTTP API simple response).
+    pub fn context(&self) -> &str {
+        crate::respond::context_in(&self.iam_response, self.context_at)
+    }
 }
 
 /// Bounded map from token to [`Verified`].
@@ -84,10 +90,9 @@ mod tests {
         });
         Arc::new(Verified {
             valid_until,
-            principal: "u".into(),
             grant,
-            context: "{}".into(),
             iam_response: "{}".into(),
+            context_at: 0,
         })
     }
 

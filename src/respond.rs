@@ -39,40 +39,56 @@ pub fn push_json_str(out: &mut String, s: &str) {
 /// then the configured scalar claims.
 pub fn context_json(claims: &Claims<'_>, grant: &Grant) -> String {
     let mut out = String::with_capacity(64 + claims.sub.len() + grant.scope.len());
+    push_context(&mut out, claims, grant);
+    out
+}
+
+fn push_context(out: &mut String, claims: &Claims<'_>, grant: &Grant) {
     out.push_str("{\"sub\":");
-    push_json_str(&mut out, claims.sub);
+    push_json_str(out, claims.sub);
     out.push_str(",\"scope\":");
-    push_json_str(&mut out, &grant.scope);
+    push_json_str(out, &grant.scope);
     if let Some(client_id) = claims.client_id {
         out.push_str(",\"client_id\":");
-        push_json_str(&mut out, client_id);
+        push_json_str(out, client_id);
     }
     for (name, value) in &claims.context {
         out.push(',');
-        push_json_str(&mut out, name);
+        push_json_str(out, name);
         out.push(':');
         match value {
-            Scalar::Str(s) => push_json_str(&mut out, s),
+            Scalar::Str(s) => push_json_str(out, s),
             Scalar::Num(text) => out.push_str(text),
             Scalar::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         }
     }
     out.push('}');
-    out
 }
 
-/// The IAM policy response of a REST or HTTP API authorizer.
-pub fn iam_response(principal: &str, grant: &Grant, context: &str) -> String {
-    let mut out =
-        String::with_capacity(48 + principal.len() + grant.policy_document.len() + context.len());
+/// The IAM policy response of a REST or HTTP API authorizer, with `sub` as
+/// the principal, rendered into one buffer; also where its `context`
+/// object starts (it runs to the closing brace), so the simple response
+/// can reuse it without a second copy.
+pub fn iam_response(claims: &Claims<'_>, grant: &Grant) -> (String, usize) {
+    let mut out = String::with_capacity(
+        112 + 2 * claims.sub.len() + grant.policy_document.len() + grant.scope.len(),
+    );
     out.push_str("{\"principalId\":");
-    push_json_str(&mut out, principal);
+    push_json_str(&mut out, claims.sub);
     out.push_str(",\"policyDocument\":");
     out.push_str(&grant.policy_document);
     out.push_str(",\"context\":");
-    out.push_str(context);
+    let context_at = out.len();
+    push_context(&mut out, claims, grant);
     out.push('}');
-    out
+    (out, context_at)
+}
+
+/// The `context` object inside a response [`iam_response`] rendered.
+pub fn context_in(iam_response: &str, context_at: usize) -> &str {
+    iam_response
+        .get(context_at..iam_response.len().saturating_sub(1))
+        .unwrap_or("{}")
 }
 
 /// The HTTP API 2.0 simple response.
@@ -121,8 +137,9 @@ mod tests {
             context: vec![("n", Scalar::Num("1.5")), ("b", Scalar::Bool(false))],
         };
         let ctx = context_json(&claims, &grant);
-        let v: serde_json::Value =
-            serde_json::from_str(&iam_response("u\"1", &grant, &ctx)).unwrap();
+        let (iam, context_at) = iam_response(&claims, &grant);
+        assert_eq!(context_in(&iam, context_at), ctx);
+        let v: serde_json::Value = serde_json::from_str(&iam).unwrap();
         assert_eq!(v["principalId"], "u\"1");
         assert_eq!(
             v["context"],

@@ -163,6 +163,31 @@ fn unique_fixture_matches_expected_with_memo_on_and_off() {
         &["--memo-entries", "0", "--impl", "scopegate-nomemo"],
     );
     assert_eq!(off["impl"], "scopegate-nomemo");
+
+    // A wrong expectation is caught (the expected file is streamed, not trusted).
+    let path = fixture.dir.join("expected.jsonl");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let first = original.lines().next().unwrap();
+    let flipped = if first.contains(r#""decision":"unauthorized""#) {
+        r#"{"decision":"deny","resources":[]}"#
+    } else {
+        r#"{"decision":"unauthorized","resources":[]}"#
+    };
+    std::fs::write(&path, original.replacen(first, flipped, 1)).unwrap();
+    let (ok, _, summary) = fixture.replay(&[]);
+    assert!(!ok, "a mismatch fails the replay");
+    assert_eq!(summary["mismatches"], 1, "{summary}");
+    // One line short: refused before replaying.
+    let short: String = original.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&path, short).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scopegate"))
+        .args(["replay", "--fixture", fixture.dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("has 2999 lines but"), "{stderr}");
+    std::fs::write(&path, original).unwrap();
 }
 
 #[test]

@@ -185,17 +185,13 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
     }
     let events_text = read_text(&events_path)?;
     let events = json_lines(&events_text, &events_path)?;
-    let expected_text = args.expected.as_deref().map(read_text).transpose()?;
-    let expected = match (&expected_text, &args.expected) {
-        (Some(text), Some(path)) => Some(json_lines(text, path)?),
-        _ => None,
-    };
-    if let Some(expected) = &expected {
-        if expected.len() != events.len() {
+    // Expected decisions are streamed from their file (counted now, compared
+    // after the run): holding them would add their size to the peak RSS.
+    if let Some(path) = &args.expected {
+        let lines = expected_lines(path)?.count();
+        if lines != events.len() {
             return Err(format!(
-                "{} has {} lines but {events_path} has {}",
-                args.expected.as_deref().unwrap_or(""),
-                expected.len(),
+                "{path} has {lines} lines but {events_path} has {}",
                 events.len()
             ));
         }
@@ -248,21 +244,24 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
     let total_ns = loop_start.elapsed().as_nanos() as u64;
     let memo_hits = output.memo_hits();
     let written = output.finish()?;
-    let mismatches = match (&expected, &args.expected) {
-        (Some(expected), Some(path)) => Some(match &written {
-            Written::Kept(results) => {
-                count_mismatches(results.iter().map(line_of), expected, path)?
-            }
-            Written::File(out) => {
-                // Streamed back: the answers are never all in memory at once.
-                use std::io::BufRead as _;
-                let file =
-                    std::fs::File::open(out).map_err(|e| format!("cannot read {out}: {e}"))?;
-                let lines = std::io::BufReader::new(file).lines().map_while(Result::ok);
-                count_mismatches(lines, expected, path)?
-            }
-        }),
-        _ => None,
+    let mismatches = match &args.expected {
+        Some(path) => {
+            let expected = expected_lines(path)?;
+            Some(match &written {
+                Written::Kept(results) => {
+                    count_mismatches(results.iter().map(line_of), expected, path)?
+                }
+                Written::File(out) => {
+                    // Streamed back: the answers are never all in memory at once.
+                    use std::io::BufRead as _;
+                    let file =
+                        std::fs::File::open(out).map_err(|e| format!("cannot read {out}: {e}"))?;
+                    let lines = std::io::BufReader::new(file).lines().map_while(Result::ok);
+                    count_mismatches(lines, expected, path)?
+                }
+            })
+        }
+        None => None,
     };
     if args.summary || args.peer {
         let line = summary_line(
@@ -332,16 +331,25 @@ pub fn decision_of(line: &str) -> Result<(String, Vec<String>), String> {
     Ok(("allow".into(), allowed))
 }
 
-fn count_mismatches<S: AsRef<str>>(
+/// The lines of an expected-decisions file, read as they are needed.
+fn expected_lines(path: &str) -> Result<impl Iterator<Item = String>, String> {
+    use std::io::BufRead as _;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    Ok(std::io::BufReader::with_capacity(1 << 16, file)
+        .lines()
+        .map_while(Result::ok))
+}
+
+fn count_mismatches<S: AsRef<str>, W: AsRef<str>>(
     out: impl Iterator<Item = S>,
-    expected: &[&str],
+    expected: impl Iterator<Item = W>,
     expected_path: &str,
 ) -> Result<usize, String> {
     let mut mismatches = 0;
     for (i, (got, want)) in out.zip(expected).enumerate() {
         let got = decision_of(got.as_ref())?;
-        let want: serde_json::Value =
-            serde_json::from_str(want).map_err(|e| format!("{expected_path}:{}: {e}", i + 1))?;
+        let want: serde_json::Value = serde_json::from_str(want.as_ref())
+            .map_err(|e| format!("{expected_path}:{}: {e}", i + 1))?;
         let want_resources: Vec<String> = want["resources"]
             .as_array()
             .map(|a| {

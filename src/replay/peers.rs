@@ -76,7 +76,13 @@ pub(super) fn coldstart(
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     let ok = match &args.expected {
-        Some(path) => count_mismatches(std::iter::once(out.as_str()), &[&first(path)?], path)? == 0,
+        Some(path) => {
+            count_mismatches(
+                std::iter::once(out.as_str()),
+                std::iter::once(first(path)?),
+                path,
+            )? == 0
+        }
         None => true,
     };
     println!(
