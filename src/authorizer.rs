@@ -252,7 +252,7 @@ impl Authorizer {
     }
 
     /// Verifies a token and renders its answer. Cheap checks first: shape,
-    /// `alg`, `kid`, then the signature, then the claims.
+    /// header, claims, `kid`, then the signature.
     pub fn verify(&self, token: &str, now: f64) -> Result<Verified, Reject> {
         self.verify_observed(token, now, &mut ())
     }
@@ -272,13 +272,15 @@ impl Authorizer {
         let mut buf = Vec::new();
         let header = token::read_header(jws.header, &self.algorithms, self.json_limits, &mut buf)?;
         observer.header(header.alg, &header.kid);
-        // The claims are read before the signature is checked only to route
-        // the token to its issuer's keys; nothing in them is trusted until
-        // the signature of that issuer's key verifies.
+        // The claims are read and checked before the signature: a token its
+        // claims refuse (expired, wrong audience…) costs no signature check
+        // and cannot make us fetch keys. They only ever refuse: nothing in
+        // them is trusted until the signature of their issuer's key verifies.
         let mut payload = Vec::new();
         b64::decode_into(jws.payload.as_bytes(), &mut payload)?;
         let object = json::parse_object(&payload, self.json_limits)?;
         let (rules, source) = self.route(&object)?;
+        let claims = verify::claims(&object, rules, header.access_token_typ, now)?;
         let mut keys = Self::key_set(source, now)?;
         if matches!(keys.select(&header.kid, header.alg), Err(false)) {
             // An unknown kid: the IdP may have rotated (refresh, unless in cooldown).
@@ -297,7 +299,6 @@ impl Authorizer {
         })?;
         b64::decode_into(jws.signature.as_bytes(), &mut buf)?;
         verify::signature(key, header.alg, jws.signing_input.as_bytes(), &buf)?;
-        let claims = verify::claims(&object, rules, header.access_token_typ, now)?;
         if let Some(i) = &self.introspector {
             // jwt+introspect: a valid JWT must still be active at the IdP (revocation).
             i.introspect(token, now)?;

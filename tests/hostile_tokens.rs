@@ -456,6 +456,17 @@ fn signature_rules() {
         &keys.rogue_rs256.sign(&payload("")).unwrap(),
         Reject::BadSignature,
     );
+    // Claims are checked before the signature: a forged token that is also
+    // expired is refused for its `exp`, without a signature check.
+    let expired = payload_of(&format!(
+        r#""iss":"{ISSUER}","sub":"u","aud":"{AUDIENCE}","exp":{}"#,
+        NOW - 3600.0
+    ));
+    expect(
+        &auth,
+        &keys.rogue_rs256.sign(&expired).unwrap(),
+        Reject::Expired,
+    );
 
     // ECDSA: raw r||s of exactly 64 bytes, r and s in [1, n-1]; high S accepted.
     let t = keys.es256.sign(&payload("")).unwrap();

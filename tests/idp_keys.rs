@@ -154,6 +154,15 @@ fn keys_from_a_live_identity_provider_through_their_whole_lifecycle() {
         let _ = decide(&a, &random_kid(&token, 100 + i), t0 + 12.0);
     }
     assert_eq!(idp.jwks_fetches(), 2);
+    // Long past the cooldown, unknown kids on tokens their claims refuse
+    // (expired by then) fetch nothing: claims are checked before keys.
+    for i in 0..20 {
+        assert_eq!(
+            decide(&a, &random_kid(&token, 200 + i), t0 + 1e6),
+            Err(Reject::Expired)
+        );
+    }
+    assert_eq!(idp.jwks_fetches(), 2);
 
     // Rotation: the IdP restarts with a new key; its tokens carry the new kid.
     drop(idp);
@@ -213,8 +222,12 @@ fn discovery_must_name_the_configured_issuer_and_urls_must_be_https() {
     let idp = Idp::start(port);
     // Configured with a trailing slash: discovery says otherwise, no keys are trusted.
     let a = authorizer(&format!("{}/", idp.issuer()), "discover");
+    assert!(a.keys().is_none(), "no key set was accepted");
+    // Its tokens name the issuer without the slash: refused on their claims,
+    // before any key would be needed.
     let token = idp.token("pets.read");
-    assert_eq!(decide(&a, &token, now()), Err(Reject::KeysUnavailable));
+    assert_eq!(decide(&a, &token, now()), Err(Reject::WrongIssuer));
+    assert!(a.keys().is_none());
     // A plain-http IdP that is not loopback is refused at start, naming the variable.
     let settings: HashMap<String, String> = HashMap::from([
         ("SCOPEGATE_ISSUER".into(), "https://idp.example".into()),
