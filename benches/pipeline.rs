@@ -6,89 +6,24 @@
 //!
 //! Groups: `event` (serde_json through our visitor vs simd-json through the
 //! same visitor, per event shape), `stages` (token split + base64url,
-//! claims JSON, scope bits, policy memo hit), `handler` (new RS256, new
-//! ES256, memo hit, deny, malformed, unknown kid, expired) and `floor`
+//! claims JSON, scope bits, policy memo hit), `handler` (new RS256 with the
+//! memo off and with a full memo, new ES256, memo hit, deny, malformed,
+//! unknown kid, expired) and `floor`
 //! (raw RS256 / ES256 verify of the same tokens), and `telemetry` (a
 //! trace's spans built and encoded, and one OTLP/HTTP export on loopback).
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use scopegate::Authorizer;
-use scopegate::config::{Config, Strings};
 use scopegate::event::{self, IdentitySource};
-use scopegate::mint::{self, SigningKey};
+
 use scopegate::token::{self, b64, json};
 use scopegate::verify::Alg;
 use std::collections::HashMap;
 use std::hint::black_box;
 
-const ISSUER: &str = "https://idp.bench.example/oauth2/default";
-const AUDIENCE: &str = "api://bench";
-const NOW: f64 = 1_795_478_400.0;
-const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234";
-
-fn key(kid: &str, alg: Alg, file: &str) -> SigningKey {
-    let der =
-        std::fs::read(format!("{}/tests/keys/{file}", env!("CARGO_MANIFEST_DIR"))).expect("key");
-    SigningKey::from_pkcs8(kid, alg, &der).expect("key loads")
-}
-
-struct Setup {
-    rsa: SigningKey,
-    ec: SigningKey,
-    memo: Authorizer,
-    no_memo: Authorizer,
-}
-
-fn setup() -> Setup {
-    let rsa = key("rsa", Alg::RS256, "rsa-2048-a.pk8");
-    let ec = key("ec", Alg::ES256, "ec-p256.pk8");
-    let permissions = format!(
-        r#"[{{"arn":"{ARN}","resource":"orders","stage":"prod","httpVerb":"GET","scope":"orders.read"}},{{"arn":"{ARN}","resource":"orders/*","stage":"prod","httpVerb":"GET","scope":"orders.read"}},{{"arn":"{ARN}","resource":"orders","stage":"prod","httpVerb":"POST","scope":"orders.write"}}]"#
-    );
-    let build = |memo_entries: &str| {
-        let settings: HashMap<String, String> = HashMap::from([
-            ("SCOPEGATE_ISSUER".into(), ISSUER.into()),
-            ("SCOPEGATE_AUDIENCE".into(), AUDIENCE.into()),
-            ("SCOPEGATE_JWKS".into(), mint::jwks([&rsa, &ec])),
-            ("SCOPEGATE_PERMISSIONS".into(), permissions.clone()),
-            ("SCOPEGATE_TOKEN_MEMO_ENTRIES".into(), memo_entries.into()),
-        ]);
-        let config = Config::from_strings(&settings as &dyn Strings).expect("config");
-        Authorizer::from_config(&config).expect("authorizer")
-    };
-    let memo = build("10000");
-    let no_memo = build("0");
-    Setup {
-        rsa,
-        ec,
-        memo,
-        no_memo,
-    }
-}
-
-fn payload(sub: usize, scope: &str, exp: f64) -> String {
-    format!(
-        r#"{{"iss":"{ISSUER}","sub":"user-{sub}","aud":"{AUDIENCE}","exp":{exp},"iat":{},"scope":"{scope}","client_id":"bench"}}"#,
-        NOW - 10.0
-    )
-}
-
-fn event(token: &str) -> String {
-    format!(
-        r#"{{"type":"TOKEN","authorizationToken":"Bearer {token}","methodArn":"{ARN}/prod/GET/orders"}}"#
-    )
-}
-
-fn tokens(key: &SigningKey, n: usize) -> Vec<String> {
-    (0..n)
-        .map(|i| {
-            event(
-                &key.sign(&payload(i, "orders.read", NOW + 3600.0))
-                    .expect("sign"),
-            )
-        })
-        .collect()
-}
+#[path = "common/mod.rs"]
+mod common;
+use common::*;
 
 fn bench_event(c: &mut Criterion) {
     let source = IdentitySource::default();
@@ -165,6 +100,11 @@ fn bench_handler(c: &mut Criterion) {
         })
     };
     g.bench_function("new RS256", |b| cycle(&rs, &s.no_memo, b));
+    // 2,048 tokens through a 64-entry memo: at most ~3 % can hit.
+    let churn = tokens(&s.rsa, 2048);
+    g.bench_function("new RS256 (memo full: miss, insert, evict)", |b| {
+        cycle(&churn, &s.full_memo, b)
+    });
     g.bench_function("new ES256", |b| cycle(&es, &s.no_memo, b));
     g.bench_function("memo hit", |b| cycle(&rs[..1], &s.memo, b));
     let deny = vec![event(
@@ -193,28 +133,8 @@ fn bench_handler(c: &mut Criterion) {
 
     // The floor: the raw signature check of the same tokens, same backend.
     let mut g = c.benchmark_group("floor");
-    let raw = |events: &[String], key: &SigningKey| -> Vec<(Vec<u8>, Vec<u8>)> {
-        events
-            .iter()
-            .map(|e| {
-                let t = e
-                    .split("Bearer ")
-                    .nth(1)
-                    .and_then(|t| t.split('"').next())
-                    .expect("token");
-                let cut = t.rfind('.').expect("jws");
-                (
-                    t.as_bytes()[..cut].to_vec(),
-                    b64::decode(&t.as_bytes()[cut + 1..]).expect("sig"),
-                )
-            })
-            .inspect(|(msg, sig)| {
-                assert!(scopegate::verify::signature(&key.public_key(), key.alg, msg, sig).is_ok())
-            })
-            .collect()
-    };
     for (name, events, key) in [("RS256 verify", &rs, &s.rsa), ("ES256 verify", &es, &s.ec)] {
-        let pairs = raw(events, key);
+        let pairs = raw_pairs(events, key);
         let public = key.public_key();
         let alg = key.alg;
         g.bench_function(name, |b| {

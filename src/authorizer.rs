@@ -20,10 +20,28 @@ use std::sync::Arc;
 /// A successful answer: the JSON body and what it decided.
 #[derive(Debug, Clone)]
 pub struct Response {
-    pub body: Arc<str>,
+    body: Body,
     pub decision: Decision,
     /// The verified-token memo answered (no signature was checked).
     pub memo_hit: bool,
+}
+
+/// The IAM response is shared with the memo entry that holds it (a memo hit
+/// copies one pointer); a simple response is rendered per request.
+#[derive(Debug, Clone)]
+enum Body {
+    Iam(Arc<Verified>),
+    Simple(Box<str>),
+}
+
+impl Response {
+    /// The JSON API Gateway receives.
+    pub fn body(&self) -> &str {
+        match &self.body {
+            Body::Iam(verified) => &verified.iam_response,
+            Body::Simple(body) => body,
+        }
+    }
 }
 
 /// A valid token's outcome; an invalid one is a [`Reject`].
@@ -331,7 +349,7 @@ impl Authorizer {
         Verified {
             valid_until,
             grant,
-            iam_response: iam_response.into(),
+            iam_response,
             context_at,
         }
     }
@@ -365,14 +383,15 @@ impl Authorizer {
 
     fn respond(
         &self,
-        verified: &Verified,
+        verified: &Arc<Verified>,
         kind: EventKind,
         arn: Option<&str>,
         memo_hit: bool,
     ) -> Response {
         if self.simple_response && kind == EventKind::HttpV2 {
             let authorized = arn.is_some_and(|arn| verified.grant.allows(arn));
-            let body = respond::simple_response(authorized, verified.context()).into();
+            let body =
+                Body::Simple(respond::simple_response(authorized, verified.context()).into());
             let decision = if authorized {
                 Decision::Allow
             } else {
@@ -390,7 +409,7 @@ impl Authorizer {
             Decision::Deny
         };
         Response {
-            body: Arc::clone(&verified.iam_response),
+            body: Body::Iam(Arc::clone(verified)),
             decision,
             memo_hit,
         }

@@ -15,7 +15,7 @@ pub struct Verified {
     pub valid_until: f64,
     pub grant: Arc<Grant>,
     /// The full IAM policy response (`principalId` is the token's `sub`).
-    pub iam_response: Arc<str>,
+    pub iam_response: String,
     /// Where the `context` object starts in `iam_response`: an entry holds
     /// one rendering of the answer, not one per response shape.
     pub context_at: usize,

@@ -71,7 +71,10 @@ fn push_context(out: &mut String, claims: &Claims<'_>, grant: &Grant) {
 /// can reuse it without a second copy.
 pub fn iam_response(claims: &Claims<'_>, grant: &Grant) -> (String, usize) {
     let mut out = String::with_capacity(
-        112 + 2 * claims.sub.len() + grant.policy_document.len() + grant.scope.len(),
+        112 + 2 * claims.sub.len()
+            + grant.policy_document.len()
+            + grant.scope.len()
+            + claims.client_id.map_or(0, str::len),
     );
     out.push_str("{\"principalId\":");
     push_json_str(&mut out, claims.sub);
@@ -81,6 +84,10 @@ pub fn iam_response(claims: &Claims<'_>, grant: &Grant) -> (String, usize) {
     let context_at = out.len();
     push_context(&mut out, claims, grant);
     out.push('}');
+    // A memo entry keeps this string: no more than a little slack.
+    if out.capacity() - out.len() > 64 {
+        out.shrink_to_fit();
+    }
     (out, context_at)
 }
 

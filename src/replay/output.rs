@@ -90,7 +90,7 @@ impl Output {
 /// A replay output line: the Lambda's JSON answer, or the 401 error.
 pub(super) fn line_of(r: &Result<Response, Reject>) -> &str {
     match r {
-        Ok(response) => &response.body,
+        Ok(response) => response.body(),
         Err(_) => UNAUTHORIZED_ERROR,
     }
 }

@@ -42,16 +42,34 @@ pub fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), B64Error> {
     out.clear();
     let len = decoded_len(input.len())?;
     out.reserve(len);
-    let mut chunks = input.chunks_exact(4);
+    // Branch-free main loop: symbol values are < 64, INVALID has the top
+    // bits set, so OR-ing every value tells at the end whether one was bad.
+    let mut seen = 0u8;
+    let mut chunks = input.chunks_exact(8);
     for chunk in &mut chunks {
-        let a = sym(chunk[0])?;
-        let b = sym(chunk[1])?;
-        let c = sym(chunk[2])?;
-        let d = sym(chunk[3])?;
-        let n = (a << 18) | (b << 12) | (c << 6) | d;
-        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+        let mut n = 0u64;
+        for &byte in chunk {
+            let v = DECODE[byte as usize];
+            seen |= v;
+            n = (n << 6) | u64::from(v & 0x3f);
+        }
+        out.extend_from_slice(&n.to_be_bytes()[2..]);
     }
-    match *chunks.remainder() {
+    let rest = chunks.remainder();
+    let mut quads = rest.chunks_exact(4);
+    for chunk in &mut quads {
+        let mut n = 0u32;
+        for &byte in chunk {
+            let v = DECODE[byte as usize];
+            seen |= v;
+            n = (n << 6) | u32::from(v & 0x3f);
+        }
+        out.extend_from_slice(&n.to_be_bytes()[1..]);
+    }
+    if seen & 0xc0 != 0 {
+        return Err(B64Error::InvalidByte);
+    }
+    match *quads.remainder() {
         [] => {}
         [a, b] => {
             let (a, b) = (sym(a)?, sym(b)?);

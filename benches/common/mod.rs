@@ -1,0 +1,107 @@
+//! What the benches share: the bench issuer's keys, an authorizer per memo
+//! setting, tokens and events, and the raw (signing input, signature) pairs
+//! the floor verifies.
+#![allow(dead_code)]
+
+use scopegate::Authorizer;
+use scopegate::config::{Config, Strings};
+use scopegate::mint::{self, SigningKey};
+use scopegate::token::b64;
+use scopegate::verify::Alg;
+use std::collections::HashMap;
+
+pub const ISSUER: &str = "https://idp.bench.example/oauth2/default";
+pub const AUDIENCE: &str = "api://bench";
+pub const NOW: f64 = 1_795_478_400.0;
+pub const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234";
+
+pub fn key(kid: &str, alg: Alg, file: &str) -> SigningKey {
+    let der =
+        std::fs::read(format!("{}/tests/keys/{file}", env!("CARGO_MANIFEST_DIR"))).expect("key");
+    SigningKey::from_pkcs8(kid, alg, &der).expect("key loads")
+}
+
+pub struct Setup {
+    pub rsa: SigningKey,
+    pub ec: SigningKey,
+    pub memo: Authorizer,
+    pub no_memo: Authorizer,
+    /// A memo smaller than the token set: every lookup misses, every insert evicts.
+    pub full_memo: Authorizer,
+}
+
+pub fn setup() -> Setup {
+    let rsa = key("rsa", Alg::RS256, "rsa-2048-a.pk8");
+    let ec = key("ec", Alg::ES256, "ec-p256.pk8");
+    let permissions = format!(
+        r#"[{{"arn":"{ARN}","resource":"orders","stage":"prod","httpVerb":"GET","scope":"orders.read"}},{{"arn":"{ARN}","resource":"orders/*","stage":"prod","httpVerb":"GET","scope":"orders.read"}},{{"arn":"{ARN}","resource":"orders","stage":"prod","httpVerb":"POST","scope":"orders.write"}}]"#
+    );
+    let build = |memo_entries: &str| {
+        let settings: HashMap<String, String> = HashMap::from([
+            ("SCOPEGATE_ISSUER".into(), ISSUER.into()),
+            ("SCOPEGATE_AUDIENCE".into(), AUDIENCE.into()),
+            ("SCOPEGATE_JWKS".into(), mint::jwks([&rsa, &ec])),
+            ("SCOPEGATE_PERMISSIONS".into(), permissions.clone()),
+            ("SCOPEGATE_TOKEN_MEMO_ENTRIES".into(), memo_entries.into()),
+        ]);
+        let config = Config::from_strings(&settings as &dyn Strings).expect("config");
+        Authorizer::from_config(&config).expect("authorizer")
+    };
+    let memo = build("10000");
+    let no_memo = build("0");
+    let full_memo = build("64");
+    Setup {
+        rsa,
+        ec,
+        memo,
+        no_memo,
+        full_memo,
+    }
+}
+
+pub fn payload(sub: usize, scope: &str, exp: f64) -> String {
+    format!(
+        r#"{{"iss":"{ISSUER}","sub":"user-{sub}","aud":"{AUDIENCE}","exp":{exp},"iat":{},"scope":"{scope}","client_id":"bench"}}"#,
+        NOW - 10.0
+    )
+}
+
+pub fn event(token: &str) -> String {
+    format!(
+        r#"{{"type":"TOKEN","authorizationToken":"Bearer {token}","methodArn":"{ARN}/prod/GET/orders"}}"#
+    )
+}
+
+pub fn tokens(key: &SigningKey, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            event(
+                &key.sign(&payload(i, "orders.read", NOW + 3600.0))
+                    .expect("sign"),
+            )
+        })
+        .collect()
+}
+
+/// The signing input and decoded signature of each event's token, checked
+/// to verify with `key`: what the floor measures.
+pub fn raw_pairs(events: &[String], key: &SigningKey) -> Vec<(Vec<u8>, Vec<u8>)> {
+    events
+        .iter()
+        .map(|e| {
+            let t = e
+                .split("Bearer ")
+                .nth(1)
+                .and_then(|t| t.split('"').next())
+                .expect("token");
+            let cut = t.rfind('.').expect("jws");
+            (
+                t.as_bytes()[..cut].to_vec(),
+                b64::decode(&t.as_bytes()[cut + 1..]).expect("sig"),
+            )
+        })
+        .inspect(|(msg, sig)| {
+            assert!(scopegate::verify::signature(&key.public_key(), key.alg, msg, sig).is_ok())
+        })
+        .collect()
+}
