@@ -457,6 +457,11 @@ impl Authorizer {
         }
     }
 
+    /// Where REQUEST-style events carry the token.
+    pub fn identity_source(&self) -> &IdentitySource {
+        &self.identity
+    }
+
     pub fn scope_table(&self) -> &ScopeTable {
         &self.table
     }

@@ -158,6 +158,13 @@ fn unique_fixture_matches_expected_with_memo_on_and_off() {
     let on = assert_agrees(&fixture, &[]);
     assert_eq!(on["events"], 3000);
     assert_eq!(on["memo_hits"], 0, "every token is new");
+    // The floor pass: nearly every token names a trusted key and gets one
+    // raw check; the handler's ratio to it is a positive number (no timing
+    // is asserted: the machine is shared).
+    let verified = on["floor_verified"].as_u64().unwrap();
+    assert!(verified > 2800 && verified <= 3000, "{on}");
+    assert!(on["vs_floor"].as_f64().unwrap() > 0.0, "{on}");
+    assert!(on["floor_ns_median"].as_u64().unwrap() > 0, "{on}");
     let off = assert_agrees(
         &fixture,
         &["--memo-entries", "0", "--impl", "scopegate-nomemo"],

@@ -16,6 +16,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+mod floor;
 mod output;
 mod peers;
 mod sinks;
@@ -264,7 +265,9 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
         None => None,
     };
     if args.summary || args.peer {
-        let line = summary_line(
+        // After the measured pass, so it cannot disturb it.
+        let floor = floor::measure(&authorizer, &events, || clock(args.now));
+        let mut line = summary_line(
             &args.name,
             &times,
             total_ns,
@@ -272,6 +275,7 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
             memo_hits,
             mismatches,
         );
+        add_floor(&mut line, &floor, times.len());
         // The peers' harness reads the line from stdout; CONTRACT §5 puts it on stderr.
         if args.peer {
             println!("{line}");
@@ -374,6 +378,26 @@ fn count_mismatches<S: AsRef<str>, W: AsRef<str>>(
         }
     }
     Ok(mismatches)
+}
+
+/// Appends the floor pass to a summary line: the raw signature checks'
+/// total and median, the events/s they alone would allow, and the median
+/// per-block ratio of the handler to them (`vs_floor`).
+fn add_floor(line: &mut String, floor: &floor::Floor, events: usize) {
+    if !line.ends_with('}') {
+        return;
+    }
+    line.pop();
+    let floor_events_per_s = if floor.total_ns > 0 {
+        events as f64 * 1e9 / floor.total_ns as f64
+    } else {
+        0.0
+    };
+    let _ = write!(
+        line,
+        r#","floor_verified":{},"floor_total_ns":{},"floor_ns_median":{},"floor_events_per_s":{floor_events_per_s:.1},"vs_floor":{:.3}}}"#,
+        floor.verified, floor.total_ns, floor.median_ns, floor.ratio
+    );
 }
 
 /// The `--summary` JSON line; percentiles are nearest-rank.

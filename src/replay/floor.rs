@@ -1,0 +1,103 @@
+//! The physical floor of a replay, measured after the measured pass so it
+//! cannot disturb it: for every event whose token names a trusted key, one
+//! raw signature check timed alone (event, header and signature decoded
+//! outside the timed region), interleaved block by block with the handler
+//! over the same events, so the ratio holds on a machine whose speed drifts.
+//! The handler in this pass starts, like the measured one, from empty memos.
+
+use crate::Authorizer;
+use crate::event;
+use crate::keys::KeySet;
+use crate::token::{self, b64, json::JsonLimits};
+use crate::verify::{self, Alg};
+use std::time::Instant;
+
+/// What the comparison pass measured.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct Floor {
+    /// Sum of the timed signature checks.
+    pub total_ns: u64,
+    /// Events whose token had a trusted key (the others cost the floor nothing).
+    pub verified: usize,
+    /// Median of one check, over the verified events.
+    pub median_ns: u64,
+    /// Median over blocks of (handler time / floor time) for the same events.
+    pub ratio: f64,
+}
+
+/// Events per block: long enough to time, short enough that a noisy
+/// neighbour slows both halves of a block alike.
+const BLOCK: usize = 64;
+
+/// Runs the comparison pass over `events`: block by block, the handler over
+/// the block, then the floor over the same events. One event's decoded
+/// inputs live at a time, so the pass adds nothing to peak memory.
+pub(super) fn measure(authorizer: &Authorizer, events: &[&str], now: impl Fn() -> f64) -> Floor {
+    let Some(keys) = authorizer.keys() else {
+        return Floor::default();
+    };
+    // As the measured pass began: repeated tokens hit, new ones verify.
+    authorizer.clear_memos();
+    let mut header_buf = Vec::new();
+    let mut signature = Vec::new();
+    let mut times = Vec::with_capacity(events.len());
+    let mut ratios = Vec::with_capacity(events.len() / BLOCK + 1);
+    for block in events.chunks(BLOCK) {
+        let start = Instant::now();
+        for line in block {
+            std::hint::black_box(authorizer.handle(line.as_bytes(), now()).is_ok());
+        }
+        let handler_ns = start.elapsed().as_nanos() as u64;
+        let mut floor_ns = 0;
+        for line in block {
+            let Some(t) = verify_once(authorizer, &keys, line, &mut header_buf, &mut signature)
+            else {
+                continue;
+            };
+            floor_ns += t;
+            times.push(t);
+        }
+        if floor_ns > 0 {
+            ratios.push(handler_ns as f64 / floor_ns as f64);
+        }
+    }
+    let total_ns = times.iter().sum();
+    let verified = times.len();
+    times.sort_unstable();
+    ratios.sort_by(f64::total_cmp);
+    Floor {
+        total_ns,
+        verified,
+        median_ns: times.get(verified / 2).copied().unwrap_or(0),
+        ratio: ratios.get(ratios.len() / 2).copied().unwrap_or(0.0),
+    }
+}
+
+/// The time of one raw signature check of the event's token, if it names a
+/// trusted key; decoding happens before the clock starts.
+fn verify_once(
+    authorizer: &Authorizer,
+    keys: &KeySet,
+    line: &str,
+    header_buf: &mut Vec<u8>,
+    signature: &mut Vec<u8>,
+) -> Option<u64> {
+    let parsed = event::parse(line.as_bytes(), authorizer.identity_source()).ok()?;
+    let identity = parsed.identity.as_deref()?;
+    let token = token::bearer(identity, usize::MAX / 2).ok()?;
+    let jws = token::split(token).ok()?;
+    let header = token::read_header(
+        jws.header,
+        &Alg::DEFAULT_ALLOWED,
+        JsonLimits::default(),
+        header_buf,
+    )
+    .ok()?;
+    let key = keys.select(&header.kid, header.alg).ok()?;
+    b64::decode_into(jws.signature.as_bytes(), signature).ok()?;
+    let start = Instant::now();
+    let outcome = verify::signature(key, header.alg, jws.signing_input.as_bytes(), signature);
+    let elapsed = start.elapsed().as_nanos() as u64;
+    std::hint::black_box(outcome.is_ok());
+    Some(elapsed)
+}
