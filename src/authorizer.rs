@@ -38,7 +38,7 @@ impl Response {
     /// The JSON API Gateway receives.
     pub fn body(&self) -> &str {
         match &self.body {
-            Body::Iam(verified) => &verified.iam_response,
+            Body::Iam(verified) => verified.iam_response(),
             Body::Simple(body) => body,
         }
     }
@@ -262,10 +262,11 @@ impl Authorizer {
         if let Some(hit) = hit {
             return Ok(self.respond(&hit, event.kind, event.arn.as_deref(), true));
         }
-        let verified = Arc::new(self.verify_observed(token, now, observer)?);
-        if let Some(memo) = &self.memo {
-            memo.insert(token, Arc::clone(&verified));
-        }
+        let verified = self.verify_observed(token, now, observer)?;
+        let verified = match &self.memo {
+            Some(memo) => memo.insert(token, verified),
+            None => Arc::new(verified),
+        };
         Ok(self.respond(&verified, event.kind, event.arn.as_deref(), false))
     }
 
@@ -324,7 +325,8 @@ impl Authorizer {
         observer.verified();
         let bits = self.table.bits(claims.scopes.iter().copied());
         let (grant, policy_hit) = self.policies.get_or_render(&self.table, bits);
-        let (iam_response, context_at) = respond::iam_response(&claims, &grant);
+        let room = self.memo.as_ref().map_or(0, |_| token.len());
+        let (iam_response, context_at) = respond::iam_response(&claims, &grant, room);
         observer.mapped(policy_hit);
         Ok(self.verified(&claims, grant, iam_response, context_at, now))
     }
@@ -346,12 +348,7 @@ impl Authorizer {
         if let Some(i) = &self.introspector {
             valid_until = i.memo_deadline(now, valid_until);
         }
-        Verified {
-            valid_until,
-            grant,
-            iam_response,
-            context_at,
-        }
+        Verified::new(valid_until, grant, iam_response, context_at)
     }
 
     /// Introspection-only mode: the IdP's answer replaces the signature; its
@@ -376,7 +373,8 @@ impl Authorizer {
         observer.verified();
         let bits = self.table.bits(claims.scopes.iter().copied());
         let (grant, policy_hit) = self.policies.get_or_render(&self.table, bits);
-        let (iam_response, context_at) = respond::iam_response(&claims, &grant);
+        let room = self.memo.as_ref().map_or(0, |_| token.len());
+        let (iam_response, context_at) = respond::iam_response(&claims, &grant, room);
         observer.mapped(policy_hit);
         Ok(self.verified(&claims, grant, iam_response, context_at, now))
     }

@@ -2,10 +2,12 @@
 //! verification. Keyed by the exact token bytes (the map compares the whole
 //! key on a hit, so a hash collision can never skip verification), bounded,
 //! and valid until the token's `exp` plus leeway, never longer than a
-//! configured maximum. A hit copies two pointers and allocates nothing.
+//! configured maximum. A hit copies a pointer and allocates nothing.
 
 use crate::policy::Grant;
 use quick_cache::sync::Cache;
+use std::borrow::Borrow;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// The result of verifying a token, ready to answer again.
@@ -14,23 +16,77 @@ pub struct Verified {
     /// Unix seconds after which the entry must not answer.
     pub valid_until: f64,
     pub grant: Arc<Grant>,
-    /// The full IAM policy response (`principalId` is the token's `sub`).
-    pub iam_response: String,
-    /// Where the `context` object starts in `iam_response`: an entry holds
+    /// The IAM response, then (once memoised) the token it answers: an entry
+    /// is two allocations, this and its `Arc`, and a hit touches both anyway.
+    text: String,
+    iam_len: usize,
+    /// Where the `context` object starts in the IAM response: an entry holds
     /// one rendering of the answer, not one per response shape.
-    pub context_at: usize,
+    context_at: usize,
 }
 
 impl Verified {
+    /// `iam_response` as [`crate::respond::iam_response`] rendered it; give
+    /// it room for the token if it is going into the memo.
+    pub fn new(
+        valid_until: f64,
+        grant: Arc<Grant>,
+        iam_response: String,
+        context_at: usize,
+    ) -> Verified {
+        Verified {
+            valid_until,
+            grant,
+            iam_len: iam_response.len(),
+            text: iam_response,
+            context_at,
+        }
+    }
+
+    /// The full IAM policy response (`principalId` is the token's `sub`).
+    pub fn iam_response(&self) -> &str {
+        &self.text[..self.iam_len]
+    }
+
     /// The `context` object JSON (for the HTTP API simple response).
     pub fn context(&self) -> &str {
-        crate::respond::context_in(&self.iam_response, self.context_at)
+        crate::respond::context_in(self.iam_response(), self.context_at)
+    }
+
+    /// The token this entry answers (empty until memoised).
+    fn token(&self) -> &str {
+        &self.text[self.iam_len..]
     }
 }
 
+/// A memo key: the entry itself, hashed and compared by its token's bytes
+/// exactly as a `&str` lookup is (so `get(&str)` finds it, and a hash
+/// collision still has to match every byte).
+struct Key(Arc<Verified>);
+
+impl Borrow<str> for Key {
+    fn borrow(&self) -> &str {
+        self.0.token()
+    }
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.token().hash(state);
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.0.token() == other.0.token()
+    }
+}
+
+impl Eq for Key {}
+
 /// Bounded map from token to [`Verified`].
 pub struct TokenMemo {
-    cache: Cache<Box<str>, Arc<Verified>>,
+    cache: Cache<Key, Arc<Verified>>,
     max_age: f64,
 }
 
@@ -60,8 +116,13 @@ impl TokenMemo {
         token_valid_until.min(now + self.max_age)
     }
 
-    pub fn insert(&self, token: &str, verified: Arc<Verified>) {
-        self.cache.insert(token.into(), verified);
+    /// Remembers `verified` as the answer to `token`; returns the shared entry.
+    pub fn insert(&self, token: &str, mut verified: Verified) -> Arc<Verified> {
+        verified.text.push_str(token);
+        let entry = Arc::new(verified);
+        self.cache
+            .insert(Key(Arc::clone(&entry)), Arc::clone(&entry));
+        entry
     }
 
     pub fn clear(&self) {
@@ -81,19 +142,14 @@ impl TokenMemo {
 mod tests {
     use super::*;
 
-    fn entry(valid_until: f64) -> Arc<Verified> {
+    fn entry(valid_until: f64) -> Verified {
         let grant = Arc::new(Grant {
             allow: false,
             policy_document: crate::policy::DENY_ALL.into(),
             scope: "".into(),
             resources: Box::new([]),
         });
-        Arc::new(Verified {
-            valid_until,
-            grant,
-            iam_response: "{}".into(),
-            context_at: 0,
-        })
+        Verified::new(valid_until, grant, "{}".into(), 0)
     }
 
     #[test]

@@ -68,10 +68,12 @@ fn push_context(out: &mut String, claims: &Claims<'_>, grant: &Grant) {
 /// The IAM policy response of a REST or HTTP API authorizer, with `sub` as
 /// the principal, rendered into one buffer; also where its `context`
 /// object starts (it runs to the closing brace), so the simple response
-/// can reuse it without a second copy.
-pub fn iam_response(claims: &Claims<'_>, grant: &Grant) -> (String, usize) {
+/// can reuse it without a second copy. `room` more bytes are reserved (the
+/// memo appends the token).
+pub fn iam_response(claims: &Claims<'_>, grant: &Grant, room: usize) -> (String, usize) {
     let mut out = String::with_capacity(
-        112 + 2 * claims.sub.len()
+        room + 112
+            + 2 * claims.sub.len()
             + grant.policy_document.len()
             + grant.scope.len()
             + claims.client_id.map_or(0, str::len),
@@ -85,8 +87,8 @@ pub fn iam_response(claims: &Claims<'_>, grant: &Grant) -> (String, usize) {
     push_context(&mut out, claims, grant);
     out.push('}');
     // A memo entry keeps this string: no more than a little slack.
-    if out.capacity() - out.len() > 64 {
-        out.shrink_to_fit();
+    if out.capacity() - out.len() > room + 64 {
+        out.shrink_to(out.len() + room);
     }
     (out, context_at)
 }
@@ -144,7 +146,7 @@ mod tests {
             context: vec![("n", Scalar::Num("1.5")), ("b", Scalar::Bool(false))],
         };
         let ctx = context_json(&claims, &grant);
-        let (iam, context_at) = iam_response(&claims, &grant);
+        let (iam, context_at) = iam_response(&claims, &grant, 0);
         assert_eq!(context_in(&iam, context_at), ctx);
         let v: serde_json::Value = serde_json::from_str(&iam).unwrap();
         assert_eq!(v["principalId"], "u\"1");
