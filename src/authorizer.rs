@@ -387,7 +387,7 @@ impl Authorizer {
         memo_hit: bool,
     ) -> Response {
         if self.simple_response && kind == EventKind::HttpV2 {
-            let authorized = arn.is_some_and(|arn| verified.grant.allows(arn));
+            let authorized = arn.is_some_and(|arn| verified.grant.allows(&self.table, arn));
             let body =
                 Body::Simple(respond::simple_response(authorized, verified.context()).into());
             let decision = if authorized {

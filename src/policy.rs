@@ -2,7 +2,6 @@
 //! depends only on the scope bitset, so it is rendered once per distinct
 //! bitset and kept in a bounded memo; a request only copies a pointer.
 
-use crate::respond::push_json_str;
 use crate::scopes::{Bits, ScopeTable};
 use quick_cache::sync::Cache;
 use std::sync::Arc;
@@ -16,8 +15,9 @@ pub struct Grant {
     pub policy_document: Box<str>,
     /// Granted scopes, space-separated, in document order (the context `scope`).
     pub scope: Box<str>,
-    /// Granted Resources, sorted (for the simple response's route check).
-    pub resources: Box<[Box<str>]>,
+    /// Granted Resources as ranks into the table's sorted Resources (for
+    /// the simple response's route check).
+    pub resources: Box<[u32]>,
 }
 
 /// The deny-all document of CONTRACT §3.
@@ -26,9 +26,15 @@ pub const DENY_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Action":"ex
 impl Grant {
     /// Renders the grant of `bits` against `table`.
     pub fn render(table: &ScopeTable, bits: &[u64]) -> Grant {
-        let resources = table.resources(bits);
-        let scope = table.scope_names(bits).join(" ");
-        if resources.is_empty() {
+        let ranks = table.resource_ranks(bits);
+        let mut scope = String::new();
+        for (i, name) in table.scope_names(bits).into_iter().enumerate() {
+            if i > 0 {
+                scope.push(' ');
+            }
+            scope.push_str(name);
+        }
+        if ranks.is_empty() {
             return Grant {
                 allow: false,
                 policy_document: DENY_ALL.into(),
@@ -36,27 +42,36 @@ impl Grant {
                 resources: Box::new([]),
             };
         }
-        let mut doc =
-            String::with_capacity(96 + resources.iter().map(|r| r.len() + 3).sum::<usize>());
+        let mut doc = String::with_capacity(
+            96 + ranks
+                .iter()
+                .map(|&r| table.resource_json(r).len() + 1)
+                .sum::<usize>(),
+        );
         doc.push_str(r#"{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":["#);
-        for (i, r) in resources.iter().enumerate() {
+        for (i, &r) in ranks.iter().enumerate() {
             if i > 0 {
                 doc.push(',');
             }
-            push_json_str(&mut doc, r);
+            doc.push_str(table.resource_json(r));
         }
         doc.push_str("]}]}");
         Grant {
             allow: true,
             policy_document: doc.into(),
             scope: scope.into(),
-            resources: resources.into_iter().map(Into::into).collect(),
+            resources: ranks.into(),
         }
     }
 
+    /// The granted Resources.
+    pub fn resource_names<'t>(&self, table: &'t ScopeTable) -> impl Iterator<Item = &'t str> {
+        self.resources.iter().map(|&r| table.resource(r))
+    }
+
     /// Whether the grant allows `arn` (a method or route ARN), by IAM wildcard rules.
-    pub fn allows(&self, arn: &str) -> bool {
-        self.resources.iter().any(|r| iam_match(r, arn))
+    pub fn allows(&self, table: &ScopeTable, arn: &str) -> bool {
+        self.resource_names(table).any(|r| iam_match(r, arn))
     }
 }
 
@@ -228,7 +243,13 @@ mod tests {
     fn grants_check_routes_by_wildcard() {
         let t = table();
         let g = Grant::render(&t, &t.bits(["orders.read"]));
-        assert!(g.allows("arn:aws:execute-api:us-east-1:123456789012:api1/prod/GET/orders/42"));
-        assert!(!g.allows("arn:aws:execute-api:us-east-1:123456789012:api1/prod/DELETE/orders/42"));
+        assert!(g.allows(
+            &t,
+            "arn:aws:execute-api:us-east-1:123456789012:api1/prod/GET/orders/42"
+        ));
+        assert!(!g.allows(
+            &t,
+            "arn:aws:execute-api:us-east-1:123456789012:api1/prod/DELETE/orders/42"
+        ));
     }
 }

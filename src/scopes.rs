@@ -225,6 +225,8 @@ pub struct ScopeTable {
     names: Vec<Box<str>>,
     /// Every distinct Resource, sorted by byte order.
     resources: Vec<Box<str>>,
+    /// The same, each as a JSON string literal (escaped once, at start-up).
+    resources_json: Vec<Box<str>>,
     /// Per bit: indexes into `resources`, ascending.
     grants: Vec<Vec<u32>>,
     words: usize,
@@ -257,10 +259,19 @@ impl ScopeTable {
             g.dedup();
         }
         let words = names.len().div_ceil(64).max(1);
+        let resources_json = resources
+            .iter()
+            .map(|r| {
+                let mut quoted = String::with_capacity(r.len() + 2);
+                crate::respond::push_json_str(&mut quoted, r);
+                quoted.into()
+            })
+            .collect();
         ScopeTable {
             bit_of,
             names,
             resources,
+            resources_json,
             grants,
             words,
         }
@@ -294,15 +305,34 @@ impl ScopeTable {
 
     /// Every Resource granted by `bits`: sorted by byte order, de-duplicated.
     pub fn resources(&self, bits: &[u64]) -> Vec<&str> {
-        let mut ranks: Vec<u32> = Self::set_bits(bits)
-            .flat_map(|b| self.grants[b].iter().copied())
-            .collect();
-        ranks.sort_unstable();
-        ranks.dedup();
-        ranks
+        self.resource_ranks(bits)
             .into_iter()
-            .map(|r| self.resources[r as usize].as_ref())
+            .map(|r| self.resource(r))
             .collect()
+    }
+
+    /// The ranks (indexes into the sorted Resources) granted by `bits`,
+    /// ascending: marked in a bitset and read back in order, so no sort.
+    pub fn resource_ranks(&self, bits: &[u64]) -> Vec<u32> {
+        let mut marked = vec![0u64; self.resources.len().div_ceil(64).max(1)];
+        for b in Self::set_bits(bits) {
+            for &r in &self.grants[b] {
+                marked[(r / 64) as usize] |= 1 << (r % 64);
+            }
+        }
+        Self::set_bits(&marked).map(|r| r as u32).collect()
+    }
+
+    /// The Resource of a rank.
+    pub fn resource(&self, rank: u32) -> &str {
+        self.resources.get(rank as usize).map_or("", |r| r.as_ref())
+    }
+
+    /// The Resource of a rank as a JSON string literal.
+    pub fn resource_json(&self, rank: u32) -> &str {
+        self.resources_json
+            .get(rank as usize)
+            .map_or("\"\"", |r| r.as_ref())
     }
 
     /// The names of the scopes in `bits`, in document order.
