@@ -288,7 +288,8 @@ impl Authorizer {
             }
         }
         let jws = token::split(token)?;
-        let mut buf = Vec::new();
+        // One buffer for the header, then the signature: sized for the larger.
+        let mut buf = Vec::with_capacity(jws.header.len().max(jws.signature.len()));
         let header = token::read_header(jws.header, &self.algorithms, self.json_limits, &mut buf)?;
         observer.header(header.alg, &header.kid);
         // The claims are read and checked before the signature: a token its

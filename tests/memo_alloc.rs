@@ -1,6 +1,7 @@
 //! The verified-token memo's hit path allocates nothing: a counting global
 //! allocator (a deterministic count, not a timing) watches a thousand
-//! repeated authorizations of a token the memo already holds.
+//! repeated authorizations of a token the memo already holds. The new-token
+//! path's count is pinned too, so an added allocation is noticed.
 
 mod support;
 
@@ -70,4 +71,30 @@ fn a_memo_hit_allocates_nothing() {
         }
     });
     assert_eq!(hits, 0, "memo hits allocated {hits} times in 1,000 calls");
+}
+
+/// A new token's allocations are counted too, so a change that adds one to
+/// the verify path shows up here (a count, not a timing). Every token
+/// renders a policy the policy memo already holds, as in steady traffic.
+#[test]
+fn a_new_token_allocates_a_bounded_number_of_times() {
+    let keys = Keys::load();
+    let authorizer = authorizer_with(&keys, &[("SCOPEGATE_TOKEN_MEMO_ENTRIES", "0")]);
+    let tokens: Vec<String> = (0..4)
+        .map(|i| token_event(&keys.rs256.sign(&payload(&format!(r#","n":{i}"#))).unwrap()))
+        .collect();
+    // Warm the policy memo and any lazy state.
+    assert!(authorizer.handle(tokens[0].as_bytes(), NOW).is_ok());
+    let counts: Vec<u64> = tokens[1..]
+        .iter()
+        .map(|e| allocations_during(|| assert!(authorizer.handle(e.as_bytes(), NOW).is_ok())))
+        .collect();
+    assert!(
+        counts.iter().all(|&n| n == counts[0]),
+        "deterministic: {counts:?}"
+    );
+    // Header buffer, header members, kid, payload, claim members, the scope
+    // array, scopes, scope bits, the response, the entry: 11 (aws-lc's own
+    // allocations are not Rust's and are not counted).
+    assert!(counts[0] <= 11, "{counts:?}");
 }
