@@ -35,12 +35,19 @@ enum Body {
 }
 
 impl Response {
-    /// The JSON API Gateway receives.
-    pub fn body(&self) -> &str {
+    /// The JSON API Gateway receives, as pieces to write one after the
+    /// other: an IAM response shares its policy document with every token of
+    /// the same scopes, so a memo hit copies nothing.
+    pub fn body_parts(&self) -> [&str; 3] {
         match &self.body {
             Body::Iam(verified) => verified.iam_response(),
-            Body::Simple(body) => body,
+            Body::Simple(body) => [body, "", ""],
         }
+    }
+
+    /// The body in one string.
+    pub fn body(&self) -> String {
+        self.body_parts().concat()
     }
 }
 
@@ -327,9 +334,9 @@ impl Authorizer {
         let bits = self.table.bits(claims.scopes.iter().copied());
         let (grant, policy_hit) = self.policies.get_or_render(&self.table, bits);
         let room = self.memo.as_ref().map_or(0, |_| token.len());
-        let (iam_response, context_at) = respond::iam_response(&claims, &grant, room);
+        let iam = respond::iam_text(&claims, &grant, room);
         observer.mapped(policy_hit);
-        Ok(self.verified(&claims, grant, iam_response, context_at, now))
+        Ok(self.verified(&claims, grant, iam, now))
     }
 
     /// The memo entry for verified claims: valid until `exp` + leeway, the
@@ -338,8 +345,7 @@ impl Authorizer {
         &self,
         claims: &verify::Claims<'_>,
         grant: Arc<crate::policy::Grant>,
-        iam_response: String,
-        context_at: usize,
+        iam: respond::IamText,
         now: f64,
     ) -> Verified {
         let mut valid_until = claims.exp + self.rules.leeway;
@@ -349,7 +355,7 @@ impl Authorizer {
         if let Some(i) = &self.introspector {
             valid_until = i.memo_deadline(now, valid_until);
         }
-        Verified::new(valid_until, grant, iam_response, context_at)
+        Verified::new(valid_until, grant, iam)
     }
 
     /// Introspection-only mode: the IdP's answer replaces the signature; its
@@ -375,9 +381,9 @@ impl Authorizer {
         let bits = self.table.bits(claims.scopes.iter().copied());
         let (grant, policy_hit) = self.policies.get_or_render(&self.table, bits);
         let room = self.memo.as_ref().map_or(0, |_| token.len());
-        let (iam_response, context_at) = respond::iam_response(&claims, &grant, room);
+        let iam = respond::iam_text(&claims, &grant, room);
         observer.mapped(policy_hit);
-        Ok(self.verified(&claims, grant, iam_response, context_at, now))
+        Ok(self.verified(&claims, grant, iam, now))
     }
 
     fn respond(

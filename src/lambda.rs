@@ -160,7 +160,7 @@ impl Function {
         }
         let response = result?;
         // The body was rendered by us and is valid JSON; a failure here would be a bug, reported as a 401, not a panic.
-        RawValue::from_string(response.body().to_string()).map_err(|_| Reject::BadEvent)
+        RawValue::from_string(response.body()).map_err(|_| Reject::BadEvent)
     }
 
     /// Writes buffered metrics (aggregated mode) before the process ends.

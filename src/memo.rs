@@ -5,6 +5,7 @@
 //! configured maximum. A hit copies a pointer and allocates nothing.
 
 use crate::policy::Grant;
+use crate::respond::IamText;
 use quick_cache::sync::Cache;
 use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
@@ -16,41 +17,45 @@ pub struct Verified {
     /// Unix seconds after which the entry must not answer.
     pub valid_until: f64,
     pub grant: Arc<Grant>,
-    /// The IAM response, then (once memoised) the token it answers: an entry
-    /// is two allocations, this and its `Arc`, and a hit touches both anyway.
+    /// The per-token parts of the IAM response (around the grant's shared
+    /// policy document), then, once memoised, the token it answers: an
+    /// entry is this string and its `Arc`.
     text: String,
+    head_len: usize,
     iam_len: usize,
-    /// Where the `context` object starts in the IAM response: an entry holds
-    /// one rendering of the answer, not one per response shape.
+    /// Where the `context` object starts in `text`.
     context_at: usize,
 }
 
 impl Verified {
-    /// `iam_response` as [`crate::respond::iam_response`] rendered it; give
-    /// it room for the token if it is going into the memo.
-    pub fn new(
-        valid_until: f64,
-        grant: Arc<Grant>,
-        iam_response: String,
-        context_at: usize,
-    ) -> Verified {
+    /// An answer from [`crate::respond::iam_text`]; give it room for the
+    /// token if it is going into the memo.
+    pub fn new(valid_until: f64, grant: Arc<Grant>, iam: IamText) -> Verified {
         Verified {
             valid_until,
             grant,
-            iam_len: iam_response.len(),
-            text: iam_response,
-            context_at,
+            iam_len: iam.text.len(),
+            head_len: iam.head_len,
+            context_at: iam.context_at,
+            text: iam.text,
         }
     }
 
-    /// The full IAM policy response (`principalId` is the token's `sub`).
-    pub fn iam_response(&self) -> &str {
-        &self.text[..self.iam_len]
+    /// The IAM policy response (`principalId` is the token's `sub`), as the
+    /// three pieces to write one after the other.
+    pub fn iam_response(&self) -> [&str; 3] {
+        [
+            &self.text[..self.head_len],
+            &self.grant.policy_document,
+            &self.text[self.head_len..self.iam_len],
+        ]
     }
 
     /// The `context` object JSON (for the HTTP API simple response).
     pub fn context(&self) -> &str {
-        crate::respond::context_in(self.iam_response(), self.context_at)
+        self.text
+            .get(self.context_at..self.iam_len.saturating_sub(1))
+            .unwrap_or("{}")
     }
 
     /// The token this entry answers (empty until memoised).
@@ -149,7 +154,15 @@ mod tests {
             scope: "".into(),
             resources: Box::new([]),
         });
-        Verified::new(valid_until, grant, "{}".into(), 0)
+        Verified::new(
+            valid_until,
+            grant,
+            IamText {
+                text: "{}".into(),
+                head_len: 1,
+                context_at: 0,
+            },
+        )
     }
 
     #[test]

@@ -65,39 +65,57 @@ fn push_context(out: &mut String, claims: &Claims<'_>, grant: &Grant) {
     out.push('}');
 }
 
-/// The IAM policy response of a REST or HTTP API authorizer, with `sub` as
-/// the principal, rendered into one buffer; also where its `context`
-/// object starts (it runs to the closing brace), so the simple response
-/// can reuse it without a second copy. `room` more bytes are reserved (the
-/// memo appends the token).
-pub fn iam_response(claims: &Claims<'_>, grant: &Grant, room: usize) -> (String, usize) {
-    let mut out = String::with_capacity(
+/// The per-token text of an IAM policy response, kept apart from the
+/// grant's policy document (shared by every token with the same scopes), so
+/// a memo entry holds only what is its own. The response is
+/// `text[..head_len]`, then the policy document, then `text[head_len..]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamText {
+    pub text: String,
+    /// `{"principalId":…,"policyDocument":`
+    pub head_len: usize,
+    /// Where the `context` object starts in `text` (it runs to the last brace).
+    pub context_at: usize,
+}
+
+/// Renders the per-token parts of the IAM response of a REST or HTTP API
+/// authorizer, with `sub` as the principal. `room` more bytes are reserved
+/// (the memo appends the token).
+pub fn iam_text(claims: &Claims<'_>, grant: &Grant, room: usize) -> IamText {
+    let mut text = String::with_capacity(
         room + 112
             + 2 * claims.sub.len()
-            + grant.policy_document.len()
             + grant.scope.len()
             + claims.client_id.map_or(0, str::len),
     );
-    out.push_str("{\"principalId\":");
-    push_json_str(&mut out, claims.sub);
-    out.push_str(",\"policyDocument\":");
-    out.push_str(&grant.policy_document);
-    out.push_str(",\"context\":");
-    let context_at = out.len();
-    push_context(&mut out, claims, grant);
-    out.push('}');
+    text.push_str("{\"principalId\":");
+    push_json_str(&mut text, claims.sub);
+    text.push_str(",\"policyDocument\":");
+    let head_len = text.len();
+    text.push_str(",\"context\":");
+    let context_at = text.len();
+    push_context(&mut text, claims, grant);
+    text.push('}');
     // A memo entry keeps this string: no more than a little slack.
-    if out.capacity() - out.len() > room + 64 {
-        out.shrink_to(out.len() + room);
+    if text.capacity() - text.len() > room + 64 {
+        text.shrink_to(text.len() + room);
     }
-    (out, context_at)
+    IamText {
+        text,
+        head_len,
+        context_at,
+    }
 }
 
-/// The `context` object inside a response [`iam_response`] rendered.
-pub fn context_in(iam_response: &str, context_at: usize) -> &str {
-    iam_response
-        .get(context_at..iam_response.len().saturating_sub(1))
-        .unwrap_or("{}")
+/// The whole IAM response, in one string (tests and one-off callers).
+pub fn iam_response(claims: &Claims<'_>, grant: &Grant) -> String {
+    let t = iam_text(claims, grant, 0);
+    [
+        &t.text[..t.head_len],
+        &grant.policy_document,
+        &t.text[t.head_len..],
+    ]
+    .concat()
 }
 
 /// The HTTP API 2.0 simple response.
@@ -146,9 +164,9 @@ mod tests {
             context: vec![("n", Scalar::Num("1.5")), ("b", Scalar::Bool(false))],
         };
         let ctx = context_json(&claims, &grant);
-        let (iam, context_at) = iam_response(&claims, &grant, 0);
-        assert_eq!(context_in(&iam, context_at), ctx);
-        let v: serde_json::Value = serde_json::from_str(&iam).unwrap();
+        let t = iam_text(&claims, &grant, 0);
+        assert_eq!(&t.text[t.context_at..t.text.len() - 1], ctx);
+        let v: serde_json::Value = serde_json::from_str(&iam_response(&claims, &grant)).unwrap();
         assert_eq!(v["principalId"], "u\"1");
         assert_eq!(
             v["context"],

@@ -44,10 +44,7 @@ impl Output {
                 memo_hits,
             } => {
                 *memo_hits += usize::from(hit);
-                writer
-                    .write_all(line_of(&result).as_bytes())
-                    .and_then(|()| writer.write_all(b"\n"))
-                    .map_err(|e| format!("cannot write {path}: {e}"))
+                write_line(writer, &result).map_err(|e| format!("cannot write {path}: {e}"))
             }
             Output::Kept(results, memo_hits) => {
                 *memo_hits += usize::from(hit);
@@ -76,9 +73,7 @@ impl Output {
             Output::Kept(results, _) => {
                 let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
                 for r in &results {
-                    w.write_all(line_of(r).as_bytes())
-                        .and_then(|()| w.write_all(b"\n"))
-                        .map_err(|e| format!("cannot write stdout: {e}"))?;
+                    write_line(&mut w, r).map_err(|e| format!("cannot write stdout: {e}"))?;
                 }
                 w.flush().map_err(|e| format!("cannot write stdout: {e}"))?;
                 Ok(Written::Kept(results))
@@ -87,10 +82,23 @@ impl Output {
     }
 }
 
-/// A replay output line: the Lambda's JSON answer, or the 401 error.
-pub(super) fn line_of(r: &Result<Response, Reject>) -> &str {
+/// Writes a replay output line: the Lambda's JSON answer, or the 401 error.
+fn write_line(out: &mut impl std::io::Write, r: &Result<Response, Reject>) -> std::io::Result<()> {
+    match r {
+        Ok(response) => {
+            for part in response.body_parts() {
+                out.write_all(part.as_bytes())?;
+            }
+        }
+        Err(_) => out.write_all(UNAUTHORIZED_ERROR.as_bytes())?,
+    }
+    out.write_all(b"\n")
+}
+
+/// A replay output line in one string (for comparing with expectations).
+pub(super) fn line_of(r: &Result<Response, Reject>) -> String {
     match r {
         Ok(response) => response.body(),
-        Err(_) => UNAUTHORIZED_ERROR,
+        Err(_) => UNAUTHORIZED_ERROR.to_string(),
     }
 }

@@ -69,7 +69,7 @@ pub(super) fn coldstart(
     let event = first(events_path)?;
     let now = args.now.unwrap_or_else(crate::lambda::now);
     let out = match authorizer.handle(event.as_bytes(), now) {
-        Ok(r) => r.body().to_string(),
+        Ok(r) => r.body(),
         Err(_) => UNAUTHORIZED_ERROR.to_string(),
     };
     let decided_ns = SystemTime::now()

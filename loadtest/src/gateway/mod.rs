@@ -209,7 +209,7 @@ impl Gateway {
                 body: UNAUTHORIZED,
             }),
             Ok(response) => {
-                Policy::from_response(response.body())
+                Policy::from_response(&response.body())
                     .map(Arc::new)
                     .ok_or(Reply::Answer {
                         status: 500,
