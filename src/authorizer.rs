@@ -31,7 +31,7 @@ pub struct Response {
 #[derive(Debug, Clone)]
 enum Body {
     Iam(Arc<Verified>),
-    Simple(Box<str>),
+    Simple(String),
 }
 
 impl Response {
@@ -334,7 +334,7 @@ impl Authorizer {
         let bits = self.table.bits(claims.scopes.iter().copied());
         let (grant, policy_hit) = self.policies.get_or_render(&self.table, bits);
         let room = self.memo.as_ref().map_or(0, |_| token.len());
-        let iam = respond::iam_text(&claims, &grant, room);
+        let iam = respond::IamText::render(&claims, &grant, room);
         observer.mapped(policy_hit);
         Ok(self.verified(&claims, grant, iam, now))
     }
@@ -355,7 +355,11 @@ impl Authorizer {
         if let Some(i) = &self.introspector {
             valid_until = i.memo_deadline(now, valid_until);
         }
-        Verified::new(valid_until, grant, iam)
+        Verified {
+            valid_until,
+            grant,
+            iam,
+        }
     }
 
     /// Introspection-only mode: the IdP's answer replaces the signature; its
@@ -381,7 +385,7 @@ impl Authorizer {
         let bits = self.table.bits(claims.scopes.iter().copied());
         let (grant, policy_hit) = self.policies.get_or_render(&self.table, bits);
         let room = self.memo.as_ref().map_or(0, |_| token.len());
-        let iam = respond::iam_text(&claims, &grant, room);
+        let iam = respond::IamText::render(&claims, &grant, room);
         observer.mapped(policy_hit);
         Ok(self.verified(&claims, grant, iam, now))
     }
@@ -395,8 +399,7 @@ impl Authorizer {
     ) -> Response {
         if self.simple_response && kind == EventKind::HttpV2 {
             let authorized = arn.is_some_and(|arn| verified.grant.allows(&self.table, arn));
-            let body =
-                Body::Simple(respond::simple_response(authorized, verified.context()).into());
+            let body = Body::Simple(respond::simple_response(authorized, verified.context()));
             let decision = if authorized {
                 Decision::Allow
             } else {

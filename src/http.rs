@@ -144,17 +144,17 @@ impl Client {
     }
 
     /// POST `body` as `content_type` with extra `headers`.
-    pub fn post(
+    pub fn post<K: AsRef<str>, V: AsRef<str>>(
         &self,
         url: &str,
         content_type: &str,
-        headers: &[(&str, &str)],
+        headers: &[(K, V)],
         body: &[u8],
     ) -> Result<Fetched, String> {
         check_url(url)?;
         let mut request = self.agent.post(url).header("Content-Type", content_type);
         for (k, v) in headers {
-            request = request.header(*k, *v);
+            request = request.header(k.as_ref(), v.as_ref());
         }
         self.read(request.send(body))
     }

@@ -17,50 +17,25 @@ pub struct Verified {
     /// Unix seconds after which the entry must not answer.
     pub valid_until: f64,
     pub grant: Arc<Grant>,
-    /// The per-token parts of the IAM response (around the grant's shared
-    /// policy document), then, once memoised, the token it answers: an
-    /// entry is this string and its `Arc`.
-    text: String,
-    head_len: usize,
-    iam_len: usize,
-    /// Where the `context` object starts in `text`.
-    context_at: usize,
+    /// The per-token parts of the IAM response and, once memoised, the
+    /// token: an entry is this one string and its `Arc`.
+    pub iam: IamText,
 }
 
 impl Verified {
-    /// An answer from [`crate::respond::iam_text`]; give it room for the
-    /// token if it is going into the memo.
-    pub fn new(valid_until: f64, grant: Arc<Grant>, iam: IamText) -> Verified {
-        Verified {
-            valid_until,
-            grant,
-            iam_len: iam.text.len(),
-            head_len: iam.head_len,
-            context_at: iam.context_at,
-            text: iam.text,
-        }
-    }
-
     /// The IAM policy response (`principalId` is the token's `sub`), as the
     /// three pieces to write one after the other.
     pub fn iam_response(&self) -> [&str; 3] {
-        [
-            &self.text[..self.head_len],
-            &self.grant.policy_document,
-            &self.text[self.head_len..self.iam_len],
-        ]
+        self.iam.pieces(&self.grant.policy_document)
     }
 
     /// The `context` object JSON (for the HTTP API simple response).
     pub fn context(&self) -> &str {
-        self.text
-            .get(self.context_at..self.iam_len.saturating_sub(1))
-            .unwrap_or("{}")
+        self.iam.context()
     }
 
-    /// The token this entry answers (empty until memoised).
     fn token(&self) -> &str {
-        &self.text[self.iam_len..]
+        self.iam.token()
     }
 }
 
@@ -123,7 +98,7 @@ impl TokenMemo {
 
     /// Remembers `verified` as the answer to `token`; returns the shared entry.
     pub fn insert(&self, token: &str, mut verified: Verified) -> Arc<Verified> {
-        verified.text.push_str(token);
+        verified.iam.append_token(token);
         let entry = Arc::new(verified);
         self.cache
             .insert(Key(Arc::clone(&entry)), Arc::clone(&entry));
@@ -154,15 +129,19 @@ mod tests {
             scope: "".into(),
             resources: Box::new([]),
         });
-        Verified::new(
+        let claims = crate::verify::Claims {
+            sub: "u",
+            exp: valid_until,
+            client_id: None,
+            scopes: vec![],
+            context: vec![],
+        };
+        let iam = IamText::render(&claims, &grant, 0);
+        Verified {
             valid_until,
             grant,
-            IamText {
-                text: "{}".into(),
-                head_len: 1,
-                context_at: 0,
-            },
-        )
+            iam,
+        }
     }
 
     #[test]

@@ -27,13 +27,7 @@ impl Grant {
     /// Renders the grant of `bits` against `table`.
     pub fn render(table: &ScopeTable, bits: &[u64]) -> Grant {
         let ranks = table.resource_ranks(bits);
-        let mut scope = String::new();
-        for (i, name) in table.scope_names(bits).into_iter().enumerate() {
-            if i > 0 {
-                scope.push(' ');
-            }
-            scope.push_str(name);
-        }
+        let scope = table.scope_names(bits).join(" ");
         if ranks.is_empty() {
             return Grant {
                 allow: false,

@@ -37,12 +37,6 @@ pub fn push_json_str(out: &mut String, s: &str) {
 
 /// The `context` object: `sub`, granted `scope`, `client_id` when present,
 /// then the configured scalar claims.
-pub fn context_json(claims: &Claims<'_>, grant: &Grant) -> String {
-    let mut out = String::with_capacity(64 + claims.sub.len() + grant.scope.len());
-    push_context(&mut out, claims, grant);
-    out
-}
-
 fn push_context(out: &mut String, claims: &Claims<'_>, grant: &Grant) {
     out.push_str("{\"sub\":");
     push_json_str(out, claims.sub);
@@ -67,55 +61,73 @@ fn push_context(out: &mut String, claims: &Claims<'_>, grant: &Grant) {
 
 /// The per-token text of an IAM policy response, kept apart from the
 /// grant's policy document (shared by every token with the same scopes), so
-/// a memo entry holds only what is its own. The response is
-/// `text[..head_len]`, then the policy document, then `text[head_len..]`.
+/// a memo entry holds only what is its own. The response is the head, the
+/// policy document, then the tail; the memo may append the token after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IamText {
-    pub text: String,
+    text: String,
     /// `{"principalId":…,"policyDocument":`
-    pub head_len: usize,
-    /// Where the `context` object starts in `text` (it runs to the last brace).
-    pub context_at: usize,
+    head_len: usize,
+    /// Where the `context` object starts (it runs to the tail's last brace).
+    context_at: usize,
+    /// Where the tail ends (and an appended token begins).
+    end: usize,
 }
 
-/// Renders the per-token parts of the IAM response of a REST or HTTP API
-/// authorizer, with `sub` as the principal. `room` more bytes are reserved
-/// (the memo appends the token).
-pub fn iam_text(claims: &Claims<'_>, grant: &Grant, room: usize) -> IamText {
-    let mut text = String::with_capacity(
-        room + 112
-            + 2 * claims.sub.len()
-            + grant.scope.len()
-            + claims.client_id.map_or(0, str::len),
-    );
-    text.push_str("{\"principalId\":");
-    push_json_str(&mut text, claims.sub);
-    text.push_str(",\"policyDocument\":");
-    let head_len = text.len();
-    text.push_str(",\"context\":");
-    let context_at = text.len();
-    push_context(&mut text, claims, grant);
-    text.push('}');
-    // A memo entry keeps this string: no more than a little slack.
-    if text.capacity() - text.len() > room + 64 {
-        text.shrink_to(text.len() + room);
+impl IamText {
+    /// Renders the per-token parts of the IAM response of a REST or HTTP API
+    /// authorizer, with `sub` as the principal. `room` more bytes are
+    /// reserved for [`IamText::append_token`].
+    pub fn render(claims: &Claims<'_>, grant: &Grant, room: usize) -> IamText {
+        let mut text = String::with_capacity(
+            room + 112
+                + 2 * claims.sub.len()
+                + grant.scope.len()
+                + claims.client_id.map_or(0, str::len),
+        );
+        text.push_str("{\"principalId\":");
+        push_json_str(&mut text, claims.sub);
+        text.push_str(",\"policyDocument\":");
+        let head_len = text.len();
+        text.push_str(",\"context\":");
+        let context_at = text.len();
+        push_context(&mut text, claims, grant);
+        text.push('}');
+        // A memo entry keeps this string: no more than a little slack.
+        if text.capacity() - text.len() > room + 64 {
+            text.shrink_to(text.len() + room);
+        }
+        IamText {
+            end: text.len(),
+            text,
+            head_len,
+            context_at,
+        }
     }
-    IamText {
-        text,
-        head_len,
-        context_at,
-    }
-}
 
-/// The whole IAM response, in one string (tests and one-off callers).
-pub fn iam_response(claims: &Claims<'_>, grant: &Grant) -> String {
-    let t = iam_text(claims, grant, 0);
-    [
-        &t.text[..t.head_len],
-        &grant.policy_document,
-        &t.text[t.head_len..],
-    ]
-    .concat()
+    /// The response as three pieces to write one after the other.
+    pub fn pieces<'a>(&'a self, policy_document: &'a str) -> [&'a str; 3] {
+        [
+            &self.text[..self.head_len],
+            policy_document,
+            &self.text[self.head_len..self.end],
+        ]
+    }
+
+    /// The `context` object JSON (for the HTTP API simple response).
+    pub fn context(&self) -> &str {
+        &self.text[self.context_at..self.end - 1]
+    }
+
+    /// Keeps `token` after the response (the memo's key lives here).
+    pub fn append_token(&mut self, token: &str) {
+        self.text.push_str(token);
+    }
+
+    /// What [`IamText::append_token`] appended.
+    pub fn token(&self) -> &str {
+        &self.text[self.end..]
+    }
 }
 
 /// The HTTP API 2.0 simple response.
@@ -163,16 +175,22 @@ mod tests {
             scopes: vec![],
             context: vec![("n", Scalar::Num("1.5")), ("b", Scalar::Bool(false))],
         };
-        let ctx = context_json(&claims, &grant);
-        let t = iam_text(&claims, &grant, 0);
-        assert_eq!(&t.text[t.context_at..t.text.len() - 1], ctx);
-        let v: serde_json::Value = serde_json::from_str(&iam_response(&claims, &grant)).unwrap();
+        let mut t = IamText::render(&claims, &grant, 0);
+        t.append_token("a.b.c");
+        let v: serde_json::Value =
+            serde_json::from_str(&t.pieces(&grant.policy_document).concat()).unwrap();
+        assert_eq!(v["policyDocument"]["Statement"][0]["Effect"], "Deny");
+        assert_eq!(t.token(), "a.b.c");
+        let ctx = t.context();
         assert_eq!(v["principalId"], "u\"1");
+        let context =
+            serde_json::json!({"sub":"u\"1","scope":"a b","client_id":"c","n":1.5,"b":false});
+        assert_eq!(v["context"], context);
         assert_eq!(
-            v["context"],
-            serde_json::json!({"sub":"u\"1","scope":"a b","client_id":"c","n":1.5,"b":false})
+            serde_json::from_str::<serde_json::Value>(ctx).unwrap(),
+            context
         );
-        let s: serde_json::Value = serde_json::from_str(&simple_response(false, &ctx)).unwrap();
+        let s: serde_json::Value = serde_json::from_str(&simple_response(false, ctx)).unwrap();
         assert_eq!(s["isAuthorized"], false);
     }
 }

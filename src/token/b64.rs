@@ -47,24 +47,11 @@ pub fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), B64Error> {
     let mut seen = 0u8;
     let mut chunks = input.chunks_exact(8);
     for chunk in &mut chunks {
-        let mut n = 0u64;
-        for &byte in chunk {
-            let v = DECODE[byte as usize];
-            seen |= v;
-            n = (n << 6) | u64::from(v & 0x3f);
-        }
-        out.extend_from_slice(&n.to_be_bytes()[2..]);
+        out.extend_from_slice(&pack(chunk, &mut seen).to_be_bytes()[2..]);
     }
-    let rest = chunks.remainder();
-    let mut quads = rest.chunks_exact(4);
+    let mut quads = chunks.remainder().chunks_exact(4);
     for chunk in &mut quads {
-        let mut n = 0u32;
-        for &byte in chunk {
-            let v = DECODE[byte as usize];
-            seen |= v;
-            n = (n << 6) | u32::from(v & 0x3f);
-        }
-        out.extend_from_slice(&n.to_be_bytes()[1..]);
+        out.extend_from_slice(&pack(chunk, &mut seen).to_be_bytes()[5..]);
     }
     if seen & 0xc0 != 0 {
         return Err(B64Error::InvalidByte);
@@ -89,6 +76,17 @@ pub fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), B64Error> {
         _ => return Err(B64Error::InvalidLength),
     }
     Ok(())
+}
+
+/// The 6-bit values of up to 8 symbols, packed big-endian; every value is
+/// OR-ed into `seen` (INVALID sets its top bits) instead of branching.
+#[inline]
+fn pack(symbols: &[u8], seen: &mut u8) -> u64 {
+    symbols.iter().fold(0u64, |n, &byte| {
+        let v = DECODE[byte as usize];
+        *seen |= v;
+        (n << 6) | u64::from(v & 0x3f)
+    })
 }
 
 /// Decodes into a fresh vector; for start-up paths (JWK members) where reuse does not matter.

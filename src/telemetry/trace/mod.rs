@@ -25,6 +25,7 @@ use super::StageClock;
 use crate::http::Client;
 use calls::{Call, CallKind};
 use otlp::{Code, Kind, Span, Value};
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -147,12 +148,6 @@ pub struct Started {
     start_unix_ns: u64,
 }
 
-impl Started {
-    pub fn trace_id(&self) -> [u8; 16] {
-        self.trace_id
-    }
-}
-
 /// What an invocation did, for its spans.
 #[derive(Debug)]
 pub struct Finished<'a> {
@@ -165,6 +160,39 @@ pub struct Finished<'a> {
     pub reason: &'static str,
     /// Refused with 401: the stage that refused and the invocation span are errors.
     pub refused: bool,
+}
+
+/// Makes an invocation's spans: its trace, its clock's origin, fresh ids.
+struct Builder<'a> {
+    started: &'a Started,
+    ids: SpanIds,
+}
+
+impl Builder<'_> {
+    /// A span from `from` to `to` (nanoseconds after the invocation began);
+    /// `parent: None` is the invocation span, under the caller's span if any.
+    fn span(
+        &mut self,
+        name: Cow<'static, str>,
+        kind: Kind,
+        parent: Option<[u8; 8]>,
+        from: u64,
+        to: u64,
+    ) -> Span {
+        Span {
+            trace_id: self.started.trace_id,
+            span_id: self.ids.next(),
+            parent_span_id: parent.or(self.started.parent),
+            flags: SAMPLED | HAS_IS_REMOTE,
+            name,
+            kind,
+            start_unix_ns: self.started.start_unix_ns + from,
+            end_unix_ns: self.started.start_unix_ns + to.max(from),
+            attributes: Vec::new(),
+            status: Code::Unset,
+            status_message: "",
+        }
+    }
 }
 
 /// The exporter, built once at init.
@@ -215,21 +243,9 @@ impl Tracer {
         let clock = done.clock;
         let t = &clock.marks;
         let end = clock.done().unwrap_or(0);
-        let at = |offset: u64| started.start_unix_ns + offset;
-        let ids = std::cell::RefCell::new(SpanIds::new());
-        let root_id = ids.borrow_mut().next();
-        let span = |name: &str, kind: Kind, parent: [u8; 8], from: u64, to: u64| Span {
-            trace_id: started.trace_id,
-            span_id: ids.borrow_mut().next(),
-            parent_span_id: Some(parent),
-            flags: SAMPLED | HAS_IS_REMOTE,
-            name: name.to_string(),
-            kind,
-            start_unix_ns: at(from),
-            end_unix_ns: at(to.max(from)),
-            attributes: Vec::new(),
-            status: Code::Unset,
-            status_message: "",
+        let mut b = Builder {
+            started,
+            ids: SpanIds::new(),
         };
         let refuse = |s: &mut Span| {
             s.attributes
@@ -238,20 +254,16 @@ impl Tracer {
             s.status_message = done.reason;
         };
 
-        let mut root = Span {
-            parent_span_id: started.parent,
-            flags: SAMPLED
-                | HAS_IS_REMOTE
-                | if started.parent.is_some() {
-                    IS_REMOTE
-                } else {
-                    0
-                },
-            span_id: root_id,
-            kind: Kind::Server,
-            name: self.settings.span_name.clone(),
-            ..span("", Kind::Server, root_id, 0, end)
-        };
+        let mut root = b.span(
+            Cow::Owned(self.settings.span_name.clone()),
+            Kind::Server,
+            None,
+            0,
+            end,
+        );
+        if started.parent.is_some() {
+            root.flags |= IS_REMOTE;
+        }
         root.attributes.extend([
             ("faas.trigger", Value::Static("http")),
             (
@@ -273,28 +285,24 @@ impl Tracer {
                 .push(("scopegate.reason", Value::Static(done.reason)));
             root.status = Code::Ok;
         }
-
+        let root_id = Some(root.span_id);
         let mut spans = vec![root];
-        let mut extract = span(
-            "scopegate.extract",
+        let mut calls_parent = root_id;
+
+        let mut extract = b.span(
+            "scopegate.extract".into(),
             Kind::Internal,
             root_id,
             0,
             t.extracted.unwrap_or(end),
         );
-        let Some(extracted) = t.extracted else {
-            if done.refused {
-                refuse(&mut extract);
-            }
-            spans.push(extract);
-            self.call_spans(&mut spans, started, done, root_id, &mut ids.borrow_mut());
-            return spans;
-        };
+        if t.extracted.is_none() && done.refused {
+            refuse(&mut extract);
+        }
         spans.push(extract);
-        let mut parent_of_calls = root_id;
-        if let Some(looked_up) = t.memo_looked_up {
-            let mut memo = span(
-                "scopegate.memo",
+        if let (Some(extracted), Some(looked_up)) = (t.extracted, t.memo_looked_up) {
+            let mut memo = b.span(
+                "scopegate.memo".into(),
                 Kind::Internal,
                 root_id,
                 extracted,
@@ -305,8 +313,8 @@ impl Tracer {
                 .push(("scopegate.cache_hit", Value::Bool(hit)));
             spans.push(memo);
             if !hit {
-                let mut verify = span(
-                    "scopegate.verify",
+                let mut verify = b.span(
+                    "scopegate.verify".into(),
                     Kind::Internal,
                     root_id,
                     looked_up,
@@ -325,13 +333,13 @@ impl Tracer {
                 if t.verified.is_none() && done.refused {
                     refuse(&mut verify);
                 }
-                parent_of_calls = verify.span_id;
+                calls_parent = Some(verify.span_id);
                 spans.push(verify);
             }
         }
         if let Some(verified) = t.verified {
-            let mut map = span(
-                "scopegate.map",
+            let mut map = b.span(
+                "scopegate.map".into(),
                 Kind::Internal,
                 root_id,
                 verified,
@@ -343,65 +351,38 @@ impl Tracer {
             }
             spans.push(map);
         }
-        self.call_spans(
-            &mut spans,
-            started,
-            done,
-            parent_of_calls,
-            &mut ids.borrow_mut(),
-        );
-        spans
-    }
-
-    fn call_spans(
-        &self,
-        spans: &mut Vec<Span>,
-        started: &Started,
-        done: &Finished<'_>,
-        parent: [u8; 8],
-        ids: &mut SpanIds,
-    ) {
-        let origin = done.clock.started_at();
+        let origin = clock.started_at();
+        let offset = |i: std::time::Instant| i.saturating_duration_since(origin).as_nanos() as u64;
         for call in done.calls {
-            let offset =
-                |i: std::time::Instant| i.saturating_duration_since(origin).as_nanos() as u64;
             let name = match call.kind {
                 CallKind::JwksFetch => "scopegate.jwks_fetch",
                 CallKind::Introspection => "scopegate.introspect",
             };
-            spans.push(Span {
-                trace_id: started.trace_id,
-                span_id: ids.next(),
-                parent_span_id: Some(parent),
-                flags: SAMPLED | HAS_IS_REMOTE,
-                name: name.to_string(),
-                kind: Kind::Client,
-                start_unix_ns: started.start_unix_ns + offset(call.started),
-                end_unix_ns: started.start_unix_ns + offset(call.ended),
-                attributes: vec![("scopegate.result", Value::Static(call.result))],
-                status: if call.result == "error" {
-                    Code::Error
-                } else {
-                    Code::Unset
-                },
-                status_message: if call.result == "error" { "error" } else { "" },
-            });
+            let mut span = b.span(
+                name.into(),
+                Kind::Client,
+                calls_parent,
+                offset(call.started),
+                offset(call.ended),
+            );
+            span.attributes
+                .push(("scopegate.result", Value::Static(call.result)));
+            if call.result == "error" {
+                span.status = Code::Error;
+                span.status_message = "error";
+            }
+            spans.push(span);
         }
+        spans
     }
 
     /// Sends spans to the collector (one OTLP/HTTP request).
     pub fn export(&self, spans: &[Span]) -> Result<(), String> {
         let body = otlp::export_request(&self.resource, env!("CARGO_PKG_VERSION"), spans);
-        let headers: Vec<(&str, &str)> = self
-            .settings
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
         let answer = self.client.post(
             &self.settings.url,
             "application/x-protobuf",
-            &headers,
+            &self.settings.headers,
             &body,
         )?;
         if (200..300).contains(&answer.status) {

@@ -9,6 +9,8 @@
 //! resource,common}/v1/*.proto`; the tests decode our bytes with the
 //! official generated Python classes and re-encode them to the same bytes.
 
+use std::borrow::Cow;
+
 /// Span kinds (`Span.SpanKind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -44,7 +46,7 @@ pub struct Span {
     pub parent_span_id: Option<[u8; 8]>,
     /// W3C trace flags in the low byte, plus the OTLP "parent is remote" bits.
     pub flags: u32,
-    pub name: String,
+    pub name: Cow<'static, str>,
     pub kind: Kind,
     pub start_unix_ns: u64,
     pub end_unix_ns: u64,
@@ -222,7 +224,7 @@ mod tests {
             span_id: [2; 8],
             parent_span_id: None,
             flags: 0,
-            name: String::new(),
+            name: Cow::Borrowed(""),
             kind: Kind::Internal,
             start_unix_ns: 0,
             end_unix_ns: 0,

@@ -155,7 +155,7 @@ impl TraceSettings {
             .filter(|s| !s.is_empty());
         let service = first(
             src,
-            &[ENV_SERVICE_NAME, super::super::ENV_POWERTOOLS_SERVICE],
+            &[ENV_SERVICE_NAME, crate::telemetry::ENV_POWERTOOLS_SERVICE],
         )
         .map(|(_, s)| s)
         .or_else(|| function_name.clone())

@@ -29,7 +29,7 @@ fn finished<'a>(clock: &'a StageClock, reason: &'static str, refused: bool) -> F
 }
 
 fn names(spans: &[Span]) -> Vec<&str> {
-    spans.iter().map(|s| s.name.as_str()).collect()
+    spans.iter().map(|s| s.name.as_ref()).collect()
 }
 
 fn attr<'a>(span: &'a Span, key: &str) -> Option<&'a Value> {
