@@ -8,17 +8,15 @@
 mod support;
 
 use scopegate::config::{Config, Strings};
-use scopegate::lambda::{Function, Invocation};
-use scopegate::telemetry;
+use scopegate::lambda::Invocation;
 use scopegate::{Authorizer, Decision, Reject};
-use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use support::otlp::OtlpReceiver;
-use support::token_event;
+use support::otlp::{OtlpReceiver, names};
+use support::{function_from, invoke_function, token_event};
 
 struct Idp(Child, u16);
 
@@ -156,24 +154,13 @@ fn an_introspection_call_is_a_client_span_under_verify() {
             ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
         ],
     );
-    let config = Config::from_strings(&env as &dyn Strings).expect("config");
-    let telemetry = telemetry::Settings::from_strings(&env as &dyn Strings).expect("telemetry");
-    let f = Function::new(telemetry, || Authorizer::from_config(&config)).expect("function");
+    let f = function_from(&env);
     let invoke = |token: &str| {
-        let event = RawValue::from_string(token_event(token)).unwrap();
         let invocation = Invocation {
             request_id: "req",
             ..Invocation::default()
         };
-        f.invoke(&event, &invocation).is_ok()
-    };
-    let names = |r: &serde_json::Value| -> Vec<String> {
-        r["spans"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["name"].as_str().unwrap().to_string())
-            .collect()
+        invoke_function(&f, &token_event(token), &invocation)
     };
 
     assert!(invoke(&token(&idp, "")));

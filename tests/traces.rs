@@ -6,15 +6,11 @@
 
 mod support;
 
-use scopegate::config::{Config, Strings};
 use scopegate::lambda::{Function, Invocation};
 use scopegate::mint::SigningKey;
-use scopegate::telemetry;
 use scopegate::verify::Alg;
-use scopegate::{Authorizer, InitError};
 use serde_json::Value;
-use serde_json::value::RawValue;
-use support::otlp::OtlpReceiver;
+use support::otlp::{OtlpReceiver, invocation_id, names, spans};
 use support::*;
 
 const TRACE_ID: &str = "5759e988bd862e3fe1be46a994272793";
@@ -23,13 +19,7 @@ const XRAY: &str = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd
 const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:authz-traces";
 
 fn function(keys: &Keys, extra: &[(&str, &str)]) -> Function {
-    let env = settings(keys, extra);
-    let strings = &env as &dyn Strings;
-    let config = Config::from_strings(strings).expect("config");
-    let telemetry = telemetry::Settings::from_strings(strings).expect("telemetry settings");
-    assert!(telemetry.traces.is_some(), "tracing is configured");
-    Function::new(telemetry, || Authorizer::from_config(&config))
-        .unwrap_or_else(|e: InitError| panic!("{e}"))
+    function_from(&settings(keys, extra))
 }
 
 fn wall_now() -> u64 {
@@ -50,27 +40,15 @@ fn token(key: &SigningKey, scopes: &str) -> String {
 }
 
 fn invoke(f: &Function, event: &str, request_id: &str, xray: Option<&str>) -> bool {
-    let event = RawValue::from_string(event.to_string()).unwrap();
-    f.invoke(
-        &event,
+    invoke_function(
+        f,
+        event,
         &Invocation {
             request_id,
             xray_trace_id: xray,
             invoked_arn: Some(FUNCTION_ARN),
         },
     )
-    .is_ok()
-}
-
-fn spans(record: &Value) -> &Vec<Value> {
-    record["spans"].as_array().unwrap()
-}
-
-fn names(record: &Value) -> Vec<&str> {
-    spans(record)
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect()
 }
 
 fn span<'a>(record: &'a Value, name: &str) -> &'a Value {
@@ -248,7 +226,8 @@ fn allow_memo_hit_deny_and_unauthorized_invocations_export_their_span_trees() {
         spans(&r)[0]["attributes"]["scopegate.reason"]
     );
 
-    // A caller that did not sample: nothing is exported.
+    // A caller that did not sample: nothing is exported for it, so the next
+    // export the receiver gets is the sampled invocation that follows.
     let unsampled = XRAY.replace("Sampled=1", "Sampled=0");
     assert!(invoke(
         &f,
@@ -256,7 +235,8 @@ fn allow_memo_hit_deny_and_unauthorized_invocations_export_their_span_trees() {
         "req-unsampled",
         Some(&unsampled)
     ));
-    receiver.nothing_more();
+    assert!(invoke(&f, &token_event(&allowed), "req-after", Some(XRAY)));
+    assert_eq!(invocation_id(&receiver.next()), "req-after");
 }
 
 #[test]
@@ -277,8 +257,8 @@ fn a_jwks_fetch_on_an_unknown_kid_is_a_client_span_under_verify() {
             ),
         ],
     );
-    // The prefetch at init belongs to no invocation: no trace for it.
-    receiver.nothing_more();
+    // The prefetch at init belongs to no invocation: the first export the
+    // receiver gets is the invocation's (checked below).
     let rotated = SigningKey::generate("rotated-kid", Alg::ES256).unwrap();
     assert!(!invoke(
         &f,
@@ -287,6 +267,7 @@ fn a_jwks_fetch_on_an_unknown_kid_is_a_client_span_under_verify() {
         Some(XRAY)
     ));
     let r = receiver.next();
+    assert_eq!(invocation_id(&r), "req-rotated");
     check_tree(&r);
     assert_eq!(
         names(&r),

@@ -6,6 +6,7 @@
 pub mod otlp;
 
 use scopegate::config::{Config, Strings};
+use scopegate::lambda::{Function, Invocation};
 use scopegate::mint::{self, SigningKey};
 use scopegate::verify::Alg;
 use scopegate::{Authorizer, Reject, Response};
@@ -98,6 +99,21 @@ pub fn settings(keys: &Keys, extra: &[(&str, &str)]) -> HashMap<String, String> 
         m.insert(k.to_string(), v.to_string());
     }
     m
+}
+
+/// The Lambda [`Function`] configured from `env`, telemetry included, as
+/// the binary builds it at init.
+pub fn function_from(env: &HashMap<String, String>) -> Function {
+    let strings = env as &dyn Strings;
+    let config = Config::from_strings(strings).expect("config");
+    let telemetry = scopegate::telemetry::Settings::from_strings(strings).expect("telemetry");
+    Function::new(telemetry, || Authorizer::from_config(&config)).expect("function")
+}
+
+/// One invocation through `f`; true if it answered (not `Unauthorized`).
+pub fn invoke_function(f: &Function, event: &str, invocation: &Invocation<'_>) -> bool {
+    let event = serde_json::value::RawValue::from_string(event.to_string()).unwrap();
+    f.invoke(&event, invocation).is_ok()
 }
 
 pub fn authorizer_with(keys: &Keys, extra: &[(&str, &str)]) -> Authorizer {

@@ -75,3 +75,23 @@ impl Drop for OtlpReceiver {
         let _ = self.child.wait();
     }
 }
+
+/// The spans of a decoded export request, invocation span first.
+pub fn spans(record: &Value) -> &Vec<Value> {
+    record["spans"].as_array().expect("spans")
+}
+
+/// The span names of a decoded export request, in order.
+pub fn names(record: &Value) -> Vec<&str> {
+    spans(record)
+        .iter()
+        .map(|s| s["name"].as_str().expect("name"))
+        .collect()
+}
+
+/// The request id its invocation span carries.
+pub fn invocation_id(record: &Value) -> &str {
+    spans(record)[0]["attributes"]["faas.invocation_id"]
+        .as_str()
+        .expect("faas.invocation_id")
+}
