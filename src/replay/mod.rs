@@ -267,15 +267,15 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
     if args.summary || args.peer {
         // After the measured pass, so it cannot disturb it.
         let floor = floor::measure(&authorizer, &events, || clock(args.now));
-        let mut line = summary_line(
+        let line = summary_line(
             &args.name,
             &times,
             total_ns,
             args.warmup,
             memo_hits,
             mismatches,
+            Some(&floor),
         );
-        add_floor(&mut line, &floor, times.len());
         // The peers' harness reads the line from stdout; CONTRACT §5 puts it on stderr.
         if args.peer {
             println!("{line}");
@@ -380,27 +380,9 @@ fn count_mismatches<S: AsRef<str>, W: AsRef<str>>(
     Ok(mismatches)
 }
 
-/// Appends the floor pass to a summary line: the raw signature checks'
-/// total and median, the events/s they alone would allow, and the median
-/// per-block ratio of the handler to them (`vs_floor`).
-fn add_floor(line: &mut String, floor: &floor::Floor, events: usize) {
-    if !line.ends_with('}') {
-        return;
-    }
-    line.pop();
-    let floor_events_per_s = if floor.total_ns > 0 {
-        events as f64 * 1e9 / floor.total_ns as f64
-    } else {
-        0.0
-    };
-    let _ = write!(
-        line,
-        r#","floor_verified":{},"floor_total_ns":{},"floor_ns_median":{},"floor_events_per_s":{floor_events_per_s:.1},"vs_floor":{:.3}}}"#,
-        floor.verified, floor.total_ns, floor.median_ns, floor.ratio
-    );
-}
-
-/// The `--summary` JSON line; percentiles are nearest-rank.
+/// The `--summary` JSON line; percentiles are nearest-rank. With `floor`,
+/// also the raw signature checks' total and median, the events/s they alone
+/// would allow, and the handler's median per-block ratio to them (`vs_floor`).
 fn summary_line(
     name: &str,
     times: &[u64],
@@ -408,6 +390,7 @@ fn summary_line(
     warmup: usize,
     memo_hits: usize,
     mismatches: Option<usize>,
+    floor: Option<&floor::Floor>,
 ) -> String {
     let mut sorted = times.to_vec();
     sorted.sort_unstable();
@@ -442,6 +425,18 @@ fn summary_line(
     if let Some(m) = mismatches {
         let _ = write!(line, r#","mismatches":{m}"#);
     }
+    if let Some(floor) = floor {
+        let floor_events_per_s = if floor.total_ns > 0 {
+            events as f64 * 1e9 / floor.total_ns as f64
+        } else {
+            0.0
+        };
+        let _ = write!(
+            line,
+            r#","floor_verified":{},"floor_total_ns":{},"floor_ns_median":{},"floor_events_per_s":{floor_events_per_s:.1},"vs_floor":{:.3}"#,
+            floor.verified, floor.total_ns, floor.median_ns, floor.ratio
+        );
+    }
     line.push('}');
     line
 }
@@ -453,7 +448,7 @@ mod tests {
     #[test]
     fn nearest_rank_percentiles() {
         let times: Vec<u64> = (1..=100).collect();
-        let line = summary_line("x", &times, 1000, 200, 0, Some(0));
+        let line = summary_line("x", &times, 1000, 200, 0, Some(0), None);
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["ns_per_event_median"], 50);
         assert_eq!(v["p99_ns"], 99);
