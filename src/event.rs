@@ -362,6 +362,23 @@ mod tests {
         assert_eq!(e.identity, None);
     }
 
+    /// serde_json (with `raw_value`, which lambda_runtime's `Box<RawValue>`
+    /// event needs) reserves one member name; a caller can put it in the
+    /// query string, where it must be an ordinary name to both parsers.
+    #[test]
+    fn serde_json_reserved_member_names_from_the_caller_are_ordinary() {
+        let input = br#"{"type":"REQUEST","methodArn":"x","headers":{"authorization":"Bearer t"},"queryStringParameters":{"$serde_json::private::RawValue":"1"},"pathParameters":{"$serde_json::private::RawValue":5}}"#;
+        let raw: Box<serde_json::value::RawValue> = serde_json::from_slice(input).unwrap();
+        assert_eq!(raw.get().as_bytes(), input);
+        assert_eq!(
+            parse_default(raw.get().as_bytes())
+                .unwrap()
+                .identity
+                .as_deref(),
+            Some("Bearer t")
+        );
+    }
+
     #[test]
     fn escaped_tokens_are_unescaped() {
         let e = parse_default(
