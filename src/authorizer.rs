@@ -17,6 +17,12 @@ use crate::token::{self, b64, json};
 use crate::verify::{self, Alg, ClaimRules};
 use std::sync::Arc;
 
+/// Decoded claims up to this size stay on the stack (a token's are usually
+/// 300 bytes to 2 KB); larger ones spill to the heap.
+const PAYLOAD_ON_STACK: usize = 4096;
+/// Room for the largest signature we verify (RS512 with a 4096-bit key).
+const SIGNATURE_ON_STACK: usize = 512;
+
 /// A successful answer: the JSON body and what it decided.
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -295,17 +301,21 @@ impl Authorizer {
             }
         }
         let jws = token::split(token)?;
-        // One buffer for the header, then the signature: sized for the larger.
-        let mut buf = Vec::with_capacity(jws.header.len().max(jws.signature.len()));
-        let header = token::read_header(jws.header, &self.algorithms, self.json_limits, &mut buf)?;
+        let mut header_buf = token::HeaderBuf::default();
+        let header = token::read_header(
+            jws.header,
+            &self.algorithms,
+            self.json_limits,
+            &mut header_buf,
+        )?;
         observer.header(header.alg, &header.kid);
         // The claims are read and checked before the signature: a token its
         // claims refuse (expired, wrong audience…) costs no signature check
         // and cannot make us fetch keys. They only ever refuse: nothing in
         // them is trusted until the signature of their issuer's key verifies.
-        let mut payload = Vec::new();
-        b64::decode_into(jws.payload.as_bytes(), &mut payload)?;
-        let object = json::parse_object(&payload, self.json_limits)?;
+        let mut payload_buf = b64::Buf::<PAYLOAD_ON_STACK>::default();
+        let payload = payload_buf.decode(jws.payload.as_bytes())?;
+        let object = json::parse_object(payload, self.json_limits)?;
         let (rules, source) = self.route(&object)?;
         let claims = verify::claims(&object, rules, header.access_token_typ, now)?;
         let mut keys = Self::key_set(source, now)?;
@@ -324,8 +334,9 @@ impl Authorizer {
                 Reject::UnknownKid
             }
         })?;
-        b64::decode_into(jws.signature.as_bytes(), &mut buf)?;
-        verify::signature(key, header.alg, jws.signing_input.as_bytes(), &buf)?;
+        let mut signature_buf = b64::Buf::<SIGNATURE_ON_STACK>::default();
+        let signature = signature_buf.decode(jws.signature.as_bytes())?;
+        verify::signature(key, header.alg, jws.signing_input.as_bytes(), signature)?;
         if let Some(i) = &self.introspector {
             // jwt+introspect: a valid JWT must still be active at the IdP (revocation).
             i.introspect(token, now)?;

@@ -38,7 +38,7 @@ pub(super) fn measure(authorizer: &Authorizer, events: &[&str], now: impl Fn() -
     };
     // As the measured pass began: repeated tokens hit, new ones verify.
     authorizer.clear_memos();
-    let mut header_buf = Vec::new();
+    let mut header_buf = token::HeaderBuf::default();
     let mut signature = Vec::new();
     let mut times = Vec::with_capacity(events.len());
     let mut ratios = Vec::with_capacity(events.len() / BLOCK + 1);
@@ -79,7 +79,7 @@ fn verify_once(
     authorizer: &Authorizer,
     keys: &KeySet,
     line: &str,
-    header_buf: &mut Vec<u8>,
+    header_buf: &mut token::HeaderBuf,
     signature: &mut Vec<u8>,
 ) -> Option<u64> {
     let parsed = event::parse(line.as_bytes(), authorizer.identity_source()).ok()?;

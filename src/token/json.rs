@@ -78,6 +78,12 @@ impl<'a> Object<'a> {
     pub fn get(&self, name: &str) -> Option<&Value<'a>> {
         self.members.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
+
+    /// Moves the member named `name` out, if any (the order of the rest changes).
+    pub fn take(&mut self, name: &str) -> Option<Value<'a>> {
+        let i = self.members.iter().position(|(k, _)| k == name)?;
+        Some(self.members.swap_remove(i).1)
+    }
 }
 
 impl<'a> Value<'a> {
@@ -108,6 +114,32 @@ pub fn parse_object(input: &[u8], limits: JsonLimits) -> Result<Object<'_>, Json
         return Err(JsonError::TrailingData);
     }
     Ok(object)
+}
+
+/// Skips the plain run of a string from `from`, eight bytes per step: returns
+/// the first quote, backslash or control character, or, when none is found,
+/// where fewer than eight bytes are left for the byte loop to finish.
+/// As in serde_json, each test below sets a byte's
+/// top bit where the byte matches; the lowest set bit is always a true match.
+#[inline]
+fn plain_run_end(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let mut pos = from;
+    while let Some(chunk) = bytes.get(pos..pos + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let hits = zero_byte(x ^ (ONES * u64::from(b'"')))
+            | zero_byte(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x & HIGH);
+        if hits != 0 {
+            return pos + (hits.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    pos
 }
 
 struct Reader<'a> {
@@ -166,7 +198,9 @@ impl<'a> Reader<'a> {
             return Err(JsonError::TooDeep);
         }
         self.expect(b'{')?;
-        let mut members: Vec<(Cow<'a, str>, Value<'a>)> = Vec::new();
+        // Sized for a real token's claims (about 10 members) so the vector
+        // does not regrow three times on the way there.
+        let mut members: Vec<(Cow<'a, str>, Value<'a>)> = Vec::with_capacity(16);
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -242,6 +276,10 @@ impl<'a> Reader<'a> {
             Some(b'1'..=b'9') => self.digits(),
             _ => return Err(JsonError::Syntax),
         }
+        if let Some(value) = self.small_integer(start) {
+            let text = &self.text[start..self.pos];
+            return Ok(Value::Number(Number { text, value }));
+        }
         if self.peek() == Some(b'.') {
             self.pos += 1;
             if !matches!(self.peek(), Some(b'0'..=b'9')) {
@@ -269,6 +307,28 @@ impl<'a> Reader<'a> {
         Ok(Value::Number(Number { text, value }))
     }
 
+    /// The value of `text[start..pos]` when it is a whole number of at most
+    /// 15 digits with nothing after it (`exp`, `iat`, `nbf`), which an `f64`
+    /// holds exactly: summed here instead of going through `str::parse`.
+    #[inline]
+    fn small_integer(&self, start: usize) -> Option<f64> {
+        if matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        let text = &self.bytes[start..self.pos];
+        let (negative, digits) = match text {
+            [b'-', rest @ ..] => (true, rest),
+            _ => (false, text),
+        };
+        if digits.len() > 15 {
+            return None;
+        }
+        let n = digits
+            .iter()
+            .fold(0u64, |n, d| n * 10 + u64::from(d - b'0')) as f64;
+        Some(if negative { -n } else { n })
+    }
+
     fn digits(&mut self) {
         while let Some(b'0'..=b'9') = self.peek() {
             self.pos += 1;
@@ -279,6 +339,7 @@ impl<'a> Reader<'a> {
     fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
         self.pos += 1;
         let start = self.pos;
+        self.pos = plain_run_end(self.bytes, self.pos);
         // Fast path: no escapes, borrow the slice.
         loop {
             match self.peek() {
@@ -400,6 +461,62 @@ mod tests {
             );
         }
         assert!(parse_object(br#"{"a":1.7e308}"#, JsonLimits::default()).is_ok());
+    }
+
+    #[test]
+    fn the_word_scan_never_passes_what_the_byte_scan_stops_at() {
+        let naive = |b: &[u8], from: usize| {
+            (from..b.len())
+                .find(|&i| b[i] == b'"' || b[i] == b'\\' || b[i] < 0x20)
+                .unwrap_or(b.len())
+        };
+        let specials = [
+            b'"', b'\\', 0x00, 0x1f, 0x20, 0x21, 0x7f, 0x80, 0xc3, 0xff, b'a',
+        ];
+        for len in 0..20 {
+            for at in 0..len {
+                for &special in &specials {
+                    for &filler in &[b'a', 0x21, 0xff, 0x5b, 0x5d] {
+                        let mut bytes = vec![filler; len];
+                        bytes[at] = special;
+                        for from in 0..=len {
+                            let (got, want) = (plain_run_end(&bytes, from), naive(&bytes, from));
+                            assert!(
+                                got == want || (got < want && len - got < 8),
+                                "{bytes:?} from {from}: {got} vs {want}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn whole_numbers_take_the_short_path_with_the_same_value() {
+        for text in [
+            "0",
+            "-0",
+            "7",
+            "-42",
+            "4102377149",
+            "999999999999999",
+            "-999999999999999",
+            "1234567890123456",
+            "98765432109876543210",
+            "1.5",
+            "10e2",
+            "-0.0",
+        ] {
+            let doc = format!(r#"{{"n":{text}}}"#);
+            let obj = parse(&doc).unwrap();
+            let Some(Value::Number(n)) = obj.get("n") else {
+                panic!("{text}")
+            };
+            let expected: f64 = text.parse().unwrap();
+            assert_eq!(n.text, text);
+            assert_eq!(n.value.to_bits(), expected.to_bits(), "{text}");
+        }
     }
 
     #[test]

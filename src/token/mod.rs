@@ -8,6 +8,7 @@ pub mod json;
 use crate::reject::Reject;
 use crate::verify::Alg;
 use json::{JsonLimits, Value};
+use std::borrow::Cow;
 
 /// Extracts the token from an `Authorization`-style value (CONTRACT §3,
 /// Header): `Bearer` (any case) then one or more spaces then the token, or a
@@ -64,11 +65,15 @@ pub fn split(token: &str) -> Result<Compact<'_>, Reject> {
     Ok(compact)
 }
 
-/// The JOSE header members we act on.
+/// The decoded JOSE header, on the stack (a header beyond 512 bytes spills
+/// to the heap).
+pub type HeaderBuf = b64::Buf<512>;
+
+/// The JOSE header members we act on; `kid` borrows the decoded header.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
+pub struct Header<'a> {
     pub alg: Alg,
-    pub kid: String,
+    pub kid: Cow<'a, str>,
     /// `typ` was `at+jwt` (RFC 9068).
     pub access_token_typ: bool,
 }
@@ -76,14 +81,13 @@ pub struct Header {
 /// Decodes and checks the JOSE header: strict JSON, `alg` in `allowed`, a
 /// string `kid`, no `crit`, no `b64`, `typ` absent, `JWT` or `at+jwt`.
 /// `jku`, `x5u`, `jwk` and `x5c` are never read.
-pub fn read_header(
+pub fn read_header<'a>(
     encoded: &str,
     allowed: &[Alg],
     limits: JsonLimits,
-    buf: &mut Vec<u8>,
-) -> Result<Header, Reject> {
-    b64::decode_into(encoded.as_bytes(), buf)?;
-    let object = json::parse_object(buf, limits)?;
+    buf: &'a mut HeaderBuf,
+) -> Result<Header<'a>, Reject> {
+    let mut object = json::parse_object(buf.decode(encoded.as_bytes())?, limits)?;
     let alg = match object.get("alg") {
         Some(Value::String(name)) => Alg::from_name(name)
             .filter(|a| allowed.contains(a))
@@ -102,8 +106,8 @@ pub fn read_header(
         Some(Value::String(t)) if t == "at+jwt" => true,
         Some(_) => return Err(Reject::BadTyp),
     };
-    let kid = match object.get("kid") {
-        Some(Value::String(kid)) => kid.to_string(),
+    let kid = match object.take("kid") {
+        Some(Value::String(kid)) => kid,
         _ => return Err(Reject::MissingKid),
     };
     Ok(Header {
@@ -185,14 +189,10 @@ mod tests {
         }
     }
 
-    fn header(json: &str) -> Result<Header, Reject> {
+    fn header(json: &str) -> Result<Header<'static>, Reject> {
         let enc = b64::encode(json.as_bytes());
-        read_header(
-            &enc,
-            &Alg::DEFAULT_ALLOWED,
-            JsonLimits::default(),
-            &mut Vec::new(),
-        )
+        let buf = Box::leak(Box::default());
+        read_header(&enc, &Alg::DEFAULT_ALLOWED, JsonLimits::default(), buf)
     }
 
     #[test]
@@ -226,7 +226,8 @@ mod tests {
     #[test]
     fn algorithms_outside_the_configured_list_fail() {
         let enc = b64::encode(br#"{"alg":"ES256","kid":"k1"}"#);
-        let got = read_header(&enc, &[Alg::RS256], JsonLimits::default(), &mut Vec::new());
+        let mut buf = HeaderBuf::default();
+        let got = read_header(&enc, &[Alg::RS256], JsonLimits::default(), &mut buf);
         assert_eq!(got, Err(Reject::AlgNotAllowed));
     }
 
@@ -272,7 +273,7 @@ mod tests {
         let h = header(
             r#"{"alg":"RS256","kid":"k","jku":"https://evil","x5u":"https://evil","jwk":{"kty":"oct"},"x5c":["AA"]}"#,
         );
-        assert_eq!(h.map(|h| h.kid), Ok("k".to_string()));
+        assert_eq!(h.map(|h| h.kid), Ok("k".into()));
     }
 
     #[test]
