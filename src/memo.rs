@@ -7,8 +7,9 @@
 use crate::policy::Grant;
 use crate::respond::IamText;
 use quick_cache::sync::Cache;
+use quick_cache::{DefaultHashBuilder, UnitWeighter};
 use std::borrow::Borrow;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
 
 /// The result of verifying a token, ready to answer again.
@@ -64,9 +65,41 @@ impl PartialEq for Key {
 
 impl Eq for Key {}
 
+/// How many trailing bytes of a token the memo hashes.
+const HASHED_TAIL: usize = 32;
+
+/// The memo's hash: a token's length and its last 32 bytes, seeded per
+/// process. Hashing all of an 800-byte token, on every lookup and again on
+/// insert, cost more than the rest of a hit. The tail is the signature (or
+/// an opaque token's random end), which for every entry the IdP made, not
+/// the caller: colliding entries would need colliding signatures, and a
+/// collision would only cost a comparison, since every byte is compared.
+#[derive(Clone, Default)]
+struct TailHash(DefaultHashBuilder);
+
+impl BuildHasher for TailHash {
+    type Hasher = TailHasher<<DefaultHashBuilder as BuildHasher>::Hasher>;
+    fn build_hasher(&self) -> Self::Hasher {
+        TailHasher(self.0.build_hasher())
+    }
+}
+
+struct TailHasher<H>(H);
+
+impl<H: Hasher> Hasher for TailHasher<H> {
+    fn finish(&self) -> u64 {
+        self.0.finish()
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.write_usize(bytes.len());
+        self.0
+            .write(&bytes[bytes.len().saturating_sub(HASHED_TAIL)..]);
+    }
+}
+
 /// Bounded map from token to [`Verified`].
 pub struct TokenMemo {
-    cache: Cache<Key, Arc<Verified>>,
+    cache: Cache<Key, Arc<Verified>, UnitWeighter, TailHash>,
     max_age: f64,
 }
 
@@ -74,7 +107,13 @@ impl TokenMemo {
     /// A memo of at most `entries` tokens, each kept at most `max_age` seconds.
     pub fn new(entries: usize, max_age: f64) -> TokenMemo {
         TokenMemo {
-            cache: Cache::new(entries.max(1)),
+            cache: Cache::with(
+                entries.max(1),
+                entries.max(1) as u64,
+                UnitWeighter,
+                TailHash::default(),
+                Default::default(),
+            ),
             max_age,
         }
     }
@@ -160,6 +199,20 @@ mod tests {
         assert!(memo.get("a.b.c ", 1.0).is_none());
         assert!(memo.get("a.b.C", 1.0).is_none());
         assert!(memo.get("a.b.c", 1.0).is_some());
+    }
+
+    #[test]
+    fn tokens_alike_in_their_tail_are_still_told_apart() {
+        let memo = TokenMemo::new(64, 600.0);
+        let tail = "S".repeat(HASHED_TAIL);
+        for i in 0..20 {
+            memo.insert(&format!("head-{i:02}.{tail}"), entry(100.0 + f64::from(i)));
+        }
+        for i in 0..20 {
+            let hit = memo.get(&format!("head-{i:02}.{tail}"), 1.0).unwrap();
+            assert_eq!(hit.valid_until, 100.0 + f64::from(i));
+        }
+        assert!(memo.get(&format!("head-99.{tail}"), 1.0).is_none());
     }
 
     #[test]
