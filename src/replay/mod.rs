@@ -59,6 +59,8 @@ struct Args {
     /// Cold-start mode: decide the first event only and print when.
     coldstart: bool,
     fixture: Option<String>,
+    /// `--help`: print the usage and do nothing else.
+    help: bool,
 }
 
 fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
@@ -138,7 +140,10 @@ fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
                 }
                 parsed.settings.insert(var.to_string(), val.to_string());
             }
-            "-h" | "--help" => return Err(USAGE.to_string()),
+            "-h" | "--help" => {
+                parsed.help = true;
+                return Ok(parsed);
+            }
             flag if flag.starts_with('-') => return Err(format!("unknown flag {flag}")),
             path => {
                 if parsed.events.replace(path.to_string()).is_some() {
@@ -163,6 +168,10 @@ pub fn main(args: impl Iterator<Item = OsString>) -> i32 {
 
 fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
     let args = parse_args(args).map_err(|e| format!("{e}\n{USAGE}"))?;
+    if args.help {
+        println!("{USAGE}");
+        return Ok(0);
+    }
     let events_path = args
         .events
         .clone()
@@ -469,6 +478,13 @@ mod tests {
             decision_of(allow).unwrap(),
             ("allow".to_string(), vec!["a".to_string(), "b".to_string()])
         );
+    }
+
+    #[test]
+    fn help_is_an_answer_not_an_error() {
+        for flag in ["--help", "-h"] {
+            assert_eq!(run([flag].iter().map(OsString::from)), Ok(0));
+        }
     }
 
     #[test]
