@@ -254,15 +254,15 @@ impl Authorizer {
         }
     }
 
-    /// Authorizes one raw event at `now` (Unix seconds).
-    pub fn handle(&self, event: &[u8], now: f64) -> Result<Response, Reject> {
+    /// Authorizes one raw event (its JSON text) at `now` (Unix seconds).
+    pub fn handle(&self, event: &str, now: f64) -> Result<Response, Reject> {
         self.handle_observed(event, now, &mut ())
     }
 
     /// [`Authorizer::handle`], reporting each stage boundary to `observer`.
     pub fn handle_observed(
         &self,
-        event: &[u8],
+        event: &str,
         now: f64,
         observer: &mut impl Observer,
     ) -> Result<Response, Reject> {

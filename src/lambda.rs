@@ -101,10 +101,8 @@ impl Function {
         } else {
             StageClock::start()
         };
-        let handle = |clock: &mut StageClock| {
-            self.authorizer
-                .handle_observed(event.get().as_bytes(), now(), clock)
-        };
+        let handle =
+            |clock: &mut StageClock| self.authorizer.handle_observed(event.get(), now(), clock);
         let (result, outbound) = if traced.is_some() {
             calls::capture(|| handle(&mut clock))
         } else {

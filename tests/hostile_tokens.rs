@@ -19,7 +19,7 @@ fn expect(auth: &scopegate::Authorizer, token: &str, reason: Reject) {
 
 fn expect_identity(auth: &scopegate::Authorizer, identity: &str, reason: Reject) {
     let got = auth
-        .handle(raw_token_event(identity).as_bytes(), NOW)
+        .handle(&raw_token_event(identity), NOW)
         .map(|r| r.decision);
     assert_eq!(got, Err(reason), "identity {identity:?}");
 }
@@ -67,10 +67,7 @@ fn header_scheme_rules() {
         format!("BEARER   {t}"),
         t.clone(),
     ] {
-        assert!(
-            auth.handle(raw_token_event(&ok).as_bytes(), NOW).is_ok(),
-            "{ok}"
-        );
+        assert!(auth.handle(&raw_token_event(&ok), NOW).is_ok(), "{ok}");
     }
     expect_identity(&auth, &format!("Basic {t}"), Reject::BadScheme);
     expect_identity(&auth, &format!("Bearer {t} {t}"), Reject::BadScheme);
@@ -82,7 +79,7 @@ fn header_scheme_rules() {
     expect_identity(&auth, &format!("Bearer{t}"), Reject::BadBase64);
     let missing = format!(r#"{{"type":"TOKEN","methodArn":"{ARN}/prod/GET/orders"}}"#);
     assert_eq!(
-        auth.handle(missing.as_bytes(), NOW).map(|r| r.decision),
+        auth.handle(&missing, NOW).map(|r| r.decision),
         Err(Reject::MissingIdentity)
     );
 }

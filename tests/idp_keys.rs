@@ -117,8 +117,7 @@ fn authorizer(issuer: &str, jwks: &str) -> Authorizer {
 
 fn decide(a: &Authorizer, token: &str, at: f64) -> Result<Decision, Reject> {
     a.clear_memos();
-    a.handle(token_event(token).as_bytes(), at)
-        .map(|r| r.decision)
+    a.handle(&token_event(token), at).map(|r| r.decision)
 }
 
 /// A token whose header names a kid nobody has.

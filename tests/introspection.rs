@@ -120,8 +120,7 @@ fn now() -> f64 {
 }
 
 fn decide(a: &Authorizer, token: &str, at: f64) -> Result<Decision, Reject> {
-    a.handle(token_event(token).as_bytes(), at)
-        .map(|r| r.decision)
+    a.handle(&token_event(token), at).map(|r| r.decision)
 }
 
 #[test]

@@ -20,7 +20,7 @@ fn a_route_the_grant_covers_is_authorized_with_the_tokens_context() {
     let token = keys.rs256.sign(&payload("")).unwrap();
     for memo_hit in [false, true] {
         let r = auth
-            .handle(v2_event(&token, "GET", "orders/42").as_bytes(), NOW)
+            .handle(&v2_event(&token, "GET", "orders/42"), NOW)
             .unwrap();
         assert_eq!((r.decision, r.memo_hit), (Decision::Allow, memo_hit));
         let body: serde_json::Value = serde_json::from_str(&r.body()).unwrap();
@@ -33,14 +33,14 @@ fn a_route_the_grant_covers_is_authorized_with_the_tokens_context() {
     }
     // The same token, a route its scopes do not grant: refused by the route check.
     let r = auth
-        .handle(v2_event(&token, "POST", "orders").as_bytes(), NOW)
+        .handle(&v2_event(&token, "POST", "orders"), NOW)
         .unwrap();
     assert_eq!(r.decision, Decision::Deny);
     let body: serde_json::Value = serde_json::from_str(&r.body()).unwrap();
     assert_eq!(body["isAuthorized"], false);
     assert_eq!(body["context"]["sub"], "00u1abcd");
     // A REST event to the same authorizer still gets the IAM policy.
-    let r = auth.handle(token_event(&token).as_bytes(), NOW).unwrap();
+    let r = auth.handle(&token_event(&token), NOW).unwrap();
     let body: serde_json::Value = serde_json::from_str(&r.body()).unwrap();
     assert_eq!(body["principalId"], "00u1abcd");
     assert_eq!(body["policyDocument"]["Statement"][0]["Effect"], "Allow");

@@ -19,12 +19,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let a = support::authorizer();
-    let _ = a.handle(event(text).as_bytes(), support::NOW);
-    let _ = a.handle(event(&format!("Bearer {text}")).as_bytes(), support::NOW);
+    let _ = a.handle(&event(text), support::NOW);
+    let _ = a.handle(&event(&format!("Bearer {text}")), support::NOW);
     // Fuzzed header and payload JSON behind a valid signature.
     if let Some((header, payload)) = text.split_once('\n') {
         if let Ok(token) = support::key().sign_json(header, payload) {
-            let _ = a.handle(event(&format!("Bearer {token}")).as_bytes(), support::NOW);
+            let _ = a.handle(&event(&format!("Bearer {token}")), support::NOW);
         }
     }
 });

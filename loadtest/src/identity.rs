@@ -111,10 +111,10 @@ mod tests {
             let now = 1_800_000_000.0;
             let token = id.mint("u1", "pets.read", now - 5.0, now + 60.0).unwrap();
             let allowed = authorizer
-                .handle(token_event(&token, "GET", "pets/7").as_bytes(), now)
+                .handle(&token_event(&token, "GET", "pets/7"), now)
                 .unwrap();
             assert_eq!(allowed.decision, Decision::Allow);
-            let late = authorizer.handle(token_event(&token, "GET", "pets").as_bytes(), now + 60.0);
+            let late = authorizer.handle(&token_event(&token, "GET", "pets"), now + 60.0);
             assert!(late.is_err(), "refused at exp with leeway 0");
         }
     }

@@ -38,7 +38,7 @@ fn now() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
-fn time(authorizer: &Authorizer, event: &[u8], now: f64) -> f64 {
+fn time(authorizer: &Authorizer, event: &str, now: f64) -> f64 {
     let start = Instant::now();
     let result = authorizer.handle(event, now);
     let elapsed = start.elapsed().as_secs_f64();
@@ -68,7 +68,7 @@ pub fn handler_durations(alg: &str, plan: Plan) -> Result<Durations, String> {
     }
     // Warm caches and clocks before timing.
     for event in valid.iter().take(50) {
-        time(&authorizer, event.as_bytes(), t);
+        time(&authorizer, event, t);
     }
     let mut d = Durations {
         new_token: Vec::with_capacity(plan.tokens * plan.rounds),
@@ -79,15 +79,15 @@ pub fn handler_durations(alg: &str, plan: Plan) -> Result<Durations, String> {
     for _ in 0..plan.rounds {
         authorizer.clear_memos();
         for event in &valid {
-            d.new_token.push(time(&authorizer, event.as_bytes(), t));
+            d.new_token.push(time(&authorizer, event, t));
         }
         for _ in 0..3 {
             for event in &valid {
-                d.repeat_token.push(time(&authorizer, event.as_bytes(), t));
+                d.repeat_token.push(time(&authorizer, event, t));
             }
         }
         for event in &invalid {
-            d.invalid_token.push(time(&authorizer, event.as_bytes(), t));
+            d.invalid_token.push(time(&authorizer, event, t));
         }
     }
     Ok(d)

@@ -220,7 +220,7 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
     // Warm-up: code and branch caches only; the memos start empty for the measured pass.
     if !events.is_empty() {
         for i in 0..args.warmup {
-            let _ = authorizer.handle(events[i % events.len()].as_bytes(), clock(args.now));
+            let _ = authorizer.handle(events[i % events.len()], clock(args.now));
         }
         authorizer.clear_memos();
     }
@@ -244,7 +244,7 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
             for event in chunk {
                 let now = clock(args.now);
                 let start = Instant::now();
-                let result = authorizer.handle(event.as_bytes(), now);
+                let result = authorizer.handle(event, now);
                 times.push(start.elapsed().as_nanos() as u64);
                 held.push(result);
             }
@@ -259,7 +259,7 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
             for event in chunk {
                 let now = clock(args.now);
                 let mut stages = StageClock::start();
-                let result = authorizer.handle_observed(event.as_bytes(), now, &mut stages);
+                let result = authorizer.handle_observed(event, now, &mut stages);
                 times.push(stages.stop());
                 sinks.record(&stages, &result);
                 held.push(result);

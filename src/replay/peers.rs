@@ -68,7 +68,7 @@ pub(super) fn coldstart(
     };
     let event = first(events_path)?;
     let now = args.now.unwrap_or_else(crate::lambda::now);
-    let out = match authorizer.handle(event.as_bytes(), now) {
+    let out = match authorizer.handle(&event, now) {
         Ok(r) => r.body(),
         Err(_) => UNAUTHORIZED_ERROR.to_string(),
     };

@@ -154,7 +154,7 @@ pub fn raw_token_event(identity: &str) -> String {
 }
 
 pub fn decide(authorizer: &Authorizer, token: &str) -> Result<Response, Reject> {
-    authorizer.handle(token_event(token).as_bytes(), NOW)
+    authorizer.handle(&token_event(token), NOW)
 }
 
 /// Replaces the signature segment of a token.

@@ -197,9 +197,7 @@ impl Gateway {
         self.meters.invocations.increment(1);
         let event = self.event(identity, method, path, method_arn);
         let mut clock = StageClock::start();
-        let result = self
-            .authorizer
-            .handle_observed(event.as_bytes(), now, &mut clock);
+        let result = self.authorizer.handle_observed(&event, now, &mut clock);
         let nanos = clock.stop();
         self.instruments.record(&clock, &result);
         self.meters.duration.record(nanos as f64 / 1e9);
