@@ -3,6 +3,9 @@
 //! unused low bits of the last symbol must be zero), so that exactly one
 //! string encodes each byte sequence.
 
+use base64_simd::Out;
+use std::mem::MaybeUninit;
+
 /// Why a segment is not strict base64url.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum B64Error {
@@ -14,9 +17,6 @@ pub enum B64Error {
     NonCanonical,
 }
 
-use base64_simd::Out;
-use std::mem::MaybeUninit;
-
 /// Whether `byte` is a base64url symbol.
 fn is_symbol(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'
@@ -27,7 +27,7 @@ fn is_symbol(byte: u8) -> bool {
 ///
 /// The work is base64-simd's (AVX2/SSE4.1/NEON, chosen at run time; the AWS
 /// SDK for Rust decodes with it too): on a token's payload and signature it
-/// measured 40 ns against 250 ns for our best scalar loop (BENCHMARKS.md §2).
+/// measured 40 ns against 250 ns for our best scalar loop (BENCHMARKS.md §1).
 /// It is exactly as strict as CONTRACT §3 (no padding, no `+` `/` or
 /// whitespace, canonical trailing bits: the unit tests and the
 /// b64_differential fuzz target hold it to that); only the reason for a
