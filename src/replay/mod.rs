@@ -42,6 +42,32 @@ const USAGE: &str =
 /// Events handled between two writes of their answers.
 const OUTPUT_CHUNK: usize = 256;
 
+/// Runs `handle` (which answers one event and says how long the handler
+/// took) over every event, pushing each time to `times`; returns the wall
+/// time of the handling. The peers' harness writes its output after the
+/// measured loop (GUIDE, "Measured pass"); so does this one, a chunk at a
+/// time so that held answers (and the memo entries they share) stay few.
+fn measured_pass(
+    events: &[&str],
+    output: &mut Output,
+    times: &mut Vec<u64>,
+    mut handle: impl FnMut(&str) -> (Result<Response, Reject>, u64),
+) -> Result<u64, String> {
+    let mut total_ns = 0;
+    let mut held = Vec::with_capacity(OUTPUT_CHUNK);
+    for chunk in events.chunks(OUTPUT_CHUNK) {
+        let chunk_start = Instant::now();
+        for event in chunk {
+            let (result, ns) = handle(event);
+            times.push(ns);
+            held.push(result);
+        }
+        total_ns += chunk_start.elapsed().as_nanos() as u64;
+        held.drain(..).try_for_each(|r| output.push(r))?;
+    }
+    Ok(total_ns)
+}
+
 /// Parsed command line.
 #[derive(Debug, Default)]
 struct Args {
@@ -232,43 +258,27 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
     let out_path = args.out.clone().or(peer_out);
     let mut output = Output::open(out_path.as_deref(), events.len())?;
     let mut times = Vec::with_capacity(events.len());
-    // The peers' harness writes its output after the measured loop (GUIDE,
-    // "Measured pass"); so does this one, a chunk at a time so that held
-    // answers (and the memo entries they share) stay few: total_ns is the
-    // wall time of the handling alone.
-    let mut total_ns = 0;
-    let mut held = Vec::with_capacity(OUTPUT_CHUNK);
-    if args.prometheus.is_none() && args.emf.is_none() {
-        for chunk in events.chunks(OUTPUT_CHUNK) {
-            let chunk_start = Instant::now();
-            for event in chunk {
-                let now = clock(args.now);
-                let start = Instant::now();
-                let result = authorizer.handle(event, now);
-                times.push(start.elapsed().as_nanos() as u64);
-                held.push(result);
-            }
-            total_ns += chunk_start.elapsed().as_nanos() as u64;
-            held.drain(..).try_for_each(|r| output.push(r))?;
-        }
+    let total_ns = if args.prometheus.is_none() && args.emf.is_none() {
+        measured_pass(&events, &mut output, &mut times, |event| {
+            let now = clock(args.now);
+            let start = Instant::now();
+            let result = authorizer.handle(event, now);
+            (result, start.elapsed().as_nanos() as u64)
+        })?
     } else {
         // Measured with telemetry on: the figures include its cost.
         let mut sinks = Sinks::open(&args)?;
-        for chunk in events.chunks(OUTPUT_CHUNK) {
-            let chunk_start = Instant::now();
-            for event in chunk {
-                let now = clock(args.now);
-                let mut stages = StageClock::start();
-                let result = authorizer.handle_observed(event, now, &mut stages);
-                times.push(stages.stop());
-                sinks.record(&stages, &result);
-                held.push(result);
-            }
-            total_ns += chunk_start.elapsed().as_nanos() as u64;
-            held.drain(..).try_for_each(|r| output.push(r))?;
-        }
+        let total_ns = measured_pass(&events, &mut output, &mut times, |event| {
+            let now = clock(args.now);
+            let mut stages = StageClock::start();
+            let result = authorizer.handle_observed(event, now, &mut stages);
+            let ns = stages.stop();
+            sinks.record(&stages, &result);
+            (result, ns)
+        })?;
         sinks.finish()?;
-    }
+        total_ns
+    };
     let memo_hits = output.memo_hits();
     let written = output.finish()?;
     let mismatches = match &args.expected {
