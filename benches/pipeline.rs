@@ -6,7 +6,7 @@
 //!
 //! Groups: `event` (serde_json through our visitor vs simd-json through the
 //! same visitor, per event shape), `stages` (token split + base64url,
-//! claims JSON, scope bits, policy memo hit), `handler` (new RS256 with the
+//! claims JSON, scope bits, a policy render), `handler` (new RS256 with the
 //! memo off and with a full memo, new ES256, memo hit, deny, malformed,
 //! unknown kid, expired) and `floor`
 //! (raw RS256 / ES256 verify of the same tokens), and `telemetry` (a
@@ -95,6 +95,11 @@ fn bench_stages(c: &mut Criterion) {
     let table = s.memo.scope_table();
     g.bench_function("scope bits", |b| {
         b.iter(|| black_box(table.bits(black_box(["orders.read", "orders.write", "profile"]))))
+    });
+    // What a policy-memo miss pays: the grant rendered from the bitset.
+    let bits = table.bits(["orders.read", "orders.write"]);
+    g.bench_function("policy render (policy-memo miss)", |b| {
+        b.iter(|| black_box(scopegate::policy::Grant::render(table, black_box(&bits))))
     });
     g.finish();
 }
