@@ -144,7 +144,7 @@ fn opaque_tokens_are_allowed_while_active_and_refused_once_revoked() {
 fn an_introspection_call_is_a_client_span_under_verify() {
     let idp = start();
     let traces = OtlpReceiver::start(None);
-    let endpoint = format!("http://127.0.0.1:{}", traces.port);
+    let endpoint = traces.endpoint();
     let env = settings(
         &idp,
         &[

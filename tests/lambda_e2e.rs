@@ -147,10 +147,7 @@ fn exercise(binary: &Path) {
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("POWERTOOLS_METRICS_NAMESPACE", "scopegate-e2e")
         .env("SCOPEGATE_LOG_LEVEL", "debug")
-        .env(
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            format!("http://127.0.0.1:{}", traces.port),
-        )
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", traces.endpoint())
         .stdout(Stdio::from(log_file.try_clone().unwrap()))
         .stderr(Stdio::null());
     for (k, v) in settings(&keys, &[]) {

@@ -58,9 +58,11 @@ fn span<'a>(record: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no span {name} in {record}"))
 }
 
-/// Every span is in the root's trace, every child's parent is the root (or
-/// `verify` for outbound calls) and lies within it in time.
-fn check_tree(record: &Value) {
+/// The root span of `record`, once its spans are `expected` (in order) and
+/// form a tree: every span is in the root's trace, every child's parent is
+/// the root (or `verify` for outbound calls) and lies within it in time.
+fn tree<'r>(record: &'r Value, expected: &[&str]) -> &'r Value {
+    assert_eq!(names(record), expected);
     let root = &spans(record)[0];
     assert_eq!(root["kind"], 2, "the invocation span is a server span");
     for s in &spans(record)[1..] {
@@ -75,13 +77,14 @@ fn check_tree(record: &Value) {
         assert!(s["end"].as_u64() <= root["end"].as_u64());
         assert!(s["start"].as_u64() <= s["end"].as_u64());
     }
+    root
 }
 
 #[test]
 fn allow_memo_hit_deny_and_unauthorized_invocations_export_their_span_trees() {
     let keys = Keys::load();
     let receiver = OtlpReceiver::start(None);
-    let endpoint = format!("http://127.0.0.1:{}", receiver.port);
+    let endpoint = receiver.endpoint();
     let f = function(
         &keys,
         &[
@@ -108,18 +111,16 @@ fn allow_memo_hit_deny_and_unauthorized_invocations_export_their_span_trees() {
     assert_eq!(r["resource"]["cloud.region"], "eu-west-1");
     assert_eq!(r["resource"]["faas.version"], "7");
     assert_eq!(r["resource"]["faas.max_memory"], 256 * 1024 * 1024);
-    assert_eq!(
-        names(&r),
-        [
+    let root = tree(
+        &r,
+        &[
             "authz-traces",
             "scopegate.extract",
             "scopegate.memo",
             "scopegate.verify",
-            "scopegate.map"
-        ]
+            "scopegate.map",
+        ],
     );
-    check_tree(&r);
-    let root = &spans(&r)[0];
     assert_eq!(root["scope"], "scopegate");
     assert_eq!(root["trace_id"], TRACE_ID);
     assert_eq!(root["parent_span_id"], PARENT);
@@ -152,12 +153,7 @@ fn allow_memo_hit_deny_and_unauthorized_invocations_export_their_span_trees() {
     // The same token again: the memo answers, nothing is verified.
     assert!(invoke(&f, &token_event(&allowed), "req-hit", None));
     let r = receiver.next();
-    assert_eq!(
-        names(&r),
-        ["authz-traces", "scopegate.extract", "scopegate.memo"]
-    );
-    check_tree(&r);
-    let root = &spans(&r)[0];
+    let root = tree(&r, &["authz-traces", "scopegate.extract", "scopegate.memo"]);
     assert_eq!(root["parent_span_id"], "", "no caller: a new trace");
     assert_ne!(root["trace_id"], TRACE_ID);
     assert_eq!(root["attributes"]["faas.coldstart"], false);
@@ -166,22 +162,20 @@ fn allow_memo_hit_deny_and_unauthorized_invocations_export_their_span_trees() {
         true
     );
 
-    // Deny: verified, mapped to no grant (the policy memo already holds it? no: a new bitset).
+    // Deny: verified, and its scopes grant no route.
     let denied = token(&keys.es256, r#"["profile"]"#);
     assert!(invoke(&f, &token_event(&denied), "req-deny", Some(XRAY)));
     let r = receiver.next();
-    assert_eq!(
-        names(&r),
-        [
+    let root = tree(
+        &r,
+        &[
             "authz-traces",
             "scopegate.extract",
             "scopegate.memo",
             "scopegate.verify",
-            "scopegate.map"
-        ]
+            "scopegate.map",
+        ],
     );
-    check_tree(&r);
-    let root = &spans(&r)[0];
     assert_eq!(root["attributes"]["scopegate.decision"], "deny");
     assert_eq!(root["attributes"]["scopegate.reason"], "no_grant");
     assert_eq!(root["status"]["code"], 1);
@@ -190,17 +184,15 @@ fn allow_memo_hit_deny_and_unauthorized_invocations_export_their_span_trees() {
     let forged = token(&keys.rogue_es256, r#"["orders.read"]"#);
     assert!(!invoke(&f, &token_event(&forged), "req-forged", Some(XRAY)));
     let r = receiver.next();
-    assert_eq!(
-        names(&r),
-        [
+    let root = tree(
+        &r,
+        &[
             "authz-traces",
             "scopegate.extract",
             "scopegate.memo",
-            "scopegate.verify"
-        ]
+            "scopegate.verify",
+        ],
     );
-    check_tree(&r);
-    let root = &spans(&r)[0];
     assert_eq!(root["attributes"]["scopegate.decision"], "unauthorized");
     assert_eq!(root["attributes"]["scopegate.reason"], "bad_signature");
     assert_eq!(
@@ -218,7 +210,7 @@ fn allow_memo_hit_deny_and_unauthorized_invocations_export_their_span_trees() {
     // Unauthorized at extract: no token at all.
     assert!(!invoke(&f, &raw_token_event(""), "req-empty", None));
     let r = receiver.next();
-    assert_eq!(names(&r), ["authz-traces", "scopegate.extract"]);
+    tree(&r, &["authz-traces", "scopegate.extract"]);
     let extract = span(&r, "scopegate.extract");
     assert_eq!(extract["status"]["code"], 2);
     assert_eq!(
@@ -243,7 +235,7 @@ fn allow_memo_hit_deny_and_unauthorized_invocations_export_their_span_trees() {
 fn a_jwks_fetch_on_an_unknown_kid_is_a_client_span_under_verify() {
     let keys = Keys::load();
     let receiver = OtlpReceiver::start(Some(&keys.jwks()));
-    let base = format!("http://127.0.0.1:{}", receiver.port);
+    let base = receiver.endpoint();
     let f = function(
         &keys,
         &[
@@ -268,16 +260,15 @@ fn a_jwks_fetch_on_an_unknown_kid_is_a_client_span_under_verify() {
     ));
     let r = receiver.next();
     assert_eq!(invocation_id(&r), "req-rotated");
-    check_tree(&r);
-    assert_eq!(
-        names(&r),
-        [
+    tree(
+        &r,
+        &[
             "scopegate",
             "scopegate.extract",
             "scopegate.memo",
             "scopegate.verify",
-            "scopegate.jwks_fetch"
-        ]
+            "scopegate.jwks_fetch",
+        ],
     );
     let verify = span(&r, "scopegate.verify");
     assert_eq!(verify["attributes"]["scopegate.reason"], "unknown_kid");

@@ -14,6 +14,12 @@ pub struct OtlpReceiver {
 }
 
 impl OtlpReceiver {
+    /// Its base URL: what `OTEL_EXPORTER_OTLP_ENDPOINT` names (and, with a
+    /// JWKS, `{base}/jwks`).
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
     /// Starts the receiver; with `jwks`, it also serves that document at `/jwks`.
     pub fn start(jwks: Option<&str>) -> OtlpReceiver {
         let python = std::env::var("SCOPEGATE_TEST_PYTHON")
