@@ -13,7 +13,7 @@
 mod common;
 use common::*;
 use scopegate::Authorizer;
-use scopegate::mint::SigningKey;
+use scopegate::testkit::mint::SigningKey;
 use std::hint::black_box;
 use std::time::Instant;
 

@@ -16,8 +16,9 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use scopegate::Authorizer;
 use scopegate::event::{self, IdentitySource};
 
-use scopegate::token::{self, b64, json};
-use scopegate::verify::Alg;
+use scopegate::codec::{b64, json};
+use scopegate::jose::Alg;
+use scopegate::token;
 use std::collections::HashMap;
 use std::hint::black_box;
 
@@ -209,9 +210,9 @@ fn loopback_collector() -> u16 {
 /// What tracing adds to an invocation: building and encoding its spans,
 /// and one OTLP/HTTP export to a collector on loopback.
 fn bench_telemetry(c: &mut Criterion) {
-    use scopegate::authorizer::Observer;
+    use scopegate::Observer;
     use scopegate::telemetry::StageClock;
-    use scopegate::telemetry::trace::{Finished, TraceSettings, Tracer, otlp};
+    use scopegate::telemetry::trace::{Finished, Tracer, otlp};
     let port = loopback_collector();
     let endpoint = format!("http://127.0.0.1:{port}");
     let env: HashMap<&str, &str> = HashMap::from([
@@ -219,7 +220,7 @@ fn bench_telemetry(c: &mut Criterion) {
         ("AWS_LAMBDA_FUNCTION_NAME", "authz"),
     ]);
     let tracer = Tracer::new(
-        TraceSettings::from_strings(&env)
+        scopegate::config::telemetry::traces(&env)
             .expect("settings")
             .expect("on"),
     );
@@ -241,9 +242,7 @@ fn bench_telemetry(c: &mut Criterion) {
         request_id: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
         invoked_arn: Some("arn:aws:lambda:us-east-1:123456789012:function:authz"),
         cold_start: false,
-        decision: "allow",
-        reason: "granted",
-        refused: false,
+        outcome: scopegate::Outcome::Decided(scopegate::Decision::Allow),
     };
     let mut g = c.benchmark_group("telemetry");
     g.bench_function("trace spans + OTLP encode", |b| {

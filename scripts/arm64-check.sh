@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The SAM template deploys arm64 by default: cross-build the bootstrap the
 # README's way (cargo lambda build --release --arm64) and run it under
-# qemu-user on a peers' fixture, expecting every decision right, so the
-# aarch64 crypto backend is exercised, not only compiled.
+# qemu-user on a fixture from the project's own generator (scopegate-lab
+# fixture), expecting every decision right, so the aarch64 crypto backend
+# is exercised, not only compiled.
 #   scripts/arm64-check.sh [EVENTS]     (default 300)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,8 +26,7 @@ h = open(sys.argv[1], "rb").read(20)
 sys.exit(0 if h[:4] == b"\x7fELF" and int.from_bytes(h[18:20], "little") == 0xB7 else "not an aarch64 ELF: " + sys.argv[1])' "$BIN"
 FIXTURE="$(mktemp -d)"
 trap 'rm -rf "$FIXTURE"' EXIT
-PEERS="${SCOPEGATE_PEERS_DIR:-../shared/peers}"
-"$SCOPEGATE_TEST_PYTHON" "$PEERS/fixtures/gen.py" "$FIXTURE/unique" --mode unique --events "$EVENTS" >/dev/null
+cargo run --quiet -p scopegate-lab -- fixture "$FIXTURE/unique" --mode unique --events "$EVENTS" >/dev/null
 SUMMARY="$(qemu-aarch64-static "$BIN" replay --peer --impl scopegate-arm64 --warmup 0 --fixture "$FIXTURE/unique")"
 echo "arm64 (qemu-user): $SUMMARY"
 "$SCOPEGATE_TEST_PYTHON" -c 'import json, sys

@@ -10,6 +10,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PEERS_SRC="${SCOPEGATE_PEERS_DIR:-../shared/peers}"
+if [ ! -x "$PEERS_SRC/run_all.sh" ]; then
+  echo "bench-peers: the rival implementations are not here ($PEERS_SRC/run_all.sh is missing)." >&2
+  echo "  This comparison needs the peers folder beside the repository (../shared/peers)" >&2
+  echo "  or SCOPEGATE_PEERS_DIR pointing at one; nothing else in the project does." >&2
+  exit 2
+fi
 WORK="${1:-/tmp/scopegate-peers}"
 mkdir -p "$WORK"
 rm -rf "$WORK/peers" && cp -r "$PEERS_SRC" "$WORK/peers" && chmod -R u+w "$WORK/peers"

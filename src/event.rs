@@ -1,10 +1,10 @@
-//! Stage 1, event: the authorizer event (CONTRACT §2) read straight from the
+//! Stage 1, event: the authorizer event (contract §2) read straight from the
 //! raw payload. Only the members we need are kept, borrowed from the input,
 //! and the identity header is picked out of `headers` while parsing, so a
 //! TOKEN or REQUEST event costs no allocation unless its strings contain
 //! JSON escapes. Anything else is `Unauthorized`, never a panic.
 
-use crate::reject::Reject;
+use crate::outcome::Reject;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
@@ -48,6 +48,13 @@ pub struct AuthEvent<'a> {
     pub identity: Option<Cow<'a, str>>,
     /// `methodArn` (REST, HTTP 1.0) or `routeArn` (HTTP 2.0).
     pub arn: Option<Cow<'a, str>>,
+}
+
+impl AuthEvent<'_> {
+    /// The identity value, or why there is none.
+    pub fn identity_value(&self) -> Result<&str, Reject> {
+        self.identity.as_deref().ok_or(Reject::MissingIdentity)
+    }
 }
 
 /// Parses an event; `source` says where REQUEST-style events carry the token.

@@ -20,7 +20,7 @@ pub struct Grant {
     pub resources: Box<[u32]>,
 }
 
-/// The deny-all document of CONTRACT §3.
+/// The deny-all document of contract §3.
 pub const DENY_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Deny","Resource":"*"}]}"#;
 
 impl Grant {

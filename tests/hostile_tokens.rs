@@ -1,12 +1,12 @@
-//! The hostile-token suite: every rule of CONTRACT §3, several variants
+//! The hostile-token suite: every rule of contract §3, several variants
 //! each, through the same `Authorizer::handle` the Lambda calls. Each case
 //! asserts the exact reason code, so a token refused for the wrong reason
 //! (say, a bad signature that is really an alg-confusion hole) fails too.
 
 mod support;
 
-use scopegate::token::b64;
-use scopegate::verify::Alg;
+use scopegate::codec::b64;
+use scopegate::jose::Alg;
 use scopegate::{Decision, Reject};
 use support::*;
 
@@ -270,10 +270,12 @@ fn algorithm_rules() {
         Reject::AlgNotAllowed,
     );
     // HS256 signed with the RSA public key as the HMAC secret: the classic confusion.
-    let hmac_key =
-        ring::hmac::Key::new(ring::hmac::HMAC_SHA256, keys.rs256.public_jwk().as_bytes());
+    let hmac_key = aws_lc_rs::hmac::Key::new(
+        aws_lc_rs::hmac::HMAC_SHA256,
+        keys.rs256.public_jwk().as_bytes(),
+    );
     let input = format!("{}.{p}", b64::encode(br#"{"alg":"HS256","kid":"rsa-a"}"#));
-    let tag = ring::hmac::sign(&hmac_key, input.as_bytes());
+    let tag = aws_lc_rs::hmac::sign(&hmac_key, input.as_bytes());
     expect(
         &auth,
         &format!("{input}.{}", b64::encode(tag.as_ref())),
@@ -331,9 +333,12 @@ fn key_selection_rules() {
         Reject::UnknownKid,
     );
     // The JWK pins RS256: the same RSA key may not be used for PS256.
-    let pss_on_rs_key =
-        scopegate::mint::SigningKey::from_pkcs8("rsa-a", Alg::PS256, &key_bytes("rsa-2048-a.pk8"))
-            .unwrap();
+    let pss_on_rs_key = scopegate::testkit::mint::SigningKey::from_pkcs8(
+        "rsa-a",
+        Alg::PS256,
+        &key_bytes("rsa-2048-a.pk8"),
+    )
+    .unwrap();
     expect(
         &auth,
         &pss_on_rs_key.sign(&ok).unwrap(),

@@ -123,7 +123,7 @@ fn decide(a: &Authorizer, token: &str, at: f64) -> Result<Decision, Reject> {
 /// A token whose header names a kid nobody has.
 fn random_kid(token: &str, i: usize) -> String {
     let header =
-        scopegate::token::b64::encode(format!(r#"{{"alg":"RS256","kid":"spray-{i}"}}"#).as_bytes());
+        scopegate::codec::b64::encode(format!(r#"{{"alg":"RS256","kid":"spray-{i}"}}"#).as_bytes());
     let rest = token.split_once('.').unwrap().1;
     format!("{header}.{rest}")
 }

@@ -8,7 +8,7 @@
 mod support;
 
 use scopegate::config::{Config, Strings};
-use scopegate::lambda::Invocation;
+use scopegate::telemetry::Invocation;
 use scopegate::{Authorizer, Decision, Reject};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};

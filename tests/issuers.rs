@@ -5,7 +5,7 @@ mod support;
 
 use scopegate::Reject;
 use scopegate::config::{Config, Strings};
-use scopegate::mint;
+use scopegate::testkit::mint;
 use support::*;
 
 const OTHER: &str = "https://login.partner.example/v2";
@@ -25,7 +25,7 @@ fn partner(keys: &Keys) -> String {
     )
 }
 
-fn token(key: &scopegate::mint::SigningKey, iss: &str, aud: &str) -> String {
+fn token(key: &scopegate::testkit::mint::SigningKey, iss: &str, aud: &str) -> String {
     let p = payload("").replace(ISSUER, iss).replace(AUDIENCE, aud);
     key.sign(&p).unwrap()
 }

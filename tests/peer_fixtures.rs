@@ -1,19 +1,11 @@
-//! The peers' fixtures (`../shared/peers/fixtures/gen.py`): generated in the
-//! test run, replayed through `scopegate replay`, and compared with the
-//! generator's ground truth event by event. Zero mismatches, memo on and off.
+//! Fixtures in the peers' layout (contract §6), made by the project's own
+//! generator (`scopegate::testkit::fixture`) in the test run, replayed
+//! through `scopegate replay`, and compared with the generator's ground
+//! truth event by event. Zero mismatches, memo on and off.
 
-use std::path::{Path, PathBuf};
+use scopegate::testkit::fixture::{self, Mode, Options};
+use std::path::PathBuf;
 use std::process::Command;
-
-fn peers_dir() -> PathBuf {
-    std::env::var_os("SCOPEGATE_PEERS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/peers"))
-}
-
-fn python() -> String {
-    std::env::var("SCOPEGATE_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
-}
 
 struct Fixture {
     dir: PathBuf,
@@ -27,30 +19,17 @@ impl Fixture {
             std::process::id()
         ));
         let _ = std::fs::remove_dir_all(&dir);
-        let gen_py = peers_dir().join("fixtures/gen.py");
-        assert!(
-            gen_py.exists(),
-            "{} not found: set SCOPEGATE_PEERS_DIR",
-            gen_py.display()
-        );
-        let out = Command::new(python())
-            .arg(&gen_py)
-            .arg(&dir)
-            .args([
-                "--mode",
-                mode,
-                "--events",
-                &events.to_string(),
-                "--users",
-                "300",
-            ])
-            .output()
-            .expect("run gen.py");
-        assert!(
-            out.status.success(),
-            "gen.py failed (run the tests through scripts/test.sh, which installs PyJWT): {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let options = Options {
+            events,
+            users: 300,
+            mode: if mode == "zipf" {
+                Mode::Zipf
+            } else {
+                Mode::Unique
+            },
+            ..Options::default()
+        };
+        fixture::generate(&dir, &options).expect("fixture");
         Fixture { dir }
     }
 

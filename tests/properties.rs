@@ -10,9 +10,9 @@
 
 use base64::Engine as _;
 use proptest::prelude::*;
+use scopegate::codec::{b64, json};
 use scopegate::policy::{Grant, iam_match};
 use scopegate::scopes::{PermissionLimits, ScopeTable, parse_rules};
-use scopegate::token::{b64, json};
 use std::collections::BTreeSet;
 
 const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:api";

@@ -6,9 +6,10 @@
 
 mod support;
 
-use scopegate::lambda::{Function, Invocation};
-use scopegate::mint::SigningKey;
-use scopegate::verify::Alg;
+use scopegate::jose::Alg;
+use scopegate::lambda::Function;
+use scopegate::telemetry::Invocation;
+use scopegate::testkit::mint::SigningKey;
 use serde_json::Value;
 use support::otlp::{OtlpReceiver, invocation_id, names, spans};
 use support::*;

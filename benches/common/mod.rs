@@ -4,10 +4,10 @@
 #![allow(dead_code)]
 
 use scopegate::Authorizer;
+use scopegate::codec::b64;
 use scopegate::config::{Config, Strings};
-use scopegate::mint::{self, SigningKey};
-use scopegate::token::b64;
-use scopegate::verify::Alg;
+use scopegate::jose::Alg;
+use scopegate::testkit::mint::{self, SigningKey};
 use std::collections::HashMap;
 
 pub const ISSUER: &str = "https://idp.bench.example/oauth2/default";

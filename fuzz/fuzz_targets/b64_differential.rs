@@ -5,7 +5,7 @@
 #![no_main]
 use base64::Engine as _;
 use libfuzzer_sys::fuzz_target;
-use scopegate::token::b64;
+use scopegate::codec::b64;
 
 fuzz_target!(|data: &[u8]| {
     let ours = b64::decode(data).ok();

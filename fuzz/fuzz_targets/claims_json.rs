@@ -2,7 +2,7 @@
 //! claim rules applied to whatever it accepts.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use scopegate::token::json::{JsonLimits, parse_object};
+use scopegate::codec::json::{JsonLimits, parse_object};
 
 fuzz_target!(|data: &[u8]| {
     let _ = parse_object(data, JsonLimits::default());

@@ -8,7 +8,7 @@
 //! as an ordinary member. Such documents are valid JSON; they are skipped.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use scopegate::token::json::{JsonLimits, Object, Value, parse_object};
+use scopegate::codec::json::{JsonLimits, Object, Value, parse_object};
 
 fn same(ours: &Value, theirs: &serde_json::Value) -> bool {
     match (ours, theirs) {

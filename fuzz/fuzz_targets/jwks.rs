@@ -6,7 +6,7 @@ use scopegate::keys::{JwksLimits, KeySet};
 fuzz_target!(|data: &[u8]| {
     if let Ok(set) = KeySet::from_json(data, JwksLimits::default()) {
         for key in set.keys() {
-            let _ = set.select(&key.kid, scopegate::verify::Alg::RS256);
+            let _ = set.select(&key.kid, scopegate::jose::Alg::RS256);
         }
     }
 });

@@ -5,8 +5,8 @@
 
 use scopegate::Authorizer;
 use scopegate::config::{Config, Strings};
-use scopegate::mint::{self, SigningKey};
-use scopegate::verify::Alg;
+use scopegate::jose::Alg;
+use scopegate::testkit::mint::{self, SigningKey};
 use std::collections::HashMap;
 
 pub const ISSUER: &str = "https://idp.scopegate-lab.localhost";
@@ -75,7 +75,7 @@ pub fn token_event(token: &str, method: &str, path: &str) -> String {
     )
 }
 
-/// The pets API's permissions document (CONTRACT §4 format).
+/// The pets API's permissions document (contract §4 format).
 pub fn permissions() -> String {
     let rules = [
         ("pets", "GET", "pets.read"),

@@ -43,7 +43,7 @@ impl Idp {
             ("GET", "/idp/jwks") => (
                 200,
                 "application/json",
-                scopegate::mint::jwks([&self.identity.key]),
+                scopegate::testkit::mint::jwks([&self.identity.key]),
             ),
             ("POST", "/idp/token") => self.token(body),
             (_, p) if p.starts_with("/idp/") => {

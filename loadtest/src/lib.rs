@@ -12,9 +12,11 @@
 //! - `identity`, `measure`: the real authorizer, timed on this machine.
 //! - `cost`, `recommend`: prices per month, and the answer.
 //! - `report`, `progress`: table, CSV, JSON, SVG, HTML; the progress bar.
+//! - `fixture`: fixture directories for `scopegate replay --fixture`.
 #![forbid(unsafe_code)]
 
 pub mod cost;
+pub mod fixture;
 pub mod gateway;
 pub mod identity;
 pub mod idp;

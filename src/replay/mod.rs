@@ -1,43 +1,32 @@
-//! `scopegate replay` (CONTRACT §5): captured events through the same
+//! `scopegate replay` (contract §5): captured events through the same
 //! [`Authorizer::handle`] the Lambda uses, in one warm process, each event
 //! timed alone. Flags and output lines are a stable interface.
 
-use crate::authorizer::Authorizer;
-use crate::authorizer::Response;
-use crate::config::{self, Config};
-use crate::reject::Reject;
+use crate::clock;
+use crate::config::{AwsEnvironment, Config, Env};
+use crate::handler::{Authorizer, Response};
+use crate::outcome::Reject;
 use crate::respond::UNAUTHORIZED_ERROR;
-use crate::telemetry::emf::Flusher;
-use crate::telemetry::{self, Instruments, StageClock, prometheus};
-use metrics_exporter_prometheus::PrometheusRecorder;
-use std::collections::HashMap;
+use crate::telemetry::Invocation;
 use std::ffi::OsString;
-use std::fmt::Write as _;
-use std::io::Write as _;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
+mod args;
+mod expected;
 mod floor;
 mod output;
 mod peers;
 mod sinks;
+mod summary;
 
+pub use expected::decision_of;
+
+use args::{USAGE, flag_of, parse_args};
+use expected::{count_mismatches, expected_lines};
 use output::{Output, Written, line_of};
-use peers::{apply_fixture, coldstart};
+use peers::coldstart;
 use sinks::Sinks;
-
-const USAGE: &str =
-    "usage: scopegate replay --jwks-file FILE --issuer ISS --audience AUD --permissions FILE
-                        [--algorithms LIST] [--leeway SECONDS] [--now UNIX_SECONDS] [--out FILE]
-                        [--summary] [--expected FILE] [--memo-entries N] [--warmup N] [--impl NAME]
-                        [--set VAR=VALUE]... [--emf FILE] [--prometheus FILE] EVENTS.jsonl
-  --jwks-url URL / --discover: keys from a live IdP (a JWKS URL, or OIDC discovery from --issuer)
-  --set takes SCOPEGATE_*, POWERTOOLS_* and AWS_LAMBDA_FUNCTION_NAME
-  --emf writes the EMF documents the Lambda would have written (flush mode from SCOPEGATE_METRICS_FLUSH)
-  --prometheus (alias --metrics) writes the run's metrics in Prometheus text format
-  --fixture DIR  settings, keys, permissions, events and expected decisions from a
-                 fixture directory (config.json, jwks.json, …; earlier flags win)
-  --peer         for ../peers/run_all.sh EXTRA_PEERS: summary on stdout, decisions to DIR/out-IMPL.jsonl
-  --coldstart    for ../peers/coldstart.sh: decide line 1 only, print first_decision_epoch_ns";
+use summary::summary_line;
 
 /// Events handled between two writes of their answers.
 const OUTPUT_CHUNK: usize = 256;
@@ -68,122 +57,6 @@ fn measured_pass(
     Ok(total_ns)
 }
 
-/// Parsed command line.
-#[derive(Debug, Default)]
-struct Args {
-    settings: HashMap<String, String>,
-    now: Option<f64>,
-    out: Option<String>,
-    summary: bool,
-    expected: Option<String>,
-    warmup: usize,
-    name: String,
-    events: Option<String>,
-    /// Write the run's metrics in Prometheus text format here.
-    prometheus: Option<String>,
-    /// Write the run's EMF documents here.
-    emf: Option<String>,
-    /// Peers-harness mode: the summary line on stdout, decisions to the fixture's `out-<impl>.jsonl`.
-    peer: bool,
-    /// Cold-start mode: decide the first event only and print when.
-    coldstart: bool,
-    fixture: Option<String>,
-    /// `--help`: print the usage and do nothing else.
-    help: bool,
-}
-
-fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
-    let mut parsed = Args {
-        warmup: 200,
-        name: "scopegate".into(),
-        ..Args::default()
-    };
-    let mut args = args.map(|a| {
-        a.into_string()
-            .map_err(|a| format!("argument {a:?} is not UTF-8"))
-    });
-    while let Some(arg) = args.next() {
-        let arg = arg?;
-        let mut value = |flag: &str| -> Result<String, String> {
-            args.next().ok_or_else(|| format!("{flag} needs a value"))?
-        };
-        let setting = match arg.as_str() {
-            "--jwks-file" | "--jwks-url" => Some(config::ENV_JWKS),
-            "--issuer" => Some(config::ENV_ISSUER),
-            "--audience" => Some(config::ENV_AUDIENCE),
-            "--permissions" => Some(config::ENV_PERMISSIONS),
-            "--algorithms" => Some(config::ENV_ALGORITHMS),
-            "--leeway" => Some(config::ENV_LEEWAY),
-            "--memo-entries" => Some(config::ENV_TOKEN_MEMO_ENTRIES),
-            _ => None,
-        };
-        if let Some(var) = setting {
-            let v = value(&arg)?;
-            parsed.settings.insert(var.to_string(), v);
-            continue;
-        }
-        match arg.as_str() {
-            "--now" => {
-                let v = value(&arg)?;
-                let now: f64 = v
-                    .parse()
-                    .map_err(|_| format!("--now: `{v}` is not a Unix time in seconds"))?;
-                parsed.now = Some(now);
-            }
-            "--out" => parsed.out = Some(value(&arg)?),
-            "--summary" => parsed.summary = true,
-            "--expected" => parsed.expected = Some(value(&arg)?),
-            "--metrics" | "--prometheus" => parsed.prometheus = Some(value(&arg)?),
-            "--emf" => parsed.emf = Some(value(&arg)?),
-            "--peer" => parsed.peer = true,
-            "--discover" => {
-                parsed
-                    .settings
-                    .insert(config::ENV_JWKS.to_string(), "discover".to_string());
-            }
-            "--coldstart" => parsed.coldstart = true,
-            "--fixture" => {
-                let dir = value(&arg)?;
-                apply_fixture(&mut parsed, &dir)?;
-                parsed.fixture = Some(dir);
-            }
-            "--warmup" => {
-                let v = value(&arg)?;
-                parsed.warmup = v
-                    .parse()
-                    .map_err(|_| format!("--warmup: `{v}` is not a count"))?;
-            }
-            "--impl" => parsed.name = value(&arg)?,
-            "--set" => {
-                let v = value(&arg)?;
-                let (var, val) = v
-                    .split_once('=')
-                    .ok_or_else(|| format!("--set: `{v}` is not VAR=VALUE"))?;
-                let known = var.starts_with("SCOPEGATE_")
-                    || var.starts_with("POWERTOOLS_")
-                    || var == "AWS_LAMBDA_FUNCTION_NAME";
-                if !known {
-                    return Err(format!(
-                        "--set: `{var}` is not a SCOPEGATE_, POWERTOOLS_ or AWS_LAMBDA_FUNCTION_NAME setting"
-                    ));
-                }
-                parsed.settings.insert(var.to_string(), val.to_string());
-            }
-            "-h" | "--help" => {
-                parsed.help = true;
-                return Ok(parsed);
-            }
-            flag if flag.starts_with('-') => return Err(format!("unknown flag {flag}")),
-            path => {
-                if parsed.events.replace(path.to_string()).is_some() {
-                    return Err("give exactly one EVENTS.jsonl".into());
-                }
-            }
-        }
-    }
-    Ok(parsed)
-}
-
 /// Runs `scopegate replay`; returns the process exit code.
 pub fn main(args: impl Iterator<Item = OsString>) -> i32 {
     match run(args) {
@@ -205,19 +78,11 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
         .events
         .clone()
         .ok_or_else(|| format!("no EVENTS.jsonl given\n{USAGE}"))?;
-    let config = Config::from_strings(&args.settings).map_err(|e| {
-        let flag = match e.var {
-            config::ENV_JWKS => "--jwks-file",
-            config::ENV_ISSUER => "--issuer",
-            config::ENV_AUDIENCE => "--audience",
-            config::ENV_PERMISSIONS => "--permissions",
-            config::ENV_ALGORITHMS => "--algorithms",
-            config::ENV_LEEWAY => "--leeway",
-            config::ENV_TOKEN_MEMO_ENTRIES => "--memo-entries",
-            other => other,
-        };
-        format!("{flag}: {}", e.message)
-    })?;
+    let mut config = Config::from_strings(&args.settings)
+        .map_err(|e| format!("{}: {}", flag_of(e.var), e.message))?;
+    // Settings come from flags; AWS credentials (for s3:// documents) are
+    // the process's, as a Lambda's are.
+    config.aws = AwsEnvironment::from_strings(&Env);
     let authorizer = Authorizer::from_config(&config).map_err(|e| e.to_string())?;
     if args.coldstart {
         return coldstart(&args, &authorizer, &events_path);
@@ -235,13 +100,7 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
             ));
         }
     }
-    let clock = |fixed: Option<f64>| {
-        fixed.unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0.0, |d| d.as_secs_f64())
-        })
-    };
+    let clock = |fixed: Option<f64>| fixed.unwrap_or_else(clock::now);
 
     // Warm-up: code and branch caches only; the memos start empty for the measured pass.
     if !events.is_empty() {
@@ -268,13 +127,14 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
     } else {
         // Measured with telemetry on: the figures include its cost.
         let mut sinks = Sinks::open(&args)?;
+        let invocation = Invocation::default();
         let total_ns = measured_pass(&events, &mut output, &mut times, |event| {
             let now = clock(args.now);
-            let mut stages = StageClock::start();
-            let result = authorizer.handle_observed(event, now, &mut stages);
-            let ns = stages.stop();
-            sinks.record(&stages, &result);
-            (result, ns)
+            sinks
+                .telemetry
+                .observe(&invocation, &mut sinks.emf_out, |stages| {
+                    authorizer.handle_observed(event, now, stages)
+                })
         })?;
         sinks.finish()?;
         total_ns
@@ -312,7 +172,7 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
             mismatches,
             Some(&floor),
         );
-        // The peers' harness reads the line from stdout; CONTRACT §5 puts it on stderr.
+        // The peers' harness reads the line from stdout; contract §5 puts it on stderr.
         if args.peer {
             println!("{line}");
         } else {
@@ -339,142 +199,6 @@ fn json_lines<'t>(text: &'t str, path: &str) -> Result<Vec<&'t str>, String> {
         lines.push(line);
     }
     Ok(lines)
-}
-
-/// A replay line read as a decision (CONTRACT §6): `(decision, sorted resources)`.
-pub fn decision_of(line: &str) -> Result<(String, Vec<String>), String> {
-    let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
-    if v.get("errorMessage").is_some() {
-        return Ok(("unauthorized".into(), vec![]));
-    }
-    let mut allowed = Vec::new();
-    let statements = v["policyDocument"]["Statement"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    for s in &statements {
-        if s["Effect"] == "Allow" {
-            match &s["Resource"] {
-                serde_json::Value::String(r) => allowed.push(r.clone()),
-                serde_json::Value::Array(rs) => {
-                    allowed.extend(rs.iter().filter_map(|r| r.as_str().map(str::to_string)))
-                }
-                _ => {}
-            }
-        }
-    }
-    if allowed.is_empty() {
-        return Ok(("deny".into(), vec![]));
-    }
-    allowed.sort();
-    allowed.dedup();
-    Ok(("allow".into(), allowed))
-}
-
-/// The lines of an expected-decisions file, read as they are needed.
-fn expected_lines(path: &str) -> Result<impl Iterator<Item = String>, String> {
-    use std::io::BufRead as _;
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    Ok(std::io::BufReader::with_capacity(1 << 16, file)
-        .lines()
-        .map_while(Result::ok))
-}
-
-fn count_mismatches<S: AsRef<str>, W: AsRef<str>>(
-    out: impl Iterator<Item = S>,
-    expected: impl Iterator<Item = W>,
-    expected_path: &str,
-) -> Result<usize, String> {
-    let mut mismatches = 0;
-    for (i, (got, want)) in out.zip(expected).enumerate() {
-        let got = decision_of(got.as_ref())?;
-        let want: serde_json::Value = serde_json::from_str(want.as_ref())
-            .map_err(|e| format!("{expected_path}:{}: {e}", i + 1))?;
-        let want_resources: Vec<String> = want["resources"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|r| r.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if want["decision"].as_str() != Some(got.0.as_str()) || want_resources != got.1 {
-            if mismatches < 5 {
-                eprintln!(
-                    "scopegate replay: event {} ({}:{}): got {} {:?}, expected {}",
-                    i,
-                    expected_path,
-                    i + 1,
-                    got.0,
-                    got.1,
-                    want
-                );
-            }
-            mismatches += 1;
-        }
-    }
-    Ok(mismatches)
-}
-
-/// The `--summary` JSON line; percentiles are nearest-rank. With `floor`,
-/// also the raw signature checks' total and median, the events/s they alone
-/// would allow, and the handler's median per-block ratio to them (`vs_floor`).
-fn summary_line(
-    name: &str,
-    times: &[u64],
-    total_ns: u64,
-    warmup: usize,
-    memo_hits: usize,
-    mismatches: Option<usize>,
-    floor: Option<&floor::Floor>,
-) -> String {
-    let mut sorted = times.to_vec();
-    sorted.sort_unstable();
-    let rank = |p: f64| -> u64 {
-        if sorted.is_empty() {
-            return 0;
-        }
-        let idx = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
-        sorted[idx]
-    };
-    let events = times.len();
-    let events_per_s = if total_ns > 0 {
-        events as f64 * 1e9 / total_ns as f64
-    } else {
-        0.0
-    };
-    let mean = if events > 0 {
-        times.iter().sum::<u64>() as f64 / events as f64
-    } else {
-        0.0
-    };
-    let mut line = String::new();
-    let _ = write!(
-        line,
-        r#"{{"impl":{},"events":{events},"total_ns":{total_ns},"ns_per_event_median":{},"p99_ns":{},"events_per_s":{:.1},"mean_ns":{:.1},"warmup":{warmup},"memo_hits":{memo_hits}"#,
-        serde_json::Value::String(name.to_string()),
-        rank(0.5),
-        rank(0.99),
-        events_per_s,
-        mean,
-    );
-    if let Some(m) = mismatches {
-        let _ = write!(line, r#","mismatches":{m}"#);
-    }
-    if let Some(floor) = floor {
-        let floor_events_per_s = if floor.total_ns > 0 {
-            events as f64 * 1e9 / floor.total_ns as f64
-        } else {
-            0.0
-        };
-        let _ = write!(
-            line,
-            r#","floor_verified":{},"floor_total_ns":{},"floor_ns_median":{},"floor_events_per_s":{floor_events_per_s:.1},"vs_floor":{:.3}"#,
-            floor.verified, floor.total_ns, floor.median_ns, floor.ratio
-        );
-    }
-    line.push('}');
-    line
 }
 
 #[cfg(test)]

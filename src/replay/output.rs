@@ -1,6 +1,7 @@
 //! Where replay answers go, and how they are read back.
 
 use super::*;
+use std::io::Write as _;
 
 /// Where decisions go. To a file, each answer is written as soon as it is
 /// timed (so a long replay holds one answer in memory, not all of them);

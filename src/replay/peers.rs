@@ -1,9 +1,14 @@
-//! The peers' harness (`../shared/peers`): fixture directories and the
-//! cold-start protocol.
+//! The peers' harness (fixture directories, contract §6, and the rival
+//! implementations' cold-start protocol).
 
-use super::*;
+use super::args::Args;
+use super::expected::count_mismatches;
+use crate::config;
+use crate::handler::Authorizer;
+use crate::respond::UNAUTHORIZED_ERROR;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-/// `--fixture DIR` (CONTRACT §6 layout): settings from `config.json`, the
+/// `--fixture DIR` (contract §6 layout): settings from `config.json`, the
 /// key set, permissions, events and expected decisions from their files.
 /// Flags given earlier on the command line win.
 pub(super) fn apply_fixture(parsed: &mut Args, dir: &str) -> Result<(), String> {
@@ -67,7 +72,7 @@ pub(super) fn coldstart(
         Ok(line)
     };
     let event = first(events_path)?;
-    let now = args.now.unwrap_or_else(crate::lambda::now);
+    let now = args.now.unwrap_or_else(crate::clock::now);
     let out = match authorizer.handle(&event, now) {
         Ok(r) => r.body(),
         Err(_) => UNAUTHORIZED_ERROR.to_string(),

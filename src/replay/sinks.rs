@@ -1,57 +1,51 @@
-//! Telemetry sinks for `--emf` and `--prometheus`.
+//! Telemetry sinks for `--emf` and `--prometheus`: the Lambda's own
+//! [`Telemetry`], with recorders of replay's that write files at the end.
 
-use super::*;
+use super::args::Args;
+use crate::config;
+use crate::telemetry::{Instruments, Telemetry, prometheus};
+use metrics_exporter_prometheus::PrometheusRecorder;
 
-/// The telemetry sinks a replay writes to, as the Lambda would.
+/// The telemetry a replay records, and where it goes.
 pub(super) struct Sinks {
-    instruments: Vec<Instruments>,
+    pub(super) telemetry: Telemetry,
     prometheus: Option<(String, PrometheusRecorder)>,
-    emf: Option<(String, Flusher, Vec<u8>)>,
+    emf: Option<String>,
+    /// The EMF documents, written to the `--emf` file at the end.
+    pub(super) emf_out: Vec<u8>,
 }
 
 impl Sinks {
     pub(super) fn open(args: &Args) -> Result<Sinks, String> {
-        let mut sinks = Sinks {
-            instruments: Vec::new(),
-            prometheus: None,
-            emf: None,
-        };
+        let mut telemetry = Telemetry::quiet();
+        let mut prometheus_sink = None;
         if let Some(path) = &args.prometheus {
             let recorder = prometheus::recorder();
-            sinks.instruments.push(metrics::with_local_recorder(
-                &recorder,
-                Instruments::register,
-            ));
-            sinks.prometheus = Some((path.clone(), recorder));
-        }
-        if let Some(path) = &args.emf {
-            let settings = telemetry::Settings::from_strings(&args.settings)?;
-            let recorder = telemetry::emf_recorder();
             let instruments = metrics::with_local_recorder(&recorder, Instruments::register);
-            instruments.cold_start();
-            sinks.instruments.push(instruments);
-            sinks.emf = Some((path.clone(), Flusher::new(recorder, settings), Vec::new()));
+            telemetry = telemetry.with_instruments(instruments);
+            prometheus_sink = Some((path.clone(), recorder));
         }
-        Ok(sinks)
+        if args.emf.is_some() {
+            let settings = config::telemetry_settings(&args.settings).map_err(|e| e.to_string())?;
+            telemetry = telemetry.with_emf(&settings);
+        }
+        Ok(Sinks {
+            telemetry,
+            prometheus: prometheus_sink,
+            emf: args.emf.clone(),
+            emf_out: Vec::new(),
+        })
     }
 
-    pub(super) fn record(&mut self, stages: &StageClock, result: &Result<Response, Reject>) {
-        for i in &self.instruments {
-            i.record(stages, result);
-        }
-        if let Some((_, flusher, out)) = &mut self.emf {
-            flusher.invocation_done(out);
-        }
-    }
-
-    pub(super) fn finish(self) -> Result<(), String> {
+    pub(super) fn finish(mut self) -> Result<(), String> {
         if let Some((path, recorder)) = self.prometheus {
             std::fs::write(&path, recorder.handle().render())
                 .map_err(|e| format!("--prometheus: cannot write {path}: {e}"))?;
         }
-        if let Some((path, mut flusher, mut out)) = self.emf {
-            flusher.flush(&mut out);
-            std::fs::write(&path, out).map_err(|e| format!("--emf: cannot write {path}: {e}"))?;
+        if let Some(path) = self.emf {
+            self.telemetry.flush(&mut self.emf_out);
+            std::fs::write(&path, &self.emf_out)
+                .map_err(|e| format!("--emf: cannot write {path}: {e}"))?;
         }
         Ok(())
     }

@@ -10,7 +10,7 @@
 //! written here.
 
 use super::{Flush, Settings};
-use crate::respond::push_json_str;
+use crate::codec::json_write::push_json_str;
 use metrics::{
     Counter, CounterFn, Gauge, GaugeFn, Histogram, HistogramFn, Key, KeyName, Metadata, Recorder,
     SharedString, Unit,

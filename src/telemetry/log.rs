@@ -3,14 +3,20 @@
 //! request id, decision, reason code, algorithm and timings — bounded,
 //! and never a token, signature, claim value or secret.
 
-use crate::respond::push_json_str;
+use crate::codec::json_write::push_json_str;
+use crate::outcome::{Decision, Outcome};
 use std::fmt::Write as _;
 
+/// Which invocations get a log line (`SCOPEGATE_LOG_LEVEL`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
+    /// None.
     Off,
+    /// Faults only (no invocation line).
     Error,
+    /// Refusals and denies.
     Info,
+    /// Every invocation, allows too.
     Debug,
 }
 
@@ -30,10 +36,8 @@ impl Level {
 pub struct Line<'a> {
     pub timestamp_ms: u64,
     pub request_id: &'a str,
-    /// `allow`, `deny` or `unauthorized`.
-    pub decision: &'static str,
-    /// The reason code for `unauthorized`, `granted` or `no_grant` otherwise.
-    pub reason: &'static str,
+    /// How it ended: the `decision` and `reason` fields.
+    pub outcome: Outcome,
     pub alg: Option<&'static str>,
     pub memo_hit: Option<bool>,
     pub duration_us: f64,
@@ -43,7 +47,7 @@ pub struct Line<'a> {
 impl Line<'_> {
     /// The level this line is logged at: allows are routine (debug).
     pub fn level(&self) -> Level {
-        if self.decision == "allow" {
+        if self.outcome == Outcome::Decided(Decision::Allow) {
             Level::Debug
         } else {
             Level::Info
@@ -66,7 +70,8 @@ impl Line<'_> {
         let _ = write!(
             s,
             r#","decision":"{}","reason":"{}""#,
-            self.decision, self.reason
+            self.outcome.code(),
+            self.outcome.reason()
         );
         if let Some(alg) = self.alg {
             let _ = write!(s, r#","alg":"{alg}""#);
@@ -92,8 +97,7 @@ mod tests {
         let line = Line {
             timestamp_ms: 1,
             request_id: "req-\"1\"",
-            decision: "unauthorized",
-            reason: "expired",
+            outcome: Outcome::Unauthorized(crate::outcome::Reject::Expired),
             alg: Some("RS256"),
             memo_hit: Some(false),
             duration_us: 23.45,

@@ -10,16 +10,27 @@
 //! a buffer, with no key built or hashed per request.
 
 pub mod emf;
+mod instruments;
 pub mod log;
+#[cfg(feature = "prometheus")]
 pub mod prometheus;
+mod stage_clock;
 pub mod trace;
 
-use crate::authorizer::{Decision, Observer, Response};
-use crate::config::Strings;
-use crate::reject::Reject;
-use crate::verify::Alg;
-use metrics::{Counter, Histogram, Unit};
-use std::time::Instant;
+pub use crate::net::calls::{INTROSPECTIONS_TOTAL, JWKS_FETCHES_TOTAL};
+pub use instruments::Instruments;
+pub use stage_clock::{Marks, StageClock};
+
+use crate::clock;
+use crate::net::calls;
+use crate::outcome::Report;
+use emf::Flusher;
+use log::{Level, Line};
+use metrics::Unit;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
+use trace::Tracer;
 
 pub const HANDLER_SECONDS: &str = "scopegate_handler_seconds";
 pub const EXTRACT_SECONDS: &str = "scopegate_extract_seconds";
@@ -30,8 +41,6 @@ pub const DECISIONS_TOTAL: &str = "scopegate_decisions_total";
 pub const MEMO_TOTAL: &str = "scopegate_token_memo_total";
 pub const POLICY_MEMO_TOTAL: &str = "scopegate_policy_memo_total";
 pub const COLD_STARTS_TOTAL: &str = "scopegate_cold_starts_total";
-pub const JWKS_FETCHES_TOTAL: &str = "scopegate_jwks_fetches_total";
-pub const INTROSPECTIONS_TOTAL: &str = "scopegate_introspections_total";
 
 /// Every metric scopegate records, with its unit: the dashboards and the
 /// tests read this list, so a metric cannot exist in one and not the other.
@@ -106,410 +115,184 @@ pub fn emf_recorder() -> emf::EmfRecorder {
     emf::EmfRecorder::with_sparse_counters(&[DECISIONS_TOTAL])
 }
 
-/// How a JWKS fetch ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FetchResult {
-    Ok,
-    NotModified,
-    Error,
-}
-
-/// How an introspection call ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IntrospectionResult {
-    Active,
-    Inactive,
-    Error,
-}
-
-/// Handles to every series, registered once against the current recorder.
-pub struct Instruments {
-    handler: Histogram,
-    extract: Histogram,
-    memo_lookup: Histogram,
-    verify: Histogram,
-    map: Histogram,
-    allow: Counter,
-    deny: Counter,
-    /// Indexed like [`Reject::ALL`].
-    unauthorized: Vec<Counter>,
-    memo_hit: Counter,
-    memo_miss: Counter,
-    policy_hit: Counter,
-    policy_miss: Counter,
-    cold_start: Counter,
-    jwks: [Counter; 3],
-    introspection: [Counter; 3],
-}
-
-impl Instruments {
-    pub fn register() -> Instruments {
-        describe();
-        let decision = |outcome: &'static str, reason: &'static str| metrics::counter!(DECISIONS_TOTAL, "outcome" => outcome, "reason" => reason);
-        Instruments {
-            handler: metrics::histogram!(HANDLER_SECONDS),
-            extract: metrics::histogram!(EXTRACT_SECONDS),
-            memo_lookup: metrics::histogram!(MEMO_LOOKUP_SECONDS),
-            verify: metrics::histogram!(VERIFY_SECONDS),
-            map: metrics::histogram!(MAP_SECONDS),
-            allow: decision("allow", "granted"),
-            deny: decision("deny", "no_grant"),
-            unauthorized: Reject::ALL
-                .iter()
-                .map(|r| decision("unauthorized", r.code()))
-                .collect(),
-            memo_hit: metrics::counter!(MEMO_TOTAL, "result" => "hit"),
-            memo_miss: metrics::counter!(MEMO_TOTAL, "result" => "miss"),
-            policy_hit: metrics::counter!(POLICY_MEMO_TOTAL, "result" => "hit"),
-            policy_miss: metrics::counter!(POLICY_MEMO_TOTAL, "result" => "miss"),
-            cold_start: metrics::counter!(COLD_STARTS_TOTAL),
-            jwks: ["ok", "not_modified", "error"]
-                .map(|r| metrics::counter!(JWKS_FETCHES_TOTAL, "result" => r)),
-            introspection: ["active", "inactive", "error"]
-                .map(|r| metrics::counter!(INTROSPECTIONS_TOTAL, "result" => r)),
-        }
-    }
-
-    pub fn jwks_fetch(&self, result: FetchResult) {
-        self.jwks[result as usize].increment(1);
-    }
-
-    pub fn introspection(&self, result: IntrospectionResult) {
-        self.introspection[result as usize].increment(1);
-    }
-
-    pub fn cold_start(&self) {
-        self.cold_start.increment(1);
-    }
-
-    /// Records one authorization: stage timings from `clock` and its outcome.
-    pub fn record(&self, clock: &StageClock, result: &Result<Response, Reject>) {
-        let t = &clock.marks;
-        self.handler.record(clock.elapsed(clock.done));
-        if let Some(extracted) = t.extracted {
-            self.extract.record(clock.elapsed(Some(extracted)));
-            if let Some(looked_up) = t.memo_looked_up {
-                self.memo_lookup.record(seconds(looked_up - extracted));
-                if let Some(verified) = t.verified {
-                    self.verify.record(seconds(verified - looked_up));
-                    if let Some(mapped) = t.mapped {
-                        self.map.record(seconds(mapped - verified));
-                    }
-                }
-            }
-        }
-        match t.memo_hit {
-            Some(true) => self.memo_hit.increment(1),
-            Some(false) => self.memo_miss.increment(1),
-            None => {}
-        }
-        match t.policy_memo_hit {
-            Some(true) => self.policy_hit.increment(1),
-            Some(false) => self.policy_miss.increment(1),
-            None => {}
-        }
-        match result {
-            Ok(r) if r.decision == Decision::Allow => self.allow.increment(1),
-            Ok(_) => self.deny.increment(1),
-            Err(reject) => {
-                if let Some(c) = self.unauthorized.get(reject.index()) {
-                    c.increment(1);
-                }
-            }
-        }
-    }
-}
-
-fn seconds(nanos: u64) -> f64 {
-    nanos as f64 / 1e9
-}
-
-/// Nanoseconds since the clock started, at each stage boundary.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Marks {
-    pub extracted: Option<u64>,
-    pub memo_looked_up: Option<u64>,
-    pub verified: Option<u64>,
-    pub mapped: Option<u64>,
-    pub memo_hit: Option<bool>,
-    pub policy_memo_hit: Option<bool>,
-    pub alg: Option<Alg>,
-}
-
-/// An [`Observer`] that timestamps each stage boundary.
-#[derive(Debug)]
-pub struct StageClock {
-    start: Instant,
-    pub marks: Marks,
-    done: Option<u64>,
-    /// The token's `kid`, kept only for a traced invocation (it costs a copy).
-    pub kid: Option<String>,
-    keep_kid: bool,
-}
-
-impl StageClock {
-    pub fn start() -> StageClock {
-        StageClock {
-            start: Instant::now(),
-            marks: Marks::default(),
-            done: None,
-            kid: None,
-            keep_kid: false,
-        }
-    }
-
-    /// A clock that also keeps the `kid`, for a span attribute.
-    pub fn detailed() -> StageClock {
-        StageClock {
-            keep_kid: true,
-            ..StageClock::start()
-        }
-    }
-
-    /// When the clock started.
-    pub fn started_at(&self) -> Instant {
-        self.start
-    }
-
-    /// Nanoseconds from the start to [`StageClock::stop`], if stopped.
-    pub fn done(&self) -> Option<u64> {
-        self.done
-    }
-
-    fn now(&self) -> u64 {
-        self.start.elapsed().as_nanos() as u64
-    }
-
-    /// Marks the end of the invocation; returns its duration in nanoseconds.
-    pub fn stop(&mut self) -> u64 {
-        let t = self.now();
-        self.done = Some(t);
-        t
-    }
-
-    fn elapsed(&self, mark: Option<u64>) -> f64 {
-        seconds(mark.unwrap_or_else(|| self.now()))
-    }
-}
-
-impl Observer for StageClock {
-    fn extracted(&mut self) {
-        self.marks.extracted = Some(self.now());
-    }
-    fn memo_looked_up(&mut self, hit: bool) {
-        self.marks.memo_looked_up = Some(self.now());
-        self.marks.memo_hit = Some(hit);
-    }
-    fn header(&mut self, alg: Alg, kid: &str) {
-        self.marks.alg = Some(alg);
-        if self.keep_kid {
-            self.kid = Some(kid.to_string());
-        }
-    }
-    fn verified(&mut self) {
-        self.marks.verified = Some(self.now());
-    }
-    fn mapped(&mut self, policy_memo_hit: bool) {
-        self.marks.mapped = Some(self.now());
-        self.marks.policy_memo_hit = Some(policy_memo_hit);
-    }
-}
-
-pub const ENV_METRICS: &str = "SCOPEGATE_METRICS";
-pub const ENV_NAMESPACE: &str = "SCOPEGATE_METRICS_NAMESPACE";
-pub const ENV_POWERTOOLS_NAMESPACE: &str = "POWERTOOLS_METRICS_NAMESPACE";
-pub const DEFAULT_NAMESPACE: &str = "scopegate";
-pub const ENV_SERVICE: &str = "SCOPEGATE_METRICS_SERVICE";
-pub const ENV_POWERTOOLS_SERVICE: &str = "POWERTOOLS_SERVICE_NAME";
-pub const DEFAULT_SERVICE: &str = "scopegate";
-pub const ENV_FUNCTION_DIMENSION: &str = "SCOPEGATE_METRICS_FUNCTION_DIMENSION";
-pub const ENV_RESOLUTION: &str = "SCOPEGATE_METRICS_RESOLUTION";
-pub const ENV_FLUSH: &str = "SCOPEGATE_METRICS_FLUSH";
-pub const ENV_FLUSH_INVOCATIONS: &str = "SCOPEGATE_METRICS_FLUSH_INVOCATIONS";
-pub const DEFAULT_FLUSH_INVOCATIONS: u32 = 100;
-pub const ENV_FLUSH_SECONDS: &str = "SCOPEGATE_METRICS_FLUSH_SECONDS";
-pub const DEFAULT_FLUSH_SECONDS: f64 = 60.0;
-pub const ENV_LOG_LEVEL: &str = "SCOPEGATE_LOG_LEVEL";
-
 /// When EMF documents are written.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Flush {
     /// One set of documents per invocation.
     PerInvocation,
     /// Values buffered and written every `invocations` or `seconds`, whichever comes first.
-    Aggregated { invocations: u32, seconds: f64 },
+    Aggregated {
+        /// Invocations per flush.
+        invocations: u32,
+        /// Seconds between flushes.
+        seconds: f64,
+    },
 }
 
 /// Telemetry settings, read at init like the rest of the configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
+    /// `SCOPEGATE_METRICS`: write EMF (`emf`, the default) or nothing (`off`).
     pub emf: bool,
+    /// The CloudWatch namespace. Defaults to `scopegate`.
     pub namespace: String,
+    /// The `service` dimension. Defaults to `scopegate`.
     pub service: String,
     /// The function name as a dimension (from `AWS_LAMBDA_FUNCTION_NAME`), if enabled.
     pub function_name: Option<String>,
+    /// One-second storage resolution (`SCOPEGATE_METRICS_RESOLUTION=1`). Defaults to `false`.
     pub high_resolution: bool,
+    /// When EMF documents are written. Defaults to per invocation.
     pub flush: Flush,
+    /// Which invocations get a log line. Defaults to `info` (refusals and denies).
     pub log_level: log::Level,
     /// OpenTelemetry traces, when an OTLP endpoint is configured.
     pub traces: Option<trace::TraceSettings>,
 }
 
-impl Settings {
-    pub fn from_strings(src: &dyn Strings) -> Result<Settings, String> {
-        let named = |var: &str, msg: String| format!("{var}: {msg}");
-        let emf = match src.get(ENV_METRICS).as_deref() {
-            None | Some("emf") => true,
-            Some("off") => false,
-            Some(other) => return Err(named(ENV_METRICS, format!("`{other}` is not emf or off"))),
-        };
-        let pick = |ours: &str, powertools: &str, default: &str| {
-            src.get(ours)
-                .or_else(|| src.get(powertools))
-                .unwrap_or_else(|| default.to_string())
-        };
-        let namespace = pick(ENV_NAMESPACE, ENV_POWERTOOLS_NAMESPACE, DEFAULT_NAMESPACE);
-        if namespace.is_empty() || namespace.len() > 255 {
-            return Err(named(ENV_NAMESPACE, "must be 1 to 255 characters".into()));
-        }
-        let service = pick(ENV_SERVICE, ENV_POWERTOOLS_SERVICE, DEFAULT_SERVICE);
-        if service.is_empty() || service.len() > 1024 {
-            return Err(named(ENV_SERVICE, "must be 1 to 1024 characters".into()));
-        }
-        let function_name = match src.get(ENV_FUNCTION_DIMENSION).as_deref() {
-            None | Some("true") => src
-                .get("AWS_LAMBDA_FUNCTION_NAME")
-                .filter(|n| !n.is_empty()),
-            Some("false") => None,
-            Some(other) => {
-                return Err(named(
-                    ENV_FUNCTION_DIMENSION,
-                    format!("`{other}` is not true or false"),
-                ));
-            }
-        };
-        let high_resolution = match src.get(ENV_RESOLUTION).as_deref() {
-            None | Some("60") => false,
-            Some("1") => true,
-            Some(other) => return Err(named(ENV_RESOLUTION, format!("`{other}` is not 1 or 60"))),
-        };
-        let flush = match src.get(ENV_FLUSH).as_deref() {
-            None | Some("invocation") => Flush::PerInvocation,
-            Some("aggregated") => {
-                let invocations = match src.get(ENV_FLUSH_INVOCATIONS) {
-                    None => DEFAULT_FLUSH_INVOCATIONS,
-                    Some(v) => v.parse().ok().filter(|&n: &u32| n >= 1).ok_or_else(|| {
-                        named(ENV_FLUSH_INVOCATIONS, format!("`{v}` is not a count ≥ 1"))
-                    })?,
-                };
-                let seconds = match src.get(ENV_FLUSH_SECONDS) {
-                    None => DEFAULT_FLUSH_SECONDS,
-                    Some(v) => v
-                        .parse()
-                        .ok()
-                        .filter(|s: &f64| s.is_finite() && *s > 0.0)
-                        .ok_or_else(|| {
-                            named(ENV_FLUSH_SECONDS, format!("`{v}` is not seconds > 0"))
-                        })?,
-                };
-                Flush::Aggregated {
-                    invocations,
-                    seconds,
-                }
-            }
-            Some(other) => {
-                return Err(named(
-                    ENV_FLUSH,
-                    format!("`{other}` is not invocation or aggregated"),
-                ));
-            }
-        };
-        let log_level = match src.get(ENV_LOG_LEVEL) {
-            None => log::Level::Info,
-            Some(v) => log::Level::parse(&v).ok_or_else(|| {
-                named(
-                    ENV_LOG_LEVEL,
-                    format!("`{v}` is not off, error, info or debug"),
-                )
-            })?,
-        };
-        let traces = trace::TraceSettings::from_strings(src)?;
-        Ok(Settings {
-            traces,
-            emf,
-            namespace,
-            service,
-            function_name,
-            high_resolution,
-            flush,
-            log_level,
-        })
-    }
+/// What the Lambda runtime says about one invocation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Invocation<'a> {
+    /// The Lambda request id (the log line's `requestId`).
+    pub request_id: &'a str,
+    /// The `Lambda-Runtime-Trace-Id` header (X-Ray format), if any.
+    pub xray_trace_id: Option<&'a str>,
+    /// The invoked function's ARN (the trace's `cloud.resource_id`).
+    pub invoked_arn: Option<&'a str>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
+/// Everything telemetry holds for one process, built once: the
+/// instruments (one set per recorder), the EMF writer, the tracer and the
+/// log level. The Lambda, `replay` and the lab's emulator all wrap the
+/// handler in [`Telemetry::observe`].
+pub struct Telemetry {
+    instruments: Vec<Instruments>,
+    emf: Option<Mutex<Flusher>>,
+    tracer: Option<Tracer>,
+    log_level: Level,
+    cold: AtomicBool,
+}
 
-    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, String> {
-        let map: HashMap<&str, &str> = pairs.iter().copied().collect();
-        Settings::from_strings(&map)
-    }
-
-    #[test]
-    fn powertools_variables_are_defaults_ours_win() {
-        let s = settings(&[
-            (ENV_POWERTOOLS_NAMESPACE, "Payments"),
-            (ENV_POWERTOOLS_SERVICE, "orders-api"),
-            ("AWS_LAMBDA_FUNCTION_NAME", "authz"),
-        ])
-        .unwrap();
-        assert_eq!(
-            (s.namespace.as_str(), s.service.as_str()),
-            ("Payments", "orders-api")
-        );
-        assert_eq!(s.function_name.as_deref(), Some("authz"));
-        let s = settings(&[
-            (ENV_POWERTOOLS_NAMESPACE, "Payments"),
-            (ENV_NAMESPACE, "Ours"),
-        ])
-        .unwrap();
-        assert_eq!(s.namespace, "Ours");
-        assert_eq!(s.flush, Flush::PerInvocation);
-        assert!(s.emf && !s.high_resolution);
-    }
-
-    #[test]
-    fn bad_values_name_the_variable() {
-        for (var, value) in [
-            (ENV_METRICS, "statsd"),
-            (ENV_RESOLUTION, "5"),
-            (ENV_FLUSH, "sometimes"),
-            (ENV_LOG_LEVEL, "loud"),
-            (ENV_FUNCTION_DIMENSION, "yes"),
-        ] {
-            let err = settings(&[(var, value)]).unwrap_err();
-            assert!(err.starts_with(var), "{err}");
+impl Telemetry {
+    /// Records nothing until sinks are added.
+    pub fn quiet() -> Telemetry {
+        Telemetry {
+            instruments: Vec::new(),
+            emf: None,
+            tracer: None,
+            log_level: Level::Off,
+            cold: AtomicBool::new(true),
         }
-        let err = settings(&[(ENV_FLUSH, "aggregated"), (ENV_FLUSH_INVOCATIONS, "0")]).unwrap_err();
-        assert!(err.starts_with(ENV_FLUSH_INVOCATIONS), "{err}");
     }
 
-    #[test]
-    fn aggregated_flush_reads_its_bounds() {
-        let s = settings(&[
-            (ENV_FLUSH, "aggregated"),
-            (ENV_FLUSH_INVOCATIONS, "500"),
-            (ENV_FLUSH_SECONDS, "10"),
-        ])
-        .unwrap();
-        assert_eq!(
-            s.flush,
-            Flush::Aggregated {
-                invocations: 500,
-                seconds: 10.0
+    /// The Lambda's telemetry, as `settings` configure it: the EMF recorder
+    /// installed process-wide (unless metrics are off), log lines at the
+    /// configured level and, when an endpoint is set, traces. Call it
+    /// before building the authorizer, so the key prefetch is counted.
+    pub fn install(settings: &Settings) -> Telemetry {
+        let mut t = Telemetry::quiet();
+        if settings.emf {
+            let recorder = emf_recorder();
+            // Only the first install in a process wins; a second one
+            // (tests) records through the recorder already installed.
+            let _ = metrics::set_global_recorder(recorder.clone());
+            t.instruments.push(Instruments::register());
+            t.emf = Some(Mutex::new(Flusher::new(recorder, settings.clone())));
+        }
+        t.tracer = settings.traces.clone().map(Tracer::new);
+        t.log_level = settings.log_level;
+        t
+    }
+
+    /// Adds a set of instruments (registered against a recorder of the
+    /// caller's: replay's Prometheus file, the lab's `/metrics`).
+    pub fn with_instruments(mut self, instruments: Instruments) -> Telemetry {
+        self.instruments.push(instruments);
+        self
+    }
+
+    /// Adds EMF documents written as `settings` say, through a recorder of
+    /// their own that is not installed process-wide (replay's `--emf`).
+    pub fn with_emf(mut self, settings: &Settings) -> Telemetry {
+        let recorder = emf_recorder();
+        let instruments = metrics::with_local_recorder(&recorder, Instruments::register);
+        self.instruments.push(instruments);
+        self.emf = Some(Mutex::new(Flusher::new(recorder, settings.clone())));
+        self
+    }
+
+    /// Runs one invocation (`handle`, given the stage clock to observe it
+    /// with), then records what it did: its metrics, its EMF documents and
+    /// log line (written to `out`) and, when traced, its spans. Returns the
+    /// handler's answer and its duration in nanoseconds.
+    pub fn observe<R: Report>(
+        &self,
+        invocation: &Invocation<'_>,
+        out: &mut impl Write,
+        handle: impl FnOnce(&mut StageClock) -> R,
+    ) -> (R, u64) {
+        let cold_start = self.cold.swap(false, Ordering::Relaxed);
+        let traced = self
+            .tracer
+            .as_ref()
+            .and_then(|t| Some((t, t.start(invocation.xray_trace_id)?)));
+        let mut clock = if traced.is_some() {
+            StageClock::detailed()
+        } else {
+            StageClock::start()
+        };
+        let (result, outbound) = if traced.is_some() {
+            calls::capture(|| handle(&mut clock))
+        } else {
+            (handle(&mut clock), Vec::new())
+        };
+        let nanos = clock.stop();
+        let outcome = result.outcome();
+        for instruments in &self.instruments {
+            if cold_start {
+                instruments.cold_start();
             }
-        );
+            instruments.record(&clock, outcome);
+        }
+        let line = Line {
+            timestamp_ms: (clock::now() * 1000.0) as u64,
+            request_id: invocation.request_id,
+            outcome,
+            alg: clock.marks.alg.map(|a| a.name()),
+            memo_hit: clock.marks.memo_hit,
+            duration_us: nanos as f64 / 1000.0,
+            cold_start,
+        };
+        if line.level() <= self.log_level {
+            let _ = writeln!(out, "{}", line.render());
+        }
+        if let Some(emf) = &self.emf {
+            emf.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .invocation_done(out);
+        }
+        if let Some((tracer, started)) = &traced {
+            tracer.finish(
+                started,
+                &trace::Finished {
+                    clock: &clock,
+                    calls: &outbound,
+                    request_id: invocation.request_id,
+                    invoked_arn: invocation.invoked_arn,
+                    cold_start,
+                    outcome,
+                },
+            );
+        }
+        (result, nanos)
+    }
+
+    /// Writes buffered metrics (aggregated EMF) before the process ends.
+    pub fn flush(&self, out: &mut impl Write) {
+        if let Some(emf) = &self.emf {
+            emf.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .flush(out);
+        }
     }
 }

@@ -6,9 +6,10 @@
 pub mod otlp;
 
 use scopegate::config::{Config, Strings};
-use scopegate::lambda::{Function, Invocation};
-use scopegate::mint::{self, SigningKey};
-use scopegate::verify::Alg;
+use scopegate::jose::Alg;
+use scopegate::lambda::Function;
+use scopegate::telemetry::Invocation;
+use scopegate::testkit::mint::{self, SigningKey};
 use scopegate::{Authorizer, Reject, Response};
 use std::collections::HashMap;
 
@@ -106,8 +107,8 @@ pub fn settings(keys: &Keys, extra: &[(&str, &str)]) -> HashMap<String, String> 
 pub fn function_from(env: &HashMap<String, String>) -> Function {
     let strings = env as &dyn Strings;
     let config = Config::from_strings(strings).expect("config");
-    let telemetry = scopegate::telemetry::Settings::from_strings(strings).expect("telemetry");
-    Function::new(telemetry, || Authorizer::from_config(&config)).expect("function")
+    let telemetry = scopegate::config::telemetry_settings(strings).expect("telemetry");
+    Function::new(&telemetry, || Authorizer::from_config(&config)).expect("function")
 }
 
 /// One invocation through `f`; true if it answered (not `Unauthorized`).
@@ -160,10 +161,10 @@ pub fn decide(authorizer: &Authorizer, token: &str) -> Result<Response, Reject> 
 /// Replaces the signature segment of a token.
 pub fn with_signature(token: &str, sig: &[u8]) -> String {
     let cut = token.rfind('.').expect("three segments");
-    format!("{}.{}", &token[..cut], scopegate::token::b64::encode(sig))
+    format!("{}.{}", &token[..cut], scopegate::codec::b64::encode(sig))
 }
 
 pub fn signature_of(token: &str) -> Vec<u8> {
     let cut = token.rfind('.').expect("three segments");
-    scopegate::token::b64::decode(&token.as_bytes()[cut + 1..]).expect("b64")
+    scopegate::codec::b64::decode(&token.as_bytes()[cut + 1..]).expect("b64")
 }

@@ -15,15 +15,15 @@
 //! | `scopegate.map` | internal | `scopegate.cache_hit` (policy memo) |
 //! | `scopegate.jwks_fetch`, `scopegate.introspect` | client | `scopegate.result` |
 
-pub mod calls;
 pub mod otlp;
 pub mod settings;
 
 pub use settings::TraceSettings;
 
 use super::StageClock;
-use crate::http::Client;
-use calls::{Call, CallKind};
+use crate::net::calls::{Call, CallKind};
+use crate::net::http::Client;
+use crate::outcome::Outcome;
 use otlp::{Code, Kind, Span, Value};
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -156,10 +156,8 @@ pub struct Finished<'a> {
     pub request_id: &'a str,
     pub invoked_arn: Option<&'a str>,
     pub cold_start: bool,
-    pub decision: &'static str,
-    pub reason: &'static str,
-    /// Refused with 401: the stage that refused and the invocation span are errors.
-    pub refused: bool,
+    /// How it ended; a refusal (401) makes the refusing stage and the invocation span errors.
+    pub outcome: Outcome,
 }
 
 /// Makes an invocation's spans: its trace, its clock's origin, fresh ids.
@@ -207,7 +205,7 @@ pub struct Tracer {
 impl Tracer {
     pub fn new(settings: TraceSettings) -> Tracer {
         Tracer {
-            client: Client::new(settings.timeout_ms, crate::http::DEFAULT_MAX_BYTES),
+            client: Client::new(settings.timeout_ms, crate::net::http::DEFAULT_MAX_BYTES),
             resource: otlp::resource(&settings.resource),
             settings,
             warned_at: AtomicU64::new(0),
@@ -249,9 +247,9 @@ impl Tracer {
         };
         let refuse = |s: &mut Span| {
             s.attributes
-                .push(("scopegate.reason", Value::Static(done.reason)));
+                .push(("scopegate.reason", Value::Static(done.outcome.reason())));
             s.status = Code::Error;
-            s.status_message = done.reason;
+            s.status_message = done.outcome.reason();
         };
 
         let mut root = b.span(
@@ -277,12 +275,12 @@ impl Tracer {
                 .push(("cloud.resource_id", Value::Str(arn.to_string())));
         }
         root.attributes
-            .push(("scopegate.decision", Value::Static(done.decision)));
-        if done.refused {
+            .push(("scopegate.decision", Value::Static(done.outcome.code())));
+        if done.outcome.refused() {
             refuse(&mut root);
         } else {
             root.attributes
-                .push(("scopegate.reason", Value::Static(done.reason)));
+                .push(("scopegate.reason", Value::Static(done.outcome.reason())));
             root.status = Code::Ok;
         }
         let root_id = Some(root.span_id);
@@ -296,7 +294,7 @@ impl Tracer {
             0,
             t.extracted.unwrap_or(end),
         );
-        if t.extracted.is_none() && done.refused {
+        if t.extracted.is_none() && done.outcome.refused() {
             refuse(&mut extract);
         }
         spans.push(extract);
@@ -330,7 +328,7 @@ impl Tracer {
                         .attributes
                         .push(("scopegate.kid", Value::Str(kid.clone())));
                 }
-                if t.verified.is_none() && done.refused {
+                if t.verified.is_none() && done.outcome.refused() {
                     refuse(&mut verify);
                 }
                 calls_parent = Some(verify.span_id);

@@ -1,30 +1,28 @@
 use super::*;
-use crate::authorizer::Observer;
-use crate::verify::Alg;
+use crate::jose::Alg;
+use crate::outcome::{Decision, Observer, Reject};
 use std::collections::HashMap;
 
 const HEADER: &str = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
 
 fn tracer() -> Tracer {
     let env: HashMap<&str, &str> = [
-        (settings::ENV_ENDPOINT, "http://127.0.0.1:9"),
+        (crate::config::ENV_OTLP_ENDPOINT, "http://127.0.0.1:9"),
         ("AWS_LAMBDA_FUNCTION_NAME", "authz"),
     ]
     .into_iter()
     .collect();
-    Tracer::new(TraceSettings::from_strings(&env).unwrap().unwrap())
+    Tracer::new(crate::config::telemetry::traces(&env).unwrap().unwrap())
 }
 
-fn finished<'a>(clock: &'a StageClock, reason: &'static str, refused: bool) -> Finished<'a> {
+fn finished(clock: &StageClock, outcome: Outcome) -> Finished<'_> {
     Finished {
         clock,
         calls: &[],
         request_id: "req-1",
         invoked_arn: Some("arn:aws:lambda:us-east-1:123456789012:function:authz"),
         cold_start: true,
-        decision: if refused { "unauthorized" } else { "allow" },
-        reason,
-        refused,
+        outcome,
     }
 }
 
@@ -87,7 +85,10 @@ fn a_verified_token_has_extract_memo_verify_and_map_under_the_invocation() {
     clock.verified();
     clock.mapped(true);
     clock.stop();
-    let spans = t.spans(&started, &finished(&clock, "granted", false));
+    let spans = t.spans(
+        &started,
+        &finished(&clock, Outcome::Decided(Decision::Allow)),
+    );
     assert_eq!(
         names(&spans),
         [
@@ -135,7 +136,10 @@ fn a_refusal_marks_the_stage_that_refused() {
     let started = t.start(None).unwrap();
     let mut clock = StageClock::detailed();
     clock.stop();
-    let spans = t.spans(&started, &finished(&clock, "malformed", true));
+    let spans = t.spans(
+        &started,
+        &finished(&clock, Outcome::Unauthorized(Reject::Malformed)),
+    );
     assert_eq!(names(&spans), ["authz", "scopegate.extract"]);
     assert_eq!(spans[0].parent_span_id, None);
     assert_eq!(
@@ -156,7 +160,7 @@ fn a_refusal_marks_the_stage_that_refused() {
     }];
     let done = Finished {
         calls: &calls,
-        ..finished(&clock, "bad_signature", true)
+        ..finished(&clock, Outcome::Unauthorized(Reject::BadSignature))
     };
     let spans = t.spans(&started, &done);
     assert_eq!(
@@ -186,7 +190,10 @@ fn a_memo_hit_has_no_verify_span() {
     clock.extracted();
     clock.memo_looked_up(true);
     clock.stop();
-    let spans = t.spans(&started, &finished(&clock, "granted", false));
+    let spans = t.spans(
+        &started,
+        &finished(&clock, Outcome::Decided(Decision::Allow)),
+    );
     assert_eq!(
         names(&spans),
         ["authz", "scopegate.extract", "scopegate.memo"]

@@ -1,104 +1,16 @@
-//! Stage 4, verify: the signature over `header.payload` with the selected
-//! key (ring), then the claims (CONTRACT §3, Signature, Time, Claims).
-//! Signature first: nothing in an unsigned payload is trusted.
+//! The claims a token must carry (contract §3, Time and Claims): read
+//! before the signature is checked, so that they can only ever refuse —
+//! nothing in them is trusted until the signature of their issuer's key
+//! verifies ([`super::signature`]).
 
-use crate::keys::{Key, KeyMaterial};
-use crate::reject::Reject;
-use crate::token::json::{Object, Value};
+use crate::codec::json::{Object, Value};
+use crate::outcome::Reject;
 use std::borrow::Cow;
-
-/// The signature algorithms scopegate can verify. `none` and HMAC are absent
-/// by construction: they cannot be named, so they cannot be allowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(clippy::upper_case_acronyms)]
-pub enum Alg {
-    RS256,
-    RS384,
-    RS512,
-    PS256,
-    PS384,
-    PS512,
-    ES256,
-    ES384,
-    EdDSA,
-}
-
-impl Alg {
-    /// CONTRACT §3 default allow-list: every asymmetric algorithm we verify.
-    pub const DEFAULT_ALLOWED: [Alg; 9] = [
-        Alg::RS256,
-        Alg::RS384,
-        Alg::RS512,
-        Alg::PS256,
-        Alg::PS384,
-        Alg::PS512,
-        Alg::ES256,
-        Alg::ES384,
-        Alg::EdDSA,
-    ];
-
-    /// Exact, case-sensitive name match.
-    pub fn from_name(name: &str) -> Option<Alg> {
-        Some(match name {
-            "RS256" => Alg::RS256,
-            "RS384" => Alg::RS384,
-            "RS512" => Alg::RS512,
-            "PS256" => Alg::PS256,
-            "PS384" => Alg::PS384,
-            "PS512" => Alg::PS512,
-            "ES256" => Alg::ES256,
-            "ES384" => Alg::ES384,
-            "EdDSA" => Alg::EdDSA,
-            _ => return None,
-        })
-    }
-
-    pub const fn name(self) -> &'static str {
-        match self {
-            Alg::RS256 => "RS256",
-            Alg::RS384 => "RS384",
-            Alg::RS512 => "RS512",
-            Alg::PS256 => "PS256",
-            Alg::PS384 => "PS384",
-            Alg::PS512 => "PS512",
-            Alg::ES256 => "ES256",
-            Alg::ES384 => "ES384",
-            Alg::EdDSA => "EdDSA",
-        }
-    }
-
-    pub const fn is_rsa(self) -> bool {
-        matches!(
-            self,
-            Alg::RS256 | Alg::RS384 | Alg::RS512 | Alg::PS256 | Alg::PS384 | Alg::PS512
-        )
-    }
-}
-
-/// Verifies `sig` over `msg`. The key was selected for `alg` already
-/// ([`crate::keys::KeySet::select`]) and parsed at load
-/// ([`crate::crypto::Prepared`]). RSA signatures must be exactly the
-/// modulus length.
-pub fn signature(key: &Key, alg: Alg, msg: &[u8], sig: &[u8]) -> Result<(), Reject> {
-    if let KeyMaterial::Rsa { n, .. } = &key.material {
-        if sig.len() != n.len() {
-            return Err(Reject::BadSignature);
-        }
-    }
-    if !key.fits(alg) {
-        return Err(Reject::KeyAlgMismatch);
-    }
-    if key.prepared.verify(alg, msg, sig) {
-        Ok(())
-    } else {
-        Err(Reject::BadSignature)
-    }
-}
 
 /// 9999-12-31T23:59:59Z: the latest `exp`, `nbf` or `iat` we accept.
 pub const MAX_TIME_CLAIM: f64 = 253_402_300_799.0;
 
-/// What a valid token must say (CONTRACT §3, Time and Claims).
+/// What a valid token must say (contract §3, Time and Claims).
 #[derive(Debug, Clone)]
 pub struct ClaimRules {
     /// Accepted `iss` values, compared exactly.
@@ -254,7 +166,7 @@ fn bounded<'a>(value: &'a str, rules: &ClaimRules) -> Result<&'a str, Reject> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::token::json::{JsonLimits, parse_object};
+    use crate::codec::json::{JsonLimits, parse_object};
 
     fn rules() -> ClaimRules {
         ClaimRules {

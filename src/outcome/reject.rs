@@ -2,14 +2,14 @@
 //! same code is the log field, the metric label and the trace attribute, so
 //! label cardinality stays bounded and nothing is formatted on the reject path.
 //! To API Gateway every reason looks the same: an error whose message is
-//! exactly `Unauthorized` (CONTRACT §3).
+//! exactly `Unauthorized` (contract §3).
 
 use std::fmt;
 
 /// A token or event fault; the caller gets `Unauthorized` (401).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Reject {
-    /// The event is not valid JSON or not one of the shapes of CONTRACT §2.
+    /// The event is not valid JSON or not one of the shapes of contract §2.
     BadEvent,
     /// The event carries no identity (no header, query parameter or identity source).
     MissingIdentity,
@@ -148,9 +148,9 @@ impl Reject {
     ];
 }
 
-impl From<crate::token::json::JsonError> for Reject {
-    fn from(e: crate::token::json::JsonError) -> Self {
-        use crate::token::json::JsonError;
+impl From<crate::codec::json::JsonError> for Reject {
+    fn from(e: crate::codec::json::JsonError) -> Self {
+        use crate::codec::json::JsonError;
         match e {
             JsonError::DuplicateMember => Reject::DuplicateMember,
             JsonError::TooDeep | JsonError::TooManyMembers => Reject::JsonLimit,
@@ -159,8 +159,8 @@ impl From<crate::token::json::JsonError> for Reject {
     }
 }
 
-impl From<crate::token::b64::B64Error> for Reject {
-    fn from(_: crate::token::b64::B64Error) -> Self {
+impl From<crate::codec::b64::B64Error> for Reject {
+    fn from(_: crate::codec::b64::B64Error) -> Self {
         Reject::BadBase64
     }
 }

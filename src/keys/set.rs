@@ -1,11 +1,11 @@
-//! Stage 3, keys: a JWKS decoded once, at load time, into ready-to-verify
+//! The trusted key set: a JWKS decoded once, at load time, into ready-to-verify
 //! public keys. Unusable keys (wrong `use`, RSA under 2048 bits, unknown
 //! type or curve, malformed members) are skipped with a reason, and the rest
-//! of the set keeps working (CONTRACT §3).
+//! of the set keeps working (contract §3).
 
-use crate::crypto::Prepared;
-use crate::token::b64;
-use crate::verify::Alg;
+use crate::codec::b64;
+use crate::jose::{Alg, Curve};
+use crate::keys::backend::{KeyMaterial, Prepared};
 use serde::Deserialize;
 
 /// Bounds on a key set document. Defaults: 256 KiB, 64 keys.
@@ -22,33 +22,6 @@ impl Default for JwksLimits {
             max_keys: 64,
         }
     }
-}
-
-/// Key material in the form the verifier wants.
-#[derive(Clone, PartialEq, Eq)]
-pub enum KeyMaterial {
-    /// Big-endian modulus without leading zeros, and exponent.
-    Rsa { n: Box<[u8]>, e: Box<[u8]> },
-    /// Uncompressed SEC1 point `04 || x || y` on P-256 or P-384.
-    Ec { curve: Curve, point: Box<[u8]> },
-    /// The 32-byte Ed25519 public key.
-    Ed25519 { x: Box<[u8]> },
-}
-
-impl std::fmt::Debug for KeyMaterial {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            KeyMaterial::Rsa { n, .. } => write!(f, "Rsa({} bits)", n.len() * 8),
-            KeyMaterial::Ec { curve, .. } => write!(f, "Ec({curve:?})"),
-            KeyMaterial::Ed25519 { .. } => f.write_str("Ed25519"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Curve {
-    P256,
-    P384,
 }
 
 /// One trusted key.

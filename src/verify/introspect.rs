@@ -6,23 +6,18 @@
 //! are cached per token (bounded) for at most a configured TTL and never
 //! past the token's `exp`. The client secret never appears in errors.
 
-use crate::config::{ConfigError, Strings};
-use crate::http::{self, Client};
-use crate::reject::Reject;
-use crate::telemetry::trace::calls::{self, CallKind};
-use crate::telemetry::{INTROSPECTIONS_TOTAL, IntrospectionResult};
-use crate::token::b64;
+use crate::codec::b64;
+use crate::net::calls::{self, CallKind};
+use crate::net::discovery::Discovery;
+use crate::net::http::Client;
+use crate::outcome::Reject;
 use quick_cache::sync::Cache;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Instant;
 
-pub const ENV_MODE: &str = "SCOPEGATE_MODE";
-pub const ENV_URL: &str = "SCOPEGATE_INTROSPECTION_URL";
-pub const ENV_CLIENT_ID: &str = "SCOPEGATE_INTROSPECTION_CLIENT_ID";
-pub const ENV_CLIENT_SECRET: &str = "SCOPEGATE_INTROSPECTION_CLIENT_SECRET";
-pub const ENV_CACHE_SECONDS: &str = "SCOPEGATE_INTROSPECTION_CACHE_SECONDS";
+/// Active answers are reused this long. Defaults to `60`.
 pub const DEFAULT_CACHE_SECONDS: f64 = 60.0;
-pub const ENV_CACHE_ENTRIES: &str = "SCOPEGATE_INTROSPECTION_CACHE_ENTRIES";
+/// Bound of the answer cache. Defaults to `10000`.
 pub const DEFAULT_CACHE_ENTRIES: usize = 10_000;
 
 /// How tokens are verified.
@@ -60,56 +55,6 @@ impl std::fmt::Debug for Settings {
     }
 }
 
-impl Settings {
-    pub fn from_strings(src: &dyn Strings) -> Result<Option<Settings>, ConfigError> {
-        let mode = match src.get(ENV_MODE).as_deref().map(str::trim) {
-            None | Some("jwt") => return Ok(None),
-            Some("introspect") => Mode::Introspect,
-            Some("jwt+introspect") => Mode::JwtIntrospect,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    ENV_MODE,
-                    format!("`{other}` is not jwt, introspect or jwt+introspect"),
-                ));
-            }
-        };
-        let required = |var: &'static str| {
-            src.get(var).filter(|v| !v.is_empty()).ok_or_else(|| {
-                ConfigError::new(var, "is required when SCOPEGATE_MODE uses introspection")
-            })
-        };
-        let url = src.get(ENV_URL).filter(|u| !u.is_empty());
-        if let Some(u) = &url {
-            http::check_url(u).map_err(|e| ConfigError::new(ENV_URL, e))?;
-        }
-        let cache_seconds = match src.get(ENV_CACHE_SECONDS) {
-            None => DEFAULT_CACHE_SECONDS,
-            Some(v) => v
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|s| s.is_finite() && *s >= 0.0)
-                .ok_or_else(|| {
-                    ConfigError::new(ENV_CACHE_SECONDS, format!("`{v}` is not seconds ≥ 0"))
-                })?,
-        };
-        let cache_entries = match src.get(ENV_CACHE_ENTRIES) {
-            None => DEFAULT_CACHE_ENTRIES,
-            Some(v) => v.trim().parse().map_err(|_| {
-                ConfigError::new(ENV_CACHE_ENTRIES, format!("`{v}` is not a count"))
-            })?,
-        };
-        Ok(Some(Settings {
-            mode,
-            url,
-            client_id: required(ENV_CLIENT_ID)?,
-            client_secret: required(ENV_CLIENT_SECRET)?,
-            cache_seconds,
-            cache_entries,
-        }))
-    }
-}
-
 /// An introspection answer that said `active: true`, kept as its JSON.
 #[derive(Debug)]
 pub struct Active {
@@ -119,22 +64,16 @@ pub struct Active {
 
 pub struct Introspector {
     settings: Settings,
-    issuer: String,
     client: Client,
     basic: String,
-    endpoint: Mutex<Option<String>>,
+    /// Where the endpoint is learnt when none is configured.
+    discovery: Arc<Discovery>,
     cache: Option<Cache<Box<str>, Arc<Active>>>,
 }
 
 /// Counts a call that began at `started`, and records it for the invocation's trace.
-fn count(result: IntrospectionResult, started: Instant) {
-    let label = match result {
-        IntrospectionResult::Active => "active",
-        IntrospectionResult::Inactive => "inactive",
-        IntrospectionResult::Error => "error",
-    };
-    metrics::counter!(INTROSPECTIONS_TOTAL, "result" => label).increment(1);
-    calls::record(CallKind::Introspection, started, label);
+fn count(result: &'static str, started: Instant) {
+    calls::record(CallKind::Introspection, started, result);
 }
 
 /// application/x-www-form-urlencoded, for `client_secret_basic` and the body.
@@ -151,11 +90,9 @@ fn form_encode(s: &str) -> String {
 }
 
 impl Introspector {
-    pub fn new(
-        settings: Settings,
-        issuer: &str,
-        http: &crate::jwks::CacheSettings,
-    ) -> Introspector {
+    /// An introspector with `client`; without a configured URL the
+    /// endpoint comes from `discovery` (the issuer's, shared with its keys).
+    pub fn new(settings: Settings, client: Client, discovery: Arc<Discovery>) -> Introspector {
         // RFC 6749 §2.3.1: id and secret are form-encoded before Basic.
         let basic = b64::encode_standard(
             format!(
@@ -166,11 +103,10 @@ impl Introspector {
             .as_bytes(),
         );
         Introspector {
-            client: Client::new(http.timeout_ms, http.max_bytes),
-            endpoint: Mutex::new(settings.url.clone()),
+            client,
+            discovery,
             cache: (settings.cache_entries > 0 && settings.cache_seconds > 0.0)
                 .then(|| Cache::new(settings.cache_entries)),
-            issuer: issuer.to_string(),
             basic,
             settings,
         }
@@ -181,27 +117,19 @@ impl Introspector {
     }
 
     fn endpoint(&self) -> Result<String, String> {
-        let mut e = self.endpoint.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(url) = e.as_ref() {
+        if let Some(url) = &self.settings.url {
             return Ok(url.clone());
         }
-        let doc_url = format!(
-            "{}/.well-known/openid-configuration",
-            self.issuer.trim_end_matches('/')
-        );
-        let answer = self.client.get(&doc_url, None, &[])?;
-        let doc: serde_json::Value =
-            serde_json::from_slice(&answer.body).map_err(|e| format!("{doc_url}: {e}"))?;
-        if doc["issuer"].as_str() != Some(self.issuer.as_str()) {
-            return Err(format!("{doc_url}: issuer differs from the configured one"));
-        }
-        let url = doc["introspection_endpoint"]
-            .as_str()
-            .ok_or_else(|| format!("{doc_url}: no introspection_endpoint"))?
-            .to_string();
-        http::check_url(&url)?;
-        *e = Some(url.clone());
-        Ok(url)
+        self.discovery
+            .document()?
+            .introspection_endpoint
+            .clone()
+            .ok_or_else(|| {
+                format!(
+                    "{}: no introspection_endpoint",
+                    crate::net::discovery::url_of(self.discovery.issuer())
+                )
+            })
     }
 
     /// The active answer for `token` at `now`: from the cache, or asked.
@@ -222,22 +150,22 @@ impl Introspector {
                 )
             })
             .map_err(|_| {
-                count(IntrospectionResult::Error, started);
+                count("error", started);
                 Reject::IntrospectionFailed
             })?;
         if answer.status != 200 {
-            count(IntrospectionResult::Error, started);
+            count("error", started);
             return Err(Reject::IntrospectionFailed);
         }
         let v: serde_json::Value = serde_json::from_slice(&answer.body).map_err(|_| {
-            count(IntrospectionResult::Error, started);
+            count("error", started);
             Reject::IntrospectionFailed
         })?;
         if v["active"] != serde_json::Value::Bool(true) {
-            count(IntrospectionResult::Inactive, started);
+            count("inactive", started);
             return Err(Reject::Inactive);
         }
-        count(IntrospectionResult::Active, started);
+        count("active", started);
         let exp = v["exp"].as_f64().unwrap_or(now);
         let active = Arc::new(Active {
             body: answer.body.into(),

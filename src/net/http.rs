@@ -1,7 +1,7 @@
 //! The one HTTP client scopegate uses (JWKS, discovery, S3): ureq over
 //! rustls with the aws-lc-rs provider (no OpenSSL), built once, with a
 //! connect and a total timeout and a cap on response size. Remote URLs
-//! must be https, except loopback hosts (CONTRACT §5a).
+//! must be https, except loopback hosts (contract §5a).
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! Strict base64url (RFC 4648 §5) without padding, as CONTRACT §3 demands:
+//! Strict base64url (RFC 4648 §5) without padding, as contract §3 demands:
 //! no `=`, no `+` or `/`, no whitespace, and canonical trailing bits (the
 //! unused low bits of the last symbol must be zero), so that exactly one
 //! string encodes each byte sequence.
@@ -28,7 +28,7 @@ fn is_symbol(byte: u8) -> bool {
 /// The work is base64-simd's (AVX2/SSE4.1/NEON, chosen at run time; the AWS
 /// SDK for Rust decodes with it too): on a token's payload and signature it
 /// measured 40 ns against 250 ns for our best scalar loop (BENCHMARKS.md §1).
-/// It is exactly as strict as CONTRACT §3 (no padding, no `+` `/` or
+/// It is exactly as strict as contract §3 (no padding, no `+` `/` or
 /// whitespace, canonical trailing bits: the unit tests and the
 /// b64_differential fuzz target hold it to that); only the reason for a
 /// refusal is ours, worked out on the cold path.

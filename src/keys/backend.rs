@@ -6,10 +6,30 @@
 //! fixed-size ECDSA `r‖s` with r, s in range (high S accepted), Ed25519
 //! S < L — the hostile-token suite checks each.
 
-use crate::keys::KeyMaterial;
-use crate::verify::Alg;
+use crate::jose::{Alg, Curve};
 use aws_lc_rs::signature::{self, ParsedPublicKey, VerificationAlgorithm};
 use std::sync::Arc;
+
+/// Key material in the form the verifier wants.
+#[derive(Clone, PartialEq, Eq)]
+pub enum KeyMaterial {
+    /// Big-endian modulus without leading zeros, and exponent.
+    Rsa { n: Box<[u8]>, e: Box<[u8]> },
+    /// Uncompressed SEC1 point `04 || x || y` on P-256 or P-384.
+    Ec { curve: Curve, point: Box<[u8]> },
+    /// The 32-byte Ed25519 public key.
+    Ed25519 { x: Box<[u8]> },
+}
+
+impl std::fmt::Debug for KeyMaterial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyMaterial::Rsa { n, .. } => write!(f, "Rsa({} bits)", n.len() * 8),
+            KeyMaterial::Ec { curve, .. } => write!(f, "Ec({curve:?})"),
+            KeyMaterial::Ed25519 { .. } => f.write_str("Ed25519"),
+        }
+    }
+}
 
 fn algorithm(alg: Alg) -> &'static dyn VerificationAlgorithm {
     match alg {

@@ -1,13 +1,15 @@
-//! Token minting: signs compact JWS with private keys. Never used on the
-//! request path; it exists for the tests, the benches and the lab's
-//! development identity provider, which must all produce tokens the real
-//! verifier accepts.
+//! Token minting: signs compact JWS with private keys, on aws-lc-rs (the
+//! verifier's own crypto library, so the shipped build links one). Never
+//! used on the request path; it exists for the tests, the benches, the
+//! fixture generator and the lab's development identity provider, which
+//! must all produce tokens the real verifier accepts.
 
-use crate::keys::{Curve, Key, KeyMaterial};
-use crate::token::b64;
-use crate::verify::Alg;
-use ring::rand::SystemRandom;
-use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
+use crate::codec::b64;
+use crate::jose::{Alg, Curve};
+use crate::keys::{Key, KeyMaterial};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
 
 enum Pair {
     Rsa(RsaKeyPair),
@@ -32,58 +34,62 @@ impl std::fmt::Debug for SigningKey {
 impl SigningKey {
     /// Loads a PKCS#8 DER private key for `alg` (RS*/PS* need RSA, ES256 P-256, ES384 P-384, EdDSA Ed25519).
     pub fn from_pkcs8(kid: &str, alg: Alg, der: &[u8]) -> Result<SigningKey, String> {
-        let rng = SystemRandom::new();
-        let bad = |e: ring::error::KeyRejected| format!("{kid}: {e}");
+        let bad = |e: aws_lc_rs::error::KeyRejected| format!("{kid}: {e}");
         let pair = match alg {
             a if a.is_rsa() => Pair::Rsa(RsaKeyPair::from_pkcs8(der).map_err(bad)?),
             Alg::ES256 => Pair::Ec(
-                EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, der, &rng)
+                EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, der)
                     .map_err(bad)?,
             ),
             Alg::ES384 => Pair::Ec(
-                EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P384_SHA384_FIXED_SIGNING, der, &rng)
+                EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P384_SHA384_FIXED_SIGNING, der)
                     .map_err(bad)?,
             ),
             _ => Pair::Ed(Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).map_err(bad)?),
         };
-        Ok(SigningKey {
+        Ok(SigningKey::with(kid, alg, pair))
+    }
+
+    fn with(kid: &str, alg: Alg, pair: Pair) -> SigningKey {
+        SigningKey {
             kid: kid.to_string(),
             alg,
             pair,
-            rng,
-        })
+            rng: SystemRandom::new(),
+        }
     }
 
-    /// A fresh random key (ES256, ES384 or EdDSA; ring cannot generate RSA keys).
+    /// A fresh random key for `alg` (RSA keys are 2048 bits).
     pub fn generate(kid: &str, alg: Alg) -> Result<SigningKey, String> {
-        let rng = SystemRandom::new();
-        let der = match alg {
-            Alg::ES256 => {
-                EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-            }
-            Alg::ES384 => {
-                EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P384_SHA384_FIXED_SIGNING, &rng)
-            }
-            Alg::EdDSA => Ed25519KeyPair::generate_pkcs8(&rng),
-            other => return Err(format!("cannot generate {} keys", other.name())),
-        }
-        .map_err(|_| format!("{kid}: key generation failed"))?;
-        SigningKey::from_pkcs8(kid, alg, der.as_ref())
+        SigningKey::generate_rsa(kid, alg, KeySize::Rsa2048)
+    }
+
+    /// A fresh random key; an RSA one of `size` (ignored for other algorithms).
+    pub fn generate_rsa(kid: &str, alg: Alg, size: KeySize) -> Result<SigningKey, String> {
+        let failed = |_| format!("{kid}: key generation failed");
+        let pair = match alg {
+            a if a.is_rsa() => Pair::Rsa(RsaKeyPair::generate(size).map_err(failed)?),
+            Alg::ES256 => Pair::Ec(
+                EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING)
+                    .map_err(failed)?,
+            ),
+            Alg::ES384 => Pair::Ec(
+                EcdsaKeyPair::generate(&signature::ECDSA_P384_SHA384_FIXED_SIGNING)
+                    .map_err(failed)?,
+            ),
+            _ => Pair::Ed(Ed25519KeyPair::generate().map_err(failed)?),
+        };
+        Ok(SigningKey::with(kid, alg, pair))
     }
 
     /// The public key as the verifier holds it.
     pub fn public_key(&self) -> Key {
         let material = match &self.pair {
             Pair::Rsa(p) => {
-                let c: signature::RsaPublicKeyComponents<Vec<u8>> = p.public().into();
-                let strip = |b: &[u8]| {
-                    b[b.iter().position(|&x| x != 0).unwrap_or(b.len())..]
-                        .to_vec()
-                        .into_boxed_slice()
-                };
+                let public = p.public_key();
                 KeyMaterial::Rsa {
-                    n: strip(&c.n),
-                    e: strip(&c.e),
+                    n: public.modulus().big_endian_without_leading_zero().into(),
+                    e: public.exponent().big_endian_without_leading_zero().into(),
                 }
             }
             Pair::Ec(p) => KeyMaterial::Ec {
@@ -146,7 +152,7 @@ impl SigningKey {
                     Alg::PS384 => &signature::RSA_PSS_SHA384,
                     _ => &signature::RSA_PSS_SHA512,
                 };
-                let mut sig = vec![0u8; p.public().modulus_len()];
+                let mut sig = vec![0u8; p.public_modulus_len()];
                 p.sign(padding, &self.rng, signing_input, &mut sig)
                     .map_err(fail)?;
                 Ok(sig)
@@ -195,12 +201,12 @@ mod tests {
 
     #[test]
     fn generated_keys_round_trip_through_the_jwks_loader() {
-        let keys: Vec<SigningKey> = [Alg::ES256, Alg::ES384, Alg::EdDSA]
+        let keys: Vec<SigningKey> = [Alg::RS256, Alg::PS384, Alg::ES256, Alg::ES384, Alg::EdDSA]
             .iter()
             .map(|&a| SigningKey::generate(a.name(), a).unwrap())
             .collect();
         let set = KeySet::from_json(jwks(&keys).as_bytes(), JwksLimits::default()).unwrap();
-        assert_eq!(set.keys().len(), 3, "{:?}", set.skipped());
+        assert_eq!(set.keys().len(), 5, "{:?}", set.skipped());
         for k in &keys {
             assert_eq!(set.select(&k.kid, k.alg).unwrap(), &k.public_key());
         }

@@ -1,4 +1,4 @@
-//! A strict, borrowing JSON reader for JOSE headers and claims (CONTRACT §3).
+//! A strict, borrowing JSON reader for JOSE headers and claims (contract §3).
 //!
 //! `serde_json` silently keeps the last of two members with the same name,
 //! so `{"scp":["a"],"\u0073cp":["admin"]}` would mean different things to

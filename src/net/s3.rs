@@ -1,10 +1,10 @@
 //! Reads one S3 object at start-up (the permissions document, or a JWKS),
-//! with the function's own credentials from the environment and a SigV4
-//! signature — a GET is all we need, so no AWS SDK in the binary.
-//! `AWS_ENDPOINT_URL_S3` (or `AWS_ENDPOINT_URL`) points it elsewhere
-//! (moto_server in the tests); requests are path-style.
+//! with the function's own credentials (read by the configuration from the
+//! environment) and a SigV4 signature — a GET is all we need, so no AWS SDK
+//! in the binary. Requests are path-style, so an endpoint override points
+//! them at moto_server in the tests.
 
-use crate::http::Client;
+use crate::net::http::Client;
 use aws_lc_rs::{digest, hmac};
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -19,34 +19,13 @@ pub struct Target {
     pub session_token: Option<String>,
 }
 
-impl Target {
-    /// From the Lambda environment (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, …).
-    pub fn from_env() -> Result<Target, String> {
-        let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
-        let region = var("AWS_REGION")
-            .or_else(|| var("AWS_DEFAULT_REGION"))
-            .ok_or("AWS_REGION is not set")?;
-        let endpoint = var("AWS_ENDPOINT_URL_S3")
-            .or_else(|| var("AWS_ENDPOINT_URL"))
-            .unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com"));
-        Ok(Target {
-            endpoint: endpoint.trim_end_matches('/').to_string(),
-            access_key: var("AWS_ACCESS_KEY_ID").ok_or("AWS_ACCESS_KEY_ID is not set")?,
-            secret_key: var("AWS_SECRET_ACCESS_KEY").ok_or("AWS_SECRET_ACCESS_KEY is not set")?,
-            session_token: var("AWS_SESSION_TOKEN"),
-            region,
-        })
-    }
-}
-
 /// The object's bytes.
-pub fn get_object(bucket: &str, key: &str) -> Result<Vec<u8>, String> {
+pub fn get_object(target: &Target, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
     if bucket.is_empty() || key.is_empty() {
         return Err("expected s3://bucket/key".into());
     }
-    let target = Target::from_env()?;
-    let client = Client::new(crate::http::DEFAULT_TIMEOUT_MS * 2, 8 << 20);
-    let (url, headers) = signed_get(&target, bucket, key, SystemTime::now());
+    let client = Client::new(crate::net::http::DEFAULT_TIMEOUT_MS * 2, 8 << 20);
+    let (url, headers) = signed_get(target, bucket, key, SystemTime::now());
     let refs: Vec<(&str, &str)> = headers
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))

@@ -2,15 +2,13 @@
 //! been read strictly. Cheap checks come first (size, scheme, shape), so a
 //! hostile value is refused before anything is decoded.
 
-pub mod b64;
-pub mod json;
-
-use crate::reject::Reject;
-use crate::verify::Alg;
-use json::{JsonLimits, Value};
+use crate::codec::b64;
+use crate::codec::json::{self, JsonLimits, Value};
+use crate::jose::Alg;
+use crate::outcome::Reject;
 use std::borrow::Cow;
 
-/// Extracts the token from an `Authorization`-style value (CONTRACT §3,
+/// Extracts the token from an `Authorization`-style value (contract §3,
 /// Header): `Bearer` (any case) then one or more spaces then the token, or a
 /// bare token. Two tokens, trailing words, another scheme or an empty value fail.
 pub fn bearer(value: &str, max_token_bytes: usize) -> Result<&str, Reject> {

@@ -6,28 +6,28 @@
 //! is older than its maximum age, and kept when the IdP fails — up to a
 //! maximum staleness, after which requests fail closed.
 //!
-//! Readers take an `Arc` snapshot (`arc-swap`): no lock, no HTTP call,
-//! while a usable set is cached. Times are the caller's `now` (Unix
-//! seconds), so tests drive the lifecycle with an injected clock.
+//! Readers take an `Arc` snapshot of the set (`arc-swap`) and make no HTTP
+//! call while a usable set is cached, but they still read the set's age
+//! under the `state` mutex, which a fetch holds while it runs: a reader can
+//! wait behind a refresh in flight (a known fault, not yet mended). Times
+//! are the caller's `now` (Unix seconds), so tests drive the lifecycle with
+//! an injected clock.
 
-use crate::config::{ConfigError, Strings};
-use crate::http::{self, Client};
 use crate::keys::{JwksLimits, KeySet};
-use crate::telemetry::trace::calls::{self, CallKind};
-use crate::telemetry::{FetchResult, JWKS_FETCHES_TOTAL};
+use crate::net::calls::{self, CallKind};
+use crate::net::discovery::Discovery;
+use crate::net::http::{self, Client};
 use arc_swap::ArcSwapOption;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-pub const ENV_COOLDOWN: &str = "SCOPEGATE_JWKS_COOLDOWN_SECONDS";
+/// After a fetch attempt, unknown kids fail fast this long. Defaults to `10`.
 pub const DEFAULT_COOLDOWN: f64 = 10.0;
-pub const ENV_MAX_AGE: &str = "SCOPEGATE_JWKS_MAX_AGE_SECONDS";
+/// Older sets are refreshed in the background. Defaults to `3600`.
 pub const DEFAULT_MAX_AGE: f64 = 3600.0;
-pub const ENV_MAX_STALE: &str = "SCOPEGATE_JWKS_MAX_STALE_SECONDS";
+/// A set older than this (refreshes failing) is no longer used. Defaults to `86400`.
 pub const DEFAULT_MAX_STALE: f64 = 86_400.0;
-pub const ENV_HTTP_TIMEOUT_MS: &str = "SCOPEGATE_HTTP_TIMEOUT_MS";
-pub const ENV_HTTP_MAX_BYTES: &str = "SCOPEGATE_HTTP_MAX_BYTES";
 
 /// The key cache's settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,59 +51,13 @@ impl Default for CacheSettings {
     }
 }
 
-impl CacheSettings {
-    pub fn from_strings(src: &dyn Strings) -> Result<CacheSettings, ConfigError> {
-        let d = CacheSettings::default();
-        let seconds = |var: &'static str, default: f64| -> Result<f64, ConfigError> {
-            match src.get(var) {
-                None => Ok(default),
-                Some(v) => v
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|s| s.is_finite() && *s >= 0.0)
-                    .ok_or_else(|| {
-                        ConfigError::new(var, format!("`{v}` is not a number of seconds ≥ 0"))
-                    }),
-            }
-        };
-        let count = |var: &'static str, default: u64| -> Result<u64, ConfigError> {
-            match src.get(var) {
-                None => Ok(default),
-                Some(v) => v
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| {
-                        ConfigError::new(var, format!("`{v}` is not a positive whole number"))
-                    }),
-            }
-        };
-        let s = CacheSettings {
-            cooldown: seconds(ENV_COOLDOWN, d.cooldown)?,
-            max_age: seconds(ENV_MAX_AGE, d.max_age)?,
-            max_stale: seconds(ENV_MAX_STALE, d.max_stale)?,
-            timeout_ms: count(ENV_HTTP_TIMEOUT_MS, d.timeout_ms)?,
-            max_bytes: count(ENV_HTTP_MAX_BYTES, d.max_bytes)?,
-        };
-        if s.max_stale < s.max_age {
-            return Err(ConfigError::new(
-                ENV_MAX_STALE,
-                "must be at least SCOPEGATE_JWKS_MAX_AGE_SECONDS",
-            ));
-        }
-        Ok(s)
-    }
-}
-
 /// Where the key set comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum Location {
     /// A JWKS URL.
     Url(String),
-    /// OIDC discovery from this issuer: `{issuer}/.well-known/openid-configuration`.
-    Discover { issuer: String },
+    /// OIDC discovery from the issuer: its document's `jwks_uri`.
+    Discover(Arc<Discovery>),
 }
 
 /// The cached set and its bookkeeping.
@@ -115,7 +69,6 @@ struct State {
     /// Fresh until (max age, shortened by Cache-Control max-age).
     fresh_until: f64,
     etag: Option<String>,
-    jwks_uri: Option<String>,
 }
 
 pub struct RemoteKeys {
@@ -138,17 +91,6 @@ pub enum Unavailable {
     TooStale,
 }
 
-/// Counts a fetch that began at `started`, and records it for the invocation's trace.
-fn count(result: FetchResult, started: Instant) {
-    let label = match result {
-        FetchResult::Ok => "ok",
-        FetchResult::NotModified => "not_modified",
-        FetchResult::Error => "error",
-    };
-    metrics::counter!(JWKS_FETCHES_TOTAL, "result" => label).increment(1);
-    calls::record(CallKind::JwksFetch, started, label);
-}
-
 impl RemoteKeys {
     pub fn new(location: Location, settings: CacheSettings, limits: JwksLimits) -> RemoteKeys {
         RemoteKeys {
@@ -162,7 +104,6 @@ impl RemoteKeys {
                 attempted_at: None,
                 fresh_until: f64::NEG_INFINITY,
                 etag: None,
-                jwks_uri: None,
             }),
             background: AtomicBool::new(false),
         }
@@ -250,33 +191,22 @@ impl RemoteKeys {
                 self.current.store(Some(Arc::new(set)));
                 st.fetched_at = Some(now);
                 st.fresh_until = now + max_age.min(self.settings.max_age);
-                count(FetchResult::Ok, started);
+                calls::record(CallKind::JwksFetch, started, "ok");
             }
             Ok(None) => {
                 st.fetched_at = Some(now);
                 st.fresh_until = now + self.settings.max_age;
-                count(FetchResult::NotModified, started);
+                calls::record(CallKind::JwksFetch, started, "not_modified");
             }
-            Err(e) => {
-                count(FetchResult::Error, started);
-                eprintln!(
-                    r#"{{"level":"WARN","message":"JWKS fetch failed","error":{}}}"#,
-                    serde_json::Value::String(e)
-                );
-            }
+            Err(e) => calls::record_failure(CallKind::JwksFetch, started, &e),
         }
     }
 
     /// `Ok(None)` for 304 Not Modified.
     fn fetch_inner(&self, st: &mut State) -> Result<Option<(KeySet, f64)>, String> {
-        let url = match (&self.location, &st.jwks_uri) {
-            (Location::Url(u), _) => u.clone(),
-            (Location::Discover { .. }, Some(u)) => u.clone(),
-            (Location::Discover { issuer }, None) => {
-                let u = discover(&self.client, issuer)?;
-                st.jwks_uri = Some(u.clone());
-                u
-            }
+        let url = match &self.location {
+            Location::Url(u) => u.clone(),
+            Location::Discover(discovery) => discovery.document()?.jwks_uri.clone(),
         };
         let answer = self.client.get(&url, st.etag.as_deref(), &[])?;
         match answer.status {
@@ -293,32 +223,6 @@ impl RemoteKeys {
         let max_age = answer.max_age.map_or(f64::INFINITY, |s| s as f64);
         Ok(Some((set, max_age)))
     }
-}
-
-/// OIDC discovery: the `jwks_uri` of `issuer`, whose document must name
-/// exactly the same issuer.
-pub fn discover(client: &Client, issuer: &str) -> Result<String, String> {
-    let url = format!(
-        "{}/.well-known/openid-configuration",
-        issuer.trim_end_matches('/')
-    );
-    let answer = client.get(&url, None, &[])?;
-    if answer.status != 200 {
-        return Err(format!("{url}: HTTP {}", answer.status));
-    }
-    let doc: serde_json::Value =
-        serde_json::from_slice(&answer.body).map_err(|e| format!("{url}: not JSON: {e}"))?;
-    let found = doc["issuer"].as_str().unwrap_or("");
-    if found != issuer {
-        return Err(format!(
-            "{url}: issuer is `{found}`, not the configured `{issuer}`"
-        ));
-    }
-    let jwks_uri = doc["jwks_uri"]
-        .as_str()
-        .ok_or_else(|| format!("{url}: no jwks_uri"))?;
-    http::check_url(jwks_uri)?;
-    Ok(jwks_uri.to_string())
 }
 
 /// The authorizer's keys: a fixed set, or the IdP's through the cache.

@@ -1,17 +1,39 @@
 //! Configuration, read once at start from a string source (the environment
-//! in Lambda, a map in tests and `replay`). Every variable has its name and
-//! default side by side; a bad value fails start-up with an error naming it.
+//! in Lambda, a map in tests and `replay`): the only module that names an
+//! environment variable ([`names`]). Every value goes through one set of
+//! parsers ([`parse`]) and a bad one fails start-up with a [`ConfigError`]
+//! naming the variable.
+//! - [`source`]: where documents come from (inline, file, S3, URL, discovery);
+//! - [`issuers`]: the `SCOPEGATE_ISSUERS` list;
+//! - [`remote`]: the key cache, the HTTP client, introspection;
+//! - [`telemetry`]: metrics, logs and traces.
 
+pub mod issuers;
+pub mod names;
+mod parse;
+pub mod remote;
+pub mod source;
+pub mod telemetry;
+
+pub use issuers::IssuerConfig;
+pub use names::*;
+pub use source::{AwsEnvironment, Source};
+pub use telemetry::telemetry as telemetry_settings;
+
+use crate::codec::json::JsonLimits;
 use crate::event::IdentitySource;
+use crate::jose::Alg;
 use crate::keys::JwksLimits;
+use crate::keys::remote::CacheSettings;
 use crate::scopes::PermissionLimits;
-use crate::token::json::JsonLimits;
-use crate::verify::Alg;
+use crate::verify::introspect;
+use parse::{at_least, flag, list, number, required};
 use std::collections::HashMap;
 use std::fmt;
 
 /// Where configuration values come from.
 pub trait Strings {
+    /// The value of `name`, if set.
     fn get(&self, name: &str) -> Option<String>;
 }
 
@@ -20,6 +42,7 @@ pub struct Env;
 
 impl Strings for Env {
     fn get(&self, name: &str) -> Option<String> {
+        #[allow(clippy::disallowed_methods)] // the one place the environment is read
         std::env::var(name).ok()
     }
 }
@@ -33,93 +56,6 @@ impl Strings for HashMap<String, String> {
 impl Strings for HashMap<&str, &str> {
     fn get(&self, name: &str) -> Option<String> {
         HashMap::get(self, name).map(|s| s.to_string())
-    }
-}
-
-pub const ENV_ISSUER: &str = "SCOPEGATE_ISSUER";
-pub const ENV_ISSUERS: &str = "SCOPEGATE_ISSUERS";
-pub const ENV_AUDIENCE: &str = "SCOPEGATE_AUDIENCE";
-pub const ENV_JWKS: &str = "SCOPEGATE_JWKS";
-pub const ENV_PERMISSIONS: &str = "SCOPEGATE_PERMISSIONS";
-pub const ENV_ALGORITHMS: &str = "SCOPEGATE_ALGORITHMS";
-pub const ENV_LEEWAY: &str = "SCOPEGATE_LEEWAY_SECONDS";
-pub const DEFAULT_LEEWAY: f64 = 60.0;
-pub const ENV_REQUIRE_AT_JWT: &str = "SCOPEGATE_REQUIRE_AT_JWT";
-pub const ENV_IDENTITY_HEADER: &str = "SCOPEGATE_IDENTITY_HEADER";
-pub const DEFAULT_IDENTITY_HEADER: &str = "Authorization";
-pub const ENV_IDENTITY_QUERY: &str = "SCOPEGATE_IDENTITY_QUERY";
-pub const DEFAULT_IDENTITY_QUERY: &str = "access_token";
-pub const ENV_CONTEXT_CLAIMS: &str = "SCOPEGATE_CONTEXT_CLAIMS";
-pub const ENV_SIMPLE_RESPONSE: &str = "SCOPEGATE_SIMPLE_RESPONSE";
-pub const ENV_TOKEN_MEMO_ENTRIES: &str = "SCOPEGATE_TOKEN_MEMO_ENTRIES";
-pub const DEFAULT_TOKEN_MEMO_ENTRIES: usize = 10_000;
-pub const ENV_TOKEN_MEMO_MAX_SECONDS: &str = "SCOPEGATE_TOKEN_MEMO_MAX_SECONDS";
-pub const DEFAULT_TOKEN_MEMO_MAX_SECONDS: f64 = 3600.0;
-pub const ENV_POLICY_MEMO_ENTRIES: &str = "SCOPEGATE_POLICY_MEMO_ENTRIES";
-pub const DEFAULT_POLICY_MEMO_ENTRIES: usize = 1024;
-pub const ENV_MAX_TOKEN_BYTES: &str = "SCOPEGATE_MAX_TOKEN_BYTES";
-pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8192;
-pub const ENV_JSON_MAX_DEPTH: &str = "SCOPEGATE_JSON_MAX_DEPTH";
-pub const ENV_JSON_MAX_MEMBERS: &str = "SCOPEGATE_JSON_MAX_MEMBERS";
-pub const ENV_MAX_SCOPES: &str = "SCOPEGATE_MAX_SCOPES";
-pub const DEFAULT_MAX_SCOPES: usize = 256;
-pub const ENV_MAX_CLAIM_BYTES: &str = "SCOPEGATE_MAX_CLAIM_BYTES";
-pub const DEFAULT_MAX_CLAIM_BYTES: usize = 1024;
-pub const ENV_JWKS_MAX_BYTES: &str = "SCOPEGATE_JWKS_MAX_BYTES";
-pub const ENV_JWKS_MAX_KEYS: &str = "SCOPEGATE_JWKS_MAX_KEYS";
-pub const ENV_PERMISSIONS_MAX_BYTES: &str = "SCOPEGATE_PERMISSIONS_MAX_BYTES";
-pub const ENV_PERMISSIONS_MAX_RULES: &str = "SCOPEGATE_PERMISSIONS_MAX_RULES";
-
-/// A document given inline or as a file path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// The value itself is the JSON document (it starts with `{` or `[`).
-    Inline(String),
-    /// A path to read at start-up.
-    File(String),
-    /// An object in S3 (`s3://bucket/key`), read at start-up with the function's credentials.
-    S3 { bucket: String, key: String },
-    /// A URL (https, or http on loopback): the JWKS, kept fresh by the key cache.
-    Url(String),
-    /// `discover`: OIDC discovery from the issuer finds the JWKS URL.
-    Discover,
-}
-
-impl Source {
-    fn parse(value: String) -> Source {
-        let v = value.trim();
-        if v == "discover" {
-            return Source::Discover;
-        }
-        if v.starts_with("https://") || v.starts_with("http://") {
-            return Source::Url(v.to_string());
-        }
-        if let Some(rest) = v.strip_prefix("s3://") {
-            let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
-            return Source::S3 {
-                bucket: bucket.to_string(),
-                key: key.to_string(),
-            };
-        }
-        match v.as_bytes().first() {
-            Some(b'{' | b'[') => Source::Inline(value),
-            _ => Source::File(value),
-        }
-    }
-
-    /// Reads the document; `var` names the setting in errors.
-    pub fn load(&self, var: &'static str) -> Result<Vec<u8>, ConfigError> {
-        match self {
-            Source::Inline(json) => Ok(json.clone().into_bytes()),
-            Source::File(path) => std::fs::read(path)
-                .map_err(|e| ConfigError::new(var, format!("cannot read {path}: {e}"))),
-            Source::S3 { bucket, key } => crate::s3::get_object(bucket, key)
-                .map_err(|e| ConfigError::new(var, format!("s3://{bucket}/{key}: {e}"))),
-            Source::Url(_) | Source::Discover => Err(ConfigError::new(
-                var,
-                "a URL or `discover` is a key source (SCOPEGATE_JWKS only)",
-            )),
-        }
     }
 }
 
@@ -166,77 +102,27 @@ pub struct Config {
     /// `SCOPEGATE_PERMISSIONS_MAX_BYTES` / `SCOPEGATE_PERMISSIONS_MAX_RULES`. Default to `1048576` and `10000`.
     pub permission_limits: PermissionLimits,
     /// The remote key cache (`SCOPEGATE_JWKS_*_SECONDS`, `SCOPEGATE_HTTP_*`).
-    pub key_cache: crate::jwks::CacheSettings,
+    pub key_cache: CacheSettings,
     /// `SCOPEGATE_MODE` and the introspection settings; `None` for `jwt`.
-    pub introspection: Option<crate::introspect::Settings>,
+    pub introspection: Option<introspect::Settings>,
+    /// The function's AWS environment, for `s3://` documents.
+    pub aws: AwsEnvironment,
     /// `SCOPEGATE_ISSUERS`: more issuers, each with its own audiences and
     /// key source, as a JSON array. A token goes to the one its `iss` names.
     pub other_issuers: Vec<IssuerConfig>,
 }
 
-/// One more trusted issuer (`SCOPEGATE_ISSUERS`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct IssuerConfig {
-    pub issuer: String,
-    pub audiences: Vec<String>,
-    pub jwks: Source,
-}
-
-/// `[{"issuer":"https://…","audience":"api://x" | ["…"],"jwks":"discover" | URL | path | s3://…}]`.
-fn other_issuers(src: &dyn Strings, primary: &str) -> Result<Vec<IssuerConfig>, ConfigError> {
-    let Some(text) = src.get(ENV_ISSUERS).filter(|t| !t.trim().is_empty()) else {
-        return Ok(Vec::new());
-    };
-    let err = |m: String| ConfigError::new(ENV_ISSUERS, m);
-    let items: Vec<serde_json::Value> =
-        serde_json::from_str(&text).map_err(|e| err(format!("not a JSON array: {e}")))?;
-    let mut out: Vec<IssuerConfig> = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let field = |name: &str| {
-            item[name]
-                .as_str()
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-                .ok_or_else(|| err(format!("[{i}].{name} is missing or not a string")))
-        };
-        let issuer = field("issuer")?;
-        if issuer == primary || out.iter().any(|o| o.issuer == issuer) {
-            return Err(err(format!("[{i}].issuer `{issuer}` is listed twice")));
-        }
-        let audiences = match &item["audience"] {
-            serde_json::Value::String(a) => list(a),
-            serde_json::Value::Array(a) => a
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
-        };
-        if audiences.is_empty() {
-            return Err(err(format!("[{i}].audience is missing")));
-        }
-        if let Some(unknown) = item.as_object().and_then(|o| {
-            o.keys()
-                .find(|k| !["issuer", "audience", "jwks"].contains(&k.as_str()))
-        }) {
-            return Err(err(format!("[{i}].{unknown} is not a known field")));
-        }
-        out.push(IssuerConfig {
-            issuer,
-            audiences,
-            jwks: Source::parse(field("jwks")?),
-        });
-    }
-    Ok(out)
-}
-
 /// A setting that is missing or invalid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
+    /// The variable (or flag standing for it) that is wrong.
     pub var: &'static str,
+    /// What is wrong with it.
     pub message: String,
 }
 
 impl ConfigError {
+    /// An error about `var`.
     pub fn new(var: &'static str, message: impl Into<String>) -> ConfigError {
         ConfigError {
             var,
@@ -253,60 +139,11 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-fn required(src: &dyn Strings, var: &'static str) -> Result<String, ConfigError> {
-    match src.get(var) {
-        Some(v) if !v.trim().is_empty() => Ok(v),
-        _ => Err(ConfigError::new(var, "is required")),
-    }
-}
-
-fn list(value: &str) -> Vec<String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-fn number<T: std::str::FromStr>(
-    src: &dyn Strings,
-    var: &'static str,
-    default: T,
-) -> Result<T, ConfigError> {
-    match src.get(var) {
-        None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse()
-            .map_err(|_| ConfigError::new(var, format!("`{v}` is not a valid number"))),
-    }
-}
-
-fn flag(src: &dyn Strings, var: &'static str) -> Result<bool, ConfigError> {
-    match src.get(var).as_deref().map(str::trim) {
-        None | Some("") | Some("false") | Some("0") => Ok(false),
-        Some("true") | Some("1") => Ok(true),
-        Some(v) => Err(ConfigError::new(var, format!("`{v}` is not true/false"))),
-    }
-}
-
-fn at_least<T: PartialOrd + fmt::Display>(
-    var: &'static str,
-    value: T,
-    min: T,
-) -> Result<T, ConfigError> {
-    if value < min {
-        Err(ConfigError::new(var, format!("must be at least {min}")))
-    } else {
-        Ok(value)
-    }
-}
-
 impl Config {
+    /// Reads and checks every setting; the first bad one is the error.
     pub fn from_strings(src: &dyn Strings) -> Result<Config, ConfigError> {
         let issuer = required(src, ENV_ISSUER)?;
-        let other_issuers = other_issuers(src, &issuer)?;
+        let other_issuers = issuers::other_issuers(src, &issuer)?;
         let audiences = list(&required(src, ENV_AUDIENCE)?);
         if audiences.is_empty() {
             return Err(ConfigError::new(ENV_AUDIENCE, "names no audience"));
@@ -379,8 +216,9 @@ impl Config {
         Ok(Config {
             issuer,
             audiences,
-            key_cache: crate::jwks::CacheSettings::from_strings(src)?,
-            introspection: crate::introspect::Settings::from_strings(src)?,
+            key_cache: remote::key_cache(src)?,
+            introspection: remote::introspection(src)?,
+            aws: AwsEnvironment::from_strings(src),
             other_issuers,
             jwks: Source::parse(required(src, ENV_JWKS)?),
             permissions: Source::parse(required(src, ENV_PERMISSIONS)?),

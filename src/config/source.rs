@@ -1,0 +1,120 @@
+//! Where a document comes from: inline, a file, S3 or (keys only) a URL
+//! or discovery, and the AWS environment an S3 read signs with.
+
+use super::names::*;
+use super::{ConfigError, Strings};
+use crate::net::s3::{self, Target};
+
+/// A document given inline or as a file path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The value itself is the JSON document (it starts with `{` or `[`).
+    Inline(String),
+    /// A path to read at start-up.
+    File(String),
+    /// An object in S3 (`s3://bucket/key`), read at start-up with the function's credentials.
+    S3 { bucket: String, key: String },
+    /// A URL (https, or http on loopback): the JWKS, kept fresh by the key cache.
+    Url(String),
+    /// `discover`: OIDC discovery from the issuer finds the JWKS URL.
+    Discover,
+}
+
+impl Source {
+    pub(crate) fn parse(value: String) -> Source {
+        let v = value.trim();
+        if v == "discover" {
+            return Source::Discover;
+        }
+        if v.starts_with("https://") || v.starts_with("http://") {
+            return Source::Url(v.to_string());
+        }
+        if let Some(rest) = v.strip_prefix("s3://") {
+            let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+            return Source::S3 {
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+            };
+        }
+        match v.as_bytes().first() {
+            Some(b'{' | b'[') => Source::Inline(value),
+            _ => Source::File(value),
+        }
+    }
+
+    /// Reads the document; `var` names the setting in errors, `aws` gives
+    /// the credentials for an S3 object.
+    pub fn load(&self, var: &'static str, aws: &AwsEnvironment) -> Result<Vec<u8>, ConfigError> {
+        match self {
+            Source::Inline(json) => Ok(json.clone().into_bytes()),
+            Source::File(path) => std::fs::read(path)
+                .map_err(|e| ConfigError::new(var, format!("cannot read {path}: {e}"))),
+            Source::S3 { bucket, key } => aws
+                .s3_target()
+                .and_then(|target| s3::get_object(&target, bucket, key))
+                .map_err(|e| ConfigError::new(var, format!("s3://{bucket}/{key}: {e}"))),
+            Source::Url(_) | Source::Discover => Err(ConfigError::new(
+                var,
+                "a URL or `discover` is a key source (SCOPEGATE_JWKS only)",
+            )),
+        }
+    }
+}
+
+/// The function's AWS environment, read at start (Lambda sets it): used
+/// only when a document is an S3 object.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct AwsEnvironment {
+    region: Option<String>,
+    endpoint: Option<String>,
+    access_key: Option<String>,
+    secret_key: Option<String>,
+    session_token: Option<String>,
+}
+
+/// Never prints the credentials.
+impl std::fmt::Debug for AwsEnvironment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsEnvironment")
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AwsEnvironment {
+    /// `AWS_REGION` (or `AWS_DEFAULT_REGION`), the credentials, and
+    /// `AWS_ENDPOINT_URL_S3` (or `AWS_ENDPOINT_URL`) to point S3 elsewhere.
+    pub fn from_strings(src: &dyn Strings) -> AwsEnvironment {
+        let var = |n: &str| super::parse::non_empty(src, n);
+        AwsEnvironment {
+            region: var(ENV_AWS_REGION).or_else(|| var(ENV_AWS_DEFAULT_REGION)),
+            endpoint: var(ENV_AWS_ENDPOINT_URL_S3).or_else(|| var(ENV_AWS_ENDPOINT_URL)),
+            access_key: var(ENV_AWS_ACCESS_KEY_ID),
+            secret_key: var(ENV_AWS_SECRET_ACCESS_KEY),
+            session_token: var(ENV_AWS_SESSION_TOKEN),
+        }
+    }
+
+    /// Where and as whom to send an S3 request.
+    pub fn s3_target(&self) -> Result<Target, String> {
+        let region = self.region.clone().ok_or("AWS_REGION is not set")?;
+        let endpoint = self
+            .endpoint
+            .clone()
+            .unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com"));
+        Ok(Target {
+            endpoint: endpoint.trim_end_matches('/').to_string(),
+            access_key: self
+                .access_key
+                .clone()
+                .ok_or("AWS_ACCESS_KEY_ID is not set")?,
+            secret_key: self
+                .secret_key
+                .clone()
+                .ok_or("AWS_SECRET_ACCESS_KEY is not set")?,
+            session_token: self.session_token.clone(),
+            region,
+        })
+    }
+}

@@ -1,0 +1,214 @@
+//! The pipeline: event → token → keys → verify → scopes → policy → respond.
+//! One [`Authorizer`] holds every stage, built once at start-up
+//! ([`crate::init`]) with everything decoded and compiled;
+//! [`Authorizer::handle`] is the single entry point used by the Lambda
+//! runtime, `replay`, the benches and the lab's emulator.
+
+use crate::event::{self, EventKind, IdentitySource};
+use crate::keys::KeySet;
+use crate::memo::{TokenMemo, Verified};
+use crate::outcome::{Decision, Observer, Outcome, Reject, Report};
+use crate::policy::PolicyMemo;
+use crate::respond;
+use crate::scopes::ScopeTable;
+use crate::token;
+use crate::verify::{Accepted, Verifier};
+use std::sync::Arc;
+
+/// A successful answer: the JSON body and what it decided.
+#[derive(Debug, Clone)]
+pub struct Response {
+    body: Body,
+    /// Allow or Deny.
+    pub decision: Decision,
+    /// The verified-token memo answered (no signature was checked).
+    pub memo_hit: bool,
+}
+
+/// The IAM response is shared with the memo entry that holds it (a memo hit
+/// copies one pointer); a simple response is rendered per request.
+#[derive(Debug, Clone)]
+enum Body {
+    Iam(Arc<Verified>),
+    Simple(String),
+}
+
+impl Response {
+    /// The JSON API Gateway receives, as pieces to write one after the
+    /// other: an IAM response shares its policy document with every token of
+    /// the same scopes, so a memo hit copies nothing.
+    pub fn body_parts(&self) -> [&str; 3] {
+        match &self.body {
+            Body::Iam(verified) => verified.iam_response(),
+            Body::Simple(body) => [body, "", ""],
+        }
+    }
+
+    /// The body in one string.
+    pub fn body(&self) -> String {
+        self.body_parts().concat()
+    }
+}
+
+impl Report for Response {
+    fn outcome(&self) -> Outcome {
+        Outcome::Decided(self.decision)
+    }
+}
+
+/// The authorizer state, immutable after start-up except for its memos.
+pub struct Authorizer {
+    pub(crate) identity: IdentitySource,
+    pub(crate) max_token_bytes: usize,
+    pub(crate) verifier: Verifier,
+    pub(crate) table: ScopeTable,
+    pub(crate) policies: PolicyMemo,
+    pub(crate) memo: Option<TokenMemo>,
+    pub(crate) simple_response: bool,
+}
+
+impl Authorizer {
+    /// Authorizes one raw event (its JSON text) at `now` (Unix seconds).
+    ///
+    /// ```
+    /// # use scopegate::{Authorizer, Config, Reject};
+    /// # let settings = std::collections::HashMap::from([
+    /// #     ("SCOPEGATE_ISSUER", "https://idp.example"),
+    /// #     ("SCOPEGATE_AUDIENCE", "api://orders"),
+    /// #     ("SCOPEGATE_JWKS", r#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#),
+    /// #     ("SCOPEGATE_PERMISSIONS", "[]"),
+    /// # ]);
+    /// let authorizer = Authorizer::from_config(&Config::from_strings(&settings)?)?;
+    /// let event = r#"{"type":"TOKEN","authorizationToken":"Basic abc","methodArn":"arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/x"}"#;
+    /// assert_eq!(authorizer.handle(event, 1.8e9).unwrap_err(), Reject::BadScheme);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn handle(&self, event: &str, now: f64) -> Result<Response, Reject> {
+        self.handle_observed(event, now, &mut ())
+    }
+
+    /// [`Authorizer::handle`], reporting each stage boundary to `observer`.
+    /// One call per stage; a memo hit skips verify and map.
+    pub fn handle_observed(
+        &self,
+        event: &str,
+        now: f64,
+        observer: &mut impl Observer,
+    ) -> Result<Response, Reject> {
+        let event = event::parse(event, &self.identity)?;
+        let token = token::bearer(event.identity_value()?, self.max_token_bytes)?;
+        observer.extracted();
+        if let Some(hit) = self.remembered(token, now, observer) {
+            return Ok(self.respond(&hit, event.kind, event.arn.as_deref(), true));
+        }
+        let verified = self
+            .verifier
+            .verify(token, now, observer, |accepted, observer| {
+                self.map(accepted, token, now, observer)
+            })?;
+        let verified = self.remember(token, verified);
+        Ok(self.respond(&verified, event.kind, event.arn.as_deref(), false))
+    }
+
+    /// The verified-token memo's answer for `token`, if it still holds.
+    fn remembered(
+        &self,
+        token: &str,
+        now: f64,
+        observer: &mut impl Observer,
+    ) -> Option<Arc<Verified>> {
+        let hit = self.memo.as_ref().and_then(|m| m.get(token, now));
+        observer.memo_looked_up(hit.is_some());
+        hit
+    }
+
+    /// Keeps a new verification in the memo (when there is one).
+    fn remember(&self, token: &str, verified: Verified) -> Arc<Verified> {
+        match &self.memo {
+            Some(memo) => memo.insert(token, verified),
+            None => Arc::new(verified),
+        }
+    }
+
+    /// Stages 5 and 6: accepted scopes to bits, bits to the (memoised)
+    /// policy, and the per-token response text around it.
+    fn map(
+        &self,
+        accepted: &Accepted<'_>,
+        token: &str,
+        now: f64,
+        observer: &mut impl Observer,
+    ) -> Verified {
+        let claims = &accepted.claims;
+        let bits = self.table.bits(claims.scopes.iter().copied());
+        let (grant, policy_hit) = self.policies.get_or_render(&self.table, bits);
+        let room = self.memo.as_ref().map_or(0, |_| token.len());
+        let iam = respond::IamText::render(claims, &grant, room);
+        observer.mapped(policy_hit);
+        let valid_until = match &self.memo {
+            Some(m) => m.deadline(now, accepted.valid_until),
+            None => accepted.valid_until,
+        };
+        Verified {
+            valid_until,
+            grant,
+            iam,
+        }
+    }
+
+    /// Stage 7: the answer for this event's shape.
+    fn respond(
+        &self,
+        verified: &Arc<Verified>,
+        kind: EventKind,
+        arn: Option<&str>,
+        memo_hit: bool,
+    ) -> Response {
+        let (body, allowed) = if self.simple_response && kind == EventKind::HttpV2 {
+            let authorized = arn.is_some_and(|arn| verified.grant.allows(&self.table, arn));
+            let body = Body::Simple(respond::simple_response(authorized, verified.context()));
+            (body, authorized)
+        } else {
+            (Body::Iam(Arc::clone(verified)), verified.grant.allow)
+        };
+        Response {
+            body,
+            decision: if allowed {
+                Decision::Allow
+            } else {
+                Decision::Deny
+            },
+            memo_hit,
+        }
+    }
+
+    /// Forgets memoised token verifications (between a benchmark's warm-up
+    /// and its measured pass). Rendered policies are kept: they depend only
+    /// on the permissions document.
+    pub fn clear_memos(&self) {
+        if let Some(memo) = &self.memo {
+            memo.clear();
+        }
+    }
+
+    /// The primary issuer's keys currently trusted (a remote set as last
+    /// fetched), without refreshing.
+    pub fn keys(&self) -> Option<Arc<KeySet>> {
+        self.verifier.primary_keys()
+    }
+
+    /// The verify stage, as built from the configuration.
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    /// Where REQUEST-style events carry the token.
+    pub fn identity_source(&self) -> &IdentitySource {
+        &self.identity
+    }
+
+    /// The compiled permissions document.
+    pub fn scope_table(&self) -> &ScopeTable {
+        &self.table
+    }
+}

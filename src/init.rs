@@ -1,0 +1,184 @@
+//! Start-up: a checked [`Config`] becomes an [`Authorizer`]. Documents are
+//! loaded and compiled, remote key sets prefetched (an IdP that cannot be
+//! reached does not stop the function: the first request retries), and
+//! each issuer's discovery document is fetched at most once, shared by its
+//! keys and by introspection. Any fault here is an [`InitError`]: the
+//! function cannot serve at all, and says why, naming the setting.
+
+use crate::clock;
+use crate::config::{Config, ConfigError, ENV_ISSUERS, ENV_JWKS, ENV_PERMISSIONS, Source};
+use crate::handler::Authorizer;
+use crate::keys::remote::{Location, RemoteKeys};
+use crate::keys::{KeySet, KeySource};
+use crate::memo::TokenMemo;
+use crate::net::discovery::Discovery;
+use crate::net::http::{self, Client};
+use crate::policy::PolicyMemo;
+use crate::scopes::{self, ScopeTable};
+use crate::verify::introspect::Introspector;
+use crate::verify::{ClaimRules, Issuer, Verifier};
+use std::sync::Arc;
+
+/// An infrastructure fault at start-up: the function cannot serve at all.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum InitError {
+    /// A setting is missing or wrong, or a document it names cannot be loaded.
+    Config(ConfigError),
+}
+
+impl std::fmt::Display for InitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InitError::Config(e) => write!(f, "configuration error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for InitError {}
+
+impl From<ConfigError> for InitError {
+    fn from(e: ConfigError) -> Self {
+        InitError::Config(e)
+    }
+}
+
+impl Authorizer {
+    /// Loads the key sets and permissions named by `config` and compiles
+    /// them. A remote key set (URL or discovery) is fetched now.
+    pub fn from_config(config: &Config) -> Result<Authorizer, InitError> {
+        let client = Client::new(config.key_cache.timeout_ms, config.key_cache.max_bytes);
+        let discovery = Arc::new(Discovery::new(&config.issuer, client.clone()));
+        let rules = primary_rules(config);
+        let primary = Issuer {
+            keys: key_source(config, &config.jwks, &discovery, ENV_JWKS)?,
+            rules: rules.clone(),
+        };
+        let mut others = Vec::with_capacity(config.other_issuers.len());
+        for other in &config.other_issuers {
+            let discovery = Arc::new(Discovery::new(&other.issuer, client.clone()));
+            others.push(Issuer {
+                keys: key_source(config, &other.jwks, &discovery, ENV_ISSUERS)?,
+                rules: ClaimRules {
+                    issuers: vec![other.issuer.clone()],
+                    audiences: other.audiences.clone(),
+                    ..rules.clone()
+                },
+            });
+        }
+        let introspector = config
+            .introspection
+            .clone()
+            .map(|settings| Introspector::new(settings, client.clone(), Arc::clone(&discovery)));
+        let verifier = Verifier::new(
+            config.algorithms.clone(),
+            config.json_limits,
+            primary,
+            others,
+            introspector,
+        );
+        Ok(assemble(config, verifier, permissions(config)?))
+    }
+
+    /// Builds an authorizer from parts already loaded (tests, the lab): the
+    /// primary issuer of `config` with the fixed key set `keys`.
+    pub fn new(config: &Config, keys: KeySet, table: ScopeTable) -> Authorizer {
+        let primary = Issuer {
+            rules: primary_rules(config),
+            keys: KeySource::Static(Arc::new(keys)),
+        };
+        let verifier = Verifier::new(
+            config.algorithms.clone(),
+            config.json_limits,
+            primary,
+            Vec::new(),
+            None,
+        );
+        assemble(config, verifier, table)
+    }
+}
+
+fn assemble(config: &Config, verifier: Verifier, table: ScopeTable) -> Authorizer {
+    Authorizer {
+        identity: config.identity.clone(),
+        max_token_bytes: config.max_token_bytes,
+        verifier,
+        table,
+        policies: PolicyMemo::new(config.policy_memo_entries),
+        memo: (config.token_memo_entries > 0)
+            .then(|| TokenMemo::new(config.token_memo_entries, config.token_memo_max_seconds)),
+        simple_response: config.simple_response,
+    }
+}
+
+/// What the primary issuer's tokens must say.
+fn primary_rules(config: &Config) -> ClaimRules {
+    ClaimRules {
+        audience_required: true,
+        issuers: vec![config.issuer.clone()],
+        audiences: config.audiences.clone(),
+        leeway: config.leeway,
+        require_at_jwt: config.require_at_jwt,
+        max_scopes: config.max_scopes,
+        max_claim_len: config.max_claim_bytes,
+        context_claims: config.context_claims.clone(),
+    }
+}
+
+/// One issuer's keys: fetched from the IdP (and kept fresh), or loaded now.
+fn key_source(
+    config: &Config,
+    source: &Source,
+    discovery: &Arc<Discovery>,
+    var: &'static str,
+) -> Result<KeySource, InitError> {
+    let issuer = discovery.issuer();
+    let location = match source {
+        Source::Url(url) => {
+            http::check_url(url).map_err(|e| ConfigError::new(var, e))?;
+            Some(Location::Url(url.clone()))
+        }
+        Source::Discover => {
+            http::check_url(issuer)
+                .map_err(|e| ConfigError::new(var, format!("discovery: {e}")))?;
+            Some(Location::Discover(Arc::clone(discovery)))
+        }
+        _ => None,
+    };
+    if let Some(location) = location {
+        let remote = Arc::new(RemoteKeys::new(
+            location,
+            config.key_cache.clone(),
+            config.jwks_limits,
+        ));
+        remote.refresh_if_allowed(clock::now());
+        return Ok(KeySource::Remote(remote));
+    }
+    let jwks = source.load(var, &config.aws)?;
+    let keys = KeySet::from_json(&jwks, config.jwks_limits)
+        .map_err(|e| ConfigError::new(var, format!("{issuer}: {e}")))?;
+    if keys.is_empty() {
+        let skipped: Vec<String> = keys
+            .skipped()
+            .iter()
+            .map(|s| format!("{}: {}", s.kid.as_deref().unwrap_or("(no kid)"), s.reason))
+            .collect();
+        return Err(ConfigError::new(
+            var,
+            format!(
+                "{issuer}: contains no usable key (skipped: {})",
+                skipped.join(", ")
+            ),
+        )
+        .into());
+    }
+    Ok(KeySource::Static(Arc::new(keys)))
+}
+
+/// The permissions document, validated and compiled.
+fn permissions(config: &Config) -> Result<ScopeTable, InitError> {
+    let document = config.permissions.load(ENV_PERMISSIONS, &config.aws)?;
+    let rules = scopes::parse_rules(&document, config.permission_limits)
+        .map_err(|e| ConfigError::new(ENV_PERMISSIONS, e.to_string()))?;
+    Ok(ScopeTable::compile(&rules))
+}

@@ -1,0 +1,9 @@
+//! Everything that leaves the process: the one HTTP client and its URL rule
+//! ([`http`]), OIDC discovery, fetched once per issuer and shared by keys
+//! and introspection ([`discovery`]), S3 objects by SigV4 ([`s3`]), and the
+//! record of each outbound call for metrics and traces ([`calls`]).
+
+pub mod calls;
+pub mod discovery;
+pub mod http;
+pub mod s3;

@@ -1,0 +1,152 @@
+//! `scopegate replay`'s command line: flags that stand for configuration
+//! variables (one table, read both ways), and its own flags.
+
+use super::peers::apply_fixture;
+use crate::config;
+use std::collections::HashMap;
+use std::ffi::OsString;
+
+pub(super) const USAGE: &str =
+    "usage: scopegate replay --jwks-file FILE --issuer ISS --audience AUD --permissions FILE
+                        [--algorithms LIST] [--leeway SECONDS] [--now UNIX_SECONDS] [--out FILE]
+                        [--summary] [--expected FILE] [--memo-entries N] [--warmup N] [--impl NAME]
+                        [--set VAR=VALUE]... [--emf FILE] [--prometheus FILE] EVENTS.jsonl
+  --jwks-url URL / --discover: keys from a live IdP (a JWKS URL, or OIDC discovery from --issuer)
+  --set takes SCOPEGATE_*, POWERTOOLS_* and AWS_LAMBDA_FUNCTION_NAME
+  --emf writes the EMF documents the Lambda would have written (flush mode from SCOPEGATE_METRICS_FLUSH)
+  --prometheus (alias --metrics) writes the run's metrics in Prometheus text format
+  --fixture DIR  settings, keys, permissions, events and expected decisions from a
+                 fixture directory (config.json, jwks.json, …; earlier flags win)
+  --peer         for ../peers/run_all.sh EXTRA_PEERS: summary on stdout, decisions to DIR/out-IMPL.jsonl
+  --coldstart    for ../peers/coldstart.sh: decide line 1 only, print first_decision_epoch_ns";
+
+/// Flags that set a configuration variable, and the variable. A
+/// configuration error about the variable names the flag (the first one).
+const FLAG_VARIABLES: [(&str, &str); 8] = [
+    ("--jwks-file", config::ENV_JWKS),
+    ("--jwks-url", config::ENV_JWKS),
+    ("--issuer", config::ENV_ISSUER),
+    ("--audience", config::ENV_AUDIENCE),
+    ("--permissions", config::ENV_PERMISSIONS),
+    ("--algorithms", config::ENV_ALGORITHMS),
+    ("--leeway", config::ENV_LEEWAY),
+    ("--memo-entries", config::ENV_TOKEN_MEMO_ENTRIES),
+];
+
+/// The flag that sets `var`, or `var` itself when none does (`--set`).
+pub(super) fn flag_of(var: &'static str) -> &'static str {
+    FLAG_VARIABLES
+        .iter()
+        .find(|(_, v)| *v == var)
+        .map_or(var, |(flag, _)| flag)
+}
+
+/// Parsed command line.
+#[derive(Debug, Default)]
+pub(super) struct Args {
+    pub(super) settings: HashMap<String, String>,
+    pub(super) now: Option<f64>,
+    pub(super) out: Option<String>,
+    pub(super) summary: bool,
+    pub(super) expected: Option<String>,
+    pub(super) warmup: usize,
+    pub(super) name: String,
+    pub(super) events: Option<String>,
+    /// Write the run's metrics in Prometheus text format here.
+    pub(super) prometheus: Option<String>,
+    /// Write the run's EMF documents here.
+    pub(super) emf: Option<String>,
+    /// Peers-harness mode: the summary line on stdout, decisions to the fixture's `out-<impl>.jsonl`.
+    pub(super) peer: bool,
+    /// Cold-start mode: decide the first event only and print when.
+    pub(super) coldstart: bool,
+    pub(super) fixture: Option<String>,
+    /// `--help`: print the usage and do nothing else.
+    pub(super) help: bool,
+}
+
+pub(super) fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
+    let mut parsed = Args {
+        warmup: 200,
+        name: "scopegate".into(),
+        ..Args::default()
+    };
+    let mut args = args.map(|a| {
+        a.into_string()
+            .map_err(|a| format!("argument {a:?} is not UTF-8"))
+    });
+    while let Some(arg) = args.next() {
+        let arg = arg?;
+        let mut value = |flag: &str| -> Result<String, String> {
+            args.next().ok_or_else(|| format!("{flag} needs a value"))?
+        };
+        let setting = FLAG_VARIABLES
+            .iter()
+            .find(|(flag, _)| *flag == arg)
+            .map(|(_, var)| *var);
+        if let Some(var) = setting {
+            let v = value(&arg)?;
+            parsed.settings.insert(var.to_string(), v);
+            continue;
+        }
+        match arg.as_str() {
+            "--now" => {
+                let v = value(&arg)?;
+                let now: f64 = v
+                    .parse()
+                    .map_err(|_| format!("--now: `{v}` is not a Unix time in seconds"))?;
+                parsed.now = Some(now);
+            }
+            "--out" => parsed.out = Some(value(&arg)?),
+            "--summary" => parsed.summary = true,
+            "--expected" => parsed.expected = Some(value(&arg)?),
+            "--metrics" | "--prometheus" => parsed.prometheus = Some(value(&arg)?),
+            "--emf" => parsed.emf = Some(value(&arg)?),
+            "--peer" => parsed.peer = true,
+            "--discover" => {
+                parsed
+                    .settings
+                    .insert(config::ENV_JWKS.to_string(), "discover".to_string());
+            }
+            "--coldstart" => parsed.coldstart = true,
+            "--fixture" => {
+                let dir = value(&arg)?;
+                apply_fixture(&mut parsed, &dir)?;
+                parsed.fixture = Some(dir);
+            }
+            "--warmup" => {
+                let v = value(&arg)?;
+                parsed.warmup = v
+                    .parse()
+                    .map_err(|_| format!("--warmup: `{v}` is not a count"))?;
+            }
+            "--impl" => parsed.name = value(&arg)?,
+            "--set" => {
+                let v = value(&arg)?;
+                let (var, val) = v
+                    .split_once('=')
+                    .ok_or_else(|| format!("--set: `{v}` is not VAR=VALUE"))?;
+                let known = var.starts_with("SCOPEGATE_")
+                    || var.starts_with("POWERTOOLS_")
+                    || var == "AWS_LAMBDA_FUNCTION_NAME";
+                if !known {
+                    return Err(format!(
+                        "--set: `{var}` is not a SCOPEGATE_, POWERTOOLS_ or AWS_LAMBDA_FUNCTION_NAME setting"
+                    ));
+                }
+                parsed.settings.insert(var.to_string(), val.to_string());
+            }
+            "-h" | "--help" => {
+                parsed.help = true;
+                return Ok(parsed);
+            }
+            flag if flag.starts_with('-') => return Err(format!("unknown flag {flag}")),
+            path => {
+                if parsed.events.replace(path.to_string()).is_some() {
+                    return Err("give exactly one EVENTS.jsonl".into());
+                }
+            }
+        }
+    }
+    Ok(parsed)
+}

@@ -1,0 +1,8 @@
+//! Stage 5, scopes: the permissions document ([`permissions`]), validated
+//! at start-up and compiled into a scope → bit table ([`table`]).
+
+pub mod permissions;
+pub mod table;
+
+pub use permissions::{PermissionLimits, PermissionsError, Rule, parse_rules};
+pub use table::{Bits, ScopeTable};

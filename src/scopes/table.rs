@@ -1,0 +1,221 @@
+//! The compiled permissions document: scope → bit, bit → granted
+//! resources, so that mapping a token's scopes is a hash lookup per scope
+//! and a bit set, never a string scan over the rules.
+
+use crate::scopes::permissions::Rule;
+use std::collections::HashMap;
+
+/// A set of scope bits, one per distinct scope of the document.
+pub type Bits = Box<[u64]>;
+
+/// The compiled document: scope → bit, bit → granted resources.
+#[derive(Debug, Clone)]
+pub struct ScopeTable {
+    bit_of: HashMap<Box<str>, u32>,
+    /// Scope names by bit, in the order they first appear in the document.
+    names: Vec<Box<str>>,
+    /// Every distinct Resource, sorted by byte order.
+    resources: Vec<Box<str>>,
+    /// The same, each as a JSON string literal (escaped once, at start-up).
+    resources_json: Vec<Box<str>>,
+    /// Per bit: indexes into `resources`, ascending.
+    grants: Vec<Vec<u32>>,
+    words: usize,
+}
+
+impl ScopeTable {
+    pub fn compile(rules: &[Rule]) -> ScopeTable {
+        let mut bit_of: HashMap<Box<str>, u32> = HashMap::new();
+        let mut names: Vec<Box<str>> = Vec::new();
+        for rule in rules {
+            if !bit_of.contains_key(rule.scope.as_str()) {
+                bit_of.insert(rule.scope.clone().into(), names.len() as u32);
+                names.push(rule.scope.clone().into());
+            }
+        }
+        let arns: Vec<String> = rules.iter().map(Rule::resource_arn).collect();
+        let mut resources: Vec<Box<str>> = arns.iter().map(|a| a.as_str().into()).collect();
+        resources.sort_unstable();
+        resources.dedup();
+        let mut grants = vec![Vec::new(); names.len()];
+        for (rule, arn) in rules.iter().zip(&arns) {
+            let bit = bit_of[rule.scope.as_str()] as usize;
+            let rank = resources
+                .binary_search_by(|r| r.as_ref().cmp(arn.as_str()))
+                .unwrap_or(0) as u32;
+            grants[bit].push(rank);
+        }
+        for g in &mut grants {
+            g.sort_unstable();
+            g.dedup();
+        }
+        let words = names.len().div_ceil(64).max(1);
+        let resources_json = resources
+            .iter()
+            .map(|r| {
+                let mut quoted = String::with_capacity(r.len() + 2);
+                crate::codec::json_write::push_json_str(&mut quoted, r);
+                quoted.into()
+            })
+            .collect();
+        ScopeTable {
+            bit_of,
+            names,
+            resources,
+            resources_json,
+            grants,
+            words,
+        }
+    }
+
+    /// The bits of the document scopes among `scopes`; unknown scopes are ignored.
+    pub fn bits<'s>(&self, scopes: impl IntoIterator<Item = &'s str>) -> Bits {
+        let mut bits = vec![0u64; self.words].into_boxed_slice();
+        for scope in scopes {
+            if let Some(&bit) = self.bit_of.get(scope) {
+                bits[(bit / 64) as usize] |= 1 << (bit % 64);
+            }
+        }
+        bits
+    }
+
+    /// Bit indexes set in `bits`, ascending.
+    pub fn set_bits(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
+        bits.iter().enumerate().flat_map(|(w, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                if rest == 0 {
+                    return None;
+                }
+                let b = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                Some(w * 64 + b)
+            })
+        })
+    }
+
+    /// Every Resource granted by `bits`: sorted by byte order, de-duplicated.
+    pub fn resources(&self, bits: &[u64]) -> Vec<&str> {
+        self.resource_ranks(bits)
+            .into_iter()
+            .map(|r| self.resource(r))
+            .collect()
+    }
+
+    /// The ranks (indexes into the sorted Resources) granted by `bits`,
+    /// ascending: marked in a bitset and read back in order, so no sort.
+    pub fn resource_ranks(&self, bits: &[u64]) -> Vec<u32> {
+        let mut marked = vec![0u64; self.resources.len().div_ceil(64).max(1)];
+        for b in Self::set_bits(bits) {
+            for &r in &self.grants[b] {
+                marked[(r / 64) as usize] |= 1 << (r % 64);
+            }
+        }
+        Self::set_bits(&marked).map(|r| r as u32).collect()
+    }
+
+    /// The Resource of a rank.
+    pub fn resource(&self, rank: u32) -> &str {
+        self.resources.get(rank as usize).map_or("", |r| r.as_ref())
+    }
+
+    /// The Resource of a rank as a JSON string literal.
+    pub fn resource_json(&self, rank: u32) -> &str {
+        self.resources_json
+            .get(rank as usize)
+            .map_or("\"\"", |r| r.as_ref())
+    }
+
+    /// The names of the scopes in `bits`, in document order.
+    pub fn scope_names(&self, bits: &[u64]) -> Vec<&str> {
+        Self::set_bits(bits)
+            .map(|b| self.names[b].as_ref())
+            .collect()
+    }
+
+    pub fn scope_count(&self) -> usize {
+        self.names.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scopes::permissions::{PermissionLimits, parse_rules};
+
+    const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234";
+
+    fn rule(resource: &str, verb: &str, scope: &str) -> String {
+        format!(
+            r#"{{"arn":"{ARN}","resource":"{resource}","stage":"prod","httpVerb":"{verb}","scope":"{scope}"}}"#
+        )
+    }
+
+    fn doc(rules: &[String]) -> Vec<u8> {
+        format!("[{}]", rules.join(",")).into_bytes()
+    }
+
+    fn table(rules: &[String]) -> ScopeTable {
+        ScopeTable::compile(&parse_rules(&doc(rules), PermissionLimits::default()).unwrap())
+    }
+
+    #[test]
+    fn a_rule_grants_arn_stage_verb_resource() {
+        let t = table(&[rule("orders/*", "GET", "orders.read")]);
+        let bits = t.bits(["orders.read"]);
+        assert_eq!(t.resources(&bits), [format!("{ARN}/prod/GET/orders/*")]);
+    }
+
+    #[test]
+    fn resources_are_sorted_and_deduplicated_across_scopes() {
+        let t = table(&[
+            rule("b", "GET", "s1"),
+            rule("a", "GET", "s2"),
+            rule("b", "GET", "s2"),
+            rule("c", "*", "s3"),
+        ]);
+        let bits = t.bits(["s2", "s1"]);
+        assert_eq!(
+            t.resources(&bits),
+            [format!("{ARN}/prod/GET/a"), format!("{ARN}/prod/GET/b")]
+        );
+    }
+
+    #[test]
+    fn unknown_scopes_grant_nothing() {
+        let t = table(&[rule("a", "GET", "s1")]);
+        assert!(
+            t.resources(&t.bits(["S1", "s1 ", "s", "openid"]))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn scope_order_and_duplicates_do_not_change_the_bits() {
+        let t = table(&[
+            rule("a", "GET", "x"),
+            rule("b", "GET", "y"),
+            rule("c", "GET", "z"),
+        ]);
+        assert_eq!(t.bits(["z", "x", "z"]), t.bits(["x", "z"]));
+        assert_eq!(t.scope_names(&t.bits(["z", "x"])), ["x", "z"]);
+    }
+
+    #[test]
+    fn more_than_64_scopes_use_more_words() {
+        let rules: Vec<String> = (0..130)
+            .map(|i| rule(&format!("r{i}"), "GET", &format!("s{i}")))
+            .collect();
+        let t = table(&rules);
+        let bits = t.bits(["s0", "s64", "s129"]);
+        assert_eq!(bits.len(), 3);
+        assert_eq!(t.resources(&bits).len(), 3);
+        assert_eq!(t.scope_names(&bits), ["s0", "s64", "s129"]);
+    }
+
+    #[test]
+    fn any_verb_becomes_a_wildcard() {
+        let t = table(&[rule("a", "ANY", "s")]);
+        assert_eq!(t.resources(&t.bits(["s"])), [format!("{ARN}/prod/*/a")]);
+    }
+}

@@ -1,0 +1,97 @@
+//! The handles of every series, registered once at start-up, so recording
+//! an invocation is a few atomic adds and histogram pushes, with no metric
+//! key built or hashed per request.
+
+use super::stage_clock::{StageClock, seconds};
+use super::*;
+use crate::net::calls;
+use crate::outcome::{Decision, Outcome, Reject};
+use metrics::{Counter, Histogram};
+
+/// Handles to every series, registered once against the current recorder.
+pub struct Instruments {
+    handler: Histogram,
+    extract: Histogram,
+    memo_lookup: Histogram,
+    verify: Histogram,
+    map: Histogram,
+    allow: Counter,
+    deny: Counter,
+    /// Indexed like [`Reject::ALL`].
+    unauthorized: Vec<Counter>,
+    memo_hit: Counter,
+    memo_miss: Counter,
+    policy_hit: Counter,
+    policy_miss: Counter,
+    cold_start: Counter,
+}
+
+impl Instruments {
+    /// Registers every series against the current `metrics` recorder (and
+    /// the outbound-call counters of [`crate::net::calls`] with them).
+    pub fn register() -> Instruments {
+        describe();
+        calls::register_counters();
+        let decision = |outcome: &'static str, reason: &'static str| metrics::counter!(DECISIONS_TOTAL, "outcome" => outcome, "reason" => reason);
+        Instruments {
+            handler: metrics::histogram!(HANDLER_SECONDS),
+            extract: metrics::histogram!(EXTRACT_SECONDS),
+            memo_lookup: metrics::histogram!(MEMO_LOOKUP_SECONDS),
+            verify: metrics::histogram!(VERIFY_SECONDS),
+            map: metrics::histogram!(MAP_SECONDS),
+            allow: decision("allow", "granted"),
+            deny: decision("deny", "no_grant"),
+            unauthorized: Reject::ALL
+                .iter()
+                .map(|r| decision("unauthorized", r.code()))
+                .collect(),
+            memo_hit: metrics::counter!(MEMO_TOTAL, "result" => "hit"),
+            memo_miss: metrics::counter!(MEMO_TOTAL, "result" => "miss"),
+            policy_hit: metrics::counter!(POLICY_MEMO_TOTAL, "result" => "hit"),
+            policy_miss: metrics::counter!(POLICY_MEMO_TOTAL, "result" => "miss"),
+            cold_start: metrics::counter!(COLD_STARTS_TOTAL),
+        }
+    }
+
+    /// Counts the first invocation of an execution environment.
+    pub fn cold_start(&self) {
+        self.cold_start.increment(1);
+    }
+
+    /// Records one authorization: stage timings from `clock` and its outcome.
+    pub fn record(&self, clock: &StageClock, outcome: Outcome) {
+        let t = &clock.marks;
+        self.handler.record(clock.elapsed(clock.done));
+        if let Some(extracted) = t.extracted {
+            self.extract.record(clock.elapsed(Some(extracted)));
+            if let Some(looked_up) = t.memo_looked_up {
+                self.memo_lookup.record(seconds(looked_up - extracted));
+                if let Some(verified) = t.verified {
+                    self.verify.record(seconds(verified - looked_up));
+                    if let Some(mapped) = t.mapped {
+                        self.map.record(seconds(mapped - verified));
+                    }
+                }
+            }
+        }
+        match t.memo_hit {
+            Some(true) => self.memo_hit.increment(1),
+            Some(false) => self.memo_miss.increment(1),
+            None => {}
+        }
+        match t.policy_memo_hit {
+            Some(true) => self.policy_hit.increment(1),
+            Some(false) => self.policy_miss.increment(1),
+            None => {}
+        }
+        match outcome {
+            Outcome::Decided(Decision::Allow) => self.allow.increment(1),
+            Outcome::Decided(_) => self.deny.increment(1),
+            Outcome::Unauthorized(reject) => {
+                if let Some(c) = self.unauthorized.get(reject.index()) {
+                    c.increment(1);
+                }
+            }
+        }
+    }
+}

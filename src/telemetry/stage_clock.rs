@@ -1,0 +1,103 @@
+//! The [`Observer`] telemetry runs the handler with: a timestamp at each
+//! stage boundary, read afterwards by the instruments, the log line and the
+//! trace (spans are built from it after the fact, not while handling).
+
+use crate::jose::Alg;
+use crate::outcome::Observer;
+use std::time::Instant;
+
+/// Seconds from nanoseconds, as the `metrics` histograms take them.
+pub(super) fn seconds(nanos: u64) -> f64 {
+    nanos as f64 / 1e9
+}
+
+/// Nanoseconds since the clock started, at each stage boundary.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Marks {
+    pub extracted: Option<u64>,
+    pub memo_looked_up: Option<u64>,
+    pub verified: Option<u64>,
+    pub mapped: Option<u64>,
+    pub memo_hit: Option<bool>,
+    pub policy_memo_hit: Option<bool>,
+    pub alg: Option<Alg>,
+}
+
+/// An [`Observer`] that timestamps each stage boundary.
+#[derive(Debug)]
+pub struct StageClock {
+    start: Instant,
+    pub marks: Marks,
+    pub(super) done: Option<u64>,
+    /// The token's `kid`, kept only for a traced invocation (it costs a copy).
+    pub kid: Option<String>,
+    keep_kid: bool,
+}
+
+impl StageClock {
+    pub fn start() -> StageClock {
+        StageClock {
+            start: Instant::now(),
+            marks: Marks::default(),
+            done: None,
+            kid: None,
+            keep_kid: false,
+        }
+    }
+
+    /// A clock that also keeps the `kid`, for a span attribute.
+    pub fn detailed() -> StageClock {
+        StageClock {
+            keep_kid: true,
+            ..StageClock::start()
+        }
+    }
+
+    /// When the clock started.
+    pub fn started_at(&self) -> Instant {
+        self.start
+    }
+
+    /// Nanoseconds from the start to [`StageClock::stop`], if stopped.
+    pub fn done(&self) -> Option<u64> {
+        self.done
+    }
+
+    fn now(&self) -> u64 {
+        self.start.elapsed().as_nanos() as u64
+    }
+
+    /// Marks the end of the invocation; returns its duration in nanoseconds.
+    pub fn stop(&mut self) -> u64 {
+        let t = self.now();
+        self.done = Some(t);
+        t
+    }
+
+    pub(super) fn elapsed(&self, mark: Option<u64>) -> f64 {
+        seconds(mark.unwrap_or_else(|| self.now()))
+    }
+}
+
+impl Observer for StageClock {
+    fn extracted(&mut self) {
+        self.marks.extracted = Some(self.now());
+    }
+    fn memo_looked_up(&mut self, hit: bool) {
+        self.marks.memo_looked_up = Some(self.now());
+        self.marks.memo_hit = Some(hit);
+    }
+    fn header(&mut self, alg: Alg, kid: &str) {
+        self.marks.alg = Some(alg);
+        if self.keep_kid {
+            self.kid = Some(kid.to_string());
+        }
+    }
+    fn verified(&mut self) {
+        self.marks.verified = Some(self.now());
+    }
+    fn mapped(&mut self, policy_memo_hit: bool) {
+        self.marks.mapped = Some(self.now());
+        self.marks.policy_memo_hit = Some(policy_memo_hit);
+    }
+}

@@ -1,0 +1,274 @@
+//! Stage 4, verify: from a compact JWS (or any token, with introspection)
+//! to accepted claims. [`Verifier`] is the stage assembled once, at
+//! start-up; the handler, `replay`'s floor and the benches all call it.
+//! Cheap checks first: header, claims, key, then the signature.
+//! - [`claims`]: the time, issuer, audience, subject and scope rules;
+//! - [`signature`]: the one aws-lc-rs check with the selected key;
+//! - [`introspect`]: RFC 7662, as the whole check or as a revocation check.
+
+pub mod claims;
+pub mod introspect;
+pub mod signature;
+
+pub use claims::{ClaimRules, Claims, MAX_TIME_CLAIM, Scalar};
+pub use signature::signature;
+
+use crate::codec::b64;
+use crate::codec::json::{self, JsonLimits};
+use crate::jose::Alg;
+use crate::keys::{Key, KeySet, KeySource};
+use crate::outcome::{Observer, Reject};
+use crate::token;
+use introspect::{Introspector, Mode};
+use std::sync::Arc;
+
+/// Decoded claims up to this size stay on the stack (a token's are usually
+/// 300 bytes to 2 KB); larger ones spill to the heap.
+const PAYLOAD_ON_STACK: usize = 4096;
+/// Room for the largest signature we verify (RS512 with a 4096-bit key).
+const SIGNATURE_ON_STACK: usize = 512;
+
+/// One issuer the verifier trusts: what its tokens must say, and its keys.
+pub struct Issuer {
+    /// Its claim rules (`issuers` holds its `iss`).
+    pub rules: ClaimRules,
+    /// Its keys: a fixed set, or the IdP's through the cache.
+    pub keys: KeySource,
+}
+
+/// Claims that passed every check, and how long that verdict may be reused.
+#[derive(Debug)]
+pub struct Accepted<'a> {
+    /// The token's claims, borrowing from the decoded payload.
+    pub claims: Claims<'a>,
+    /// `exp` + leeway, shortened by the introspection cache when it applies.
+    pub valid_until: f64,
+}
+
+/// The verify stage, built once with every setting it needs.
+pub struct Verifier {
+    algorithms: Vec<Alg>,
+    json_limits: JsonLimits,
+    /// The primary issuer first, then `SCOPEGATE_ISSUERS`, in order.
+    issuers: Vec<Issuer>,
+    introspector: Option<Introspector>,
+    /// The claim rules for introspection answers (`aud` optional, RFC 7662).
+    introspected_rules: ClaimRules,
+}
+
+impl Verifier {
+    /// A verifier for the `primary` issuer (whose rules also judge
+    /// introspection answers) and `others`, tried in order by `iss`.
+    pub fn new(
+        algorithms: Vec<Alg>,
+        json_limits: JsonLimits,
+        primary: Issuer,
+        others: Vec<Issuer>,
+        introspector: Option<Introspector>,
+    ) -> Verifier {
+        let introspected_rules = ClaimRules {
+            audience_required: false,
+            require_at_jwt: false,
+            ..primary.rules.clone()
+        };
+        let mut issuers = Vec::with_capacity(1 + others.len());
+        issuers.push(primary);
+        issuers.extend(others);
+        Verifier {
+            algorithms,
+            json_limits,
+            issuers,
+            introspector,
+            introspected_rules,
+        }
+    }
+
+    /// Verifies `token` at `now` and hands the accepted claims to `then`
+    /// (the map step), whose answer is returned. The claims borrow buffers
+    /// on this stack frame, so they are lent, not returned.
+    pub fn verify<O: Observer, R>(
+        &self,
+        token: &str,
+        now: f64,
+        observer: &mut O,
+        then: impl FnOnce(&Accepted<'_>, &mut O) -> R,
+    ) -> Result<R, Reject> {
+        if let Some(i) = &self.introspector {
+            if i.mode() == Mode::Introspect {
+                return self.introspected(i, token, now, observer, then);
+            }
+        }
+        let jws = token::split(token)?;
+        let mut header_buf = token::HeaderBuf::default();
+        let header = token::read_header(
+            jws.header,
+            &self.algorithms,
+            self.json_limits,
+            &mut header_buf,
+        )?;
+        observer.header(header.alg, &header.kid);
+        // The claims are read and checked before the signature: a token its
+        // claims refuse (expired, wrong audience…) costs no signature check
+        // and cannot make us fetch keys. They only ever refuse: nothing in
+        // them is trusted until the signature of their issuer's key verifies.
+        let mut payload_buf = b64::Buf::<PAYLOAD_ON_STACK>::default();
+        let payload = payload_buf.decode(jws.payload.as_bytes())?;
+        let object = json::parse_object(payload, self.json_limits)?;
+        let issuer = self.route(&object)?;
+        let claims = claims::claims(&object, &issuer.rules, header.access_token_typ, now)?;
+        let keys = key_set_with(issuer, &header.kid, header.alg, now)?;
+        let key = select(&keys, &header.kid, header.alg)?;
+        let mut signature_buf = b64::Buf::<SIGNATURE_ON_STACK>::default();
+        let signature = signature_buf.decode(jws.signature.as_bytes())?;
+        signature::signature(key, header.alg, jws.signing_input.as_bytes(), signature)?;
+        let mut valid_until = claims.exp + issuer.rules.leeway;
+        if let Some(i) = &self.introspector {
+            // jwt+introspect: a valid JWT must still be active at the IdP (revocation).
+            i.introspect(token, now)?;
+            valid_until = i.memo_deadline(now, valid_until);
+        }
+        observer.verified();
+        Ok(then(
+            &Accepted {
+                claims,
+                valid_until,
+            },
+            observer,
+        ))
+    }
+
+    /// Introspection-only mode: the IdP's answer replaces the signature; its
+    /// claims pass the same rules (with `aud` checked only when given, and
+    /// `client_id` standing in for a missing `sub`, as for client credentials).
+    fn introspected<O: Observer, R>(
+        &self,
+        introspector: &Introspector,
+        token: &str,
+        now: f64,
+        observer: &mut O,
+        then: impl FnOnce(&Accepted<'_>, &mut O) -> R,
+    ) -> Result<R, Reject> {
+        let active = introspector.introspect(token, now)?;
+        let mut object = json::parse_object(&active.body, self.json_limits)
+            .map_err(|_| Reject::IntrospectionFailed)?;
+        if object.get("sub").is_none() {
+            if let Some(client) = object.get("client_id").cloned() {
+                object.members.push(("sub".into(), client));
+            }
+        }
+        let claims = claims::claims(&object, &self.introspected_rules, true, now)?;
+        let valid_until =
+            introspector.memo_deadline(now, claims.exp + self.introspected_rules.leeway);
+        observer.verified();
+        Ok(then(
+            &Accepted {
+                claims,
+                valid_until,
+            },
+            observer,
+        ))
+    }
+
+    /// The issuer a token names (unverified `iss`): its rules and keys alone apply.
+    fn route(&self, object: &json::Object<'_>) -> Result<&Issuer, Reject> {
+        if let [only] = self.issuers.as_slice() {
+            return Ok(only);
+        }
+        let iss = object
+            .get("iss")
+            .and_then(|v| v.as_str())
+            .ok_or(Reject::WrongIssuer)?;
+        self.issuers
+            .iter()
+            .find(|i| i.rules.issuers.iter().any(|name| name == iss))
+            .ok_or(Reject::WrongIssuer)
+    }
+
+    /// The primary issuer's keys as last loaded or fetched, without refreshing.
+    pub fn primary_keys(&self) -> Option<Arc<KeySet>> {
+        match &self.issuers.first()?.keys {
+            KeySource::Static(set) => Some(Arc::clone(set)),
+            KeySource::Remote(remote) => remote.current(),
+        }
+    }
+
+    /// The raw signature check `token`'s verification would end in, with
+    /// everything before it done (decoding, key selection): what the floor
+    /// of a replay measures. `None` if the token never reaches a signature.
+    pub fn raw_check<'t>(&self, token: &'t str) -> Option<RawCheck<'t>> {
+        let jws = token::split(token).ok()?;
+        let mut header_buf = token::HeaderBuf::default();
+        let header = token::read_header(
+            jws.header,
+            &self.algorithms,
+            self.json_limits,
+            &mut header_buf,
+        )
+        .ok()?;
+        let payload = b64::decode(jws.payload.as_bytes()).ok()?;
+        let object = json::parse_object(&payload, self.json_limits).ok()?;
+        let keys = match &self.route(&object).ok()?.keys {
+            KeySource::Static(set) => Arc::clone(set),
+            KeySource::Remote(remote) => remote.current()?,
+        };
+        let key = keys.select(&header.kid, header.alg).ok()?.clone();
+        Some(RawCheck {
+            key,
+            alg: header.alg,
+            signing_input: jws.signing_input,
+            signature: b64::decode(jws.signature.as_bytes()).ok()?,
+        })
+    }
+}
+
+/// One prepared signature check ([`Verifier::raw_check`]).
+pub struct RawCheck<'t> {
+    key: Key,
+    alg: Alg,
+    signing_input: &'t str,
+    signature: Vec<u8>,
+}
+
+impl RawCheck<'_> {
+    /// Runs the check: the physical floor of a verification.
+    pub fn run(&self) -> bool {
+        signature::signature(
+            &self.key,
+            self.alg,
+            self.signing_input.as_bytes(),
+            &self.signature,
+        )
+        .is_ok()
+    }
+}
+
+/// The issuer's key set at `now`; an unknown `kid` asks a remote set to
+/// refresh first (the IdP may have rotated), unless it is in its cooldown.
+fn key_set_with(issuer: &Issuer, kid: &str, alg: Alg, now: f64) -> Result<Arc<KeySet>, Reject> {
+    let keys = key_set(&issuer.keys, now)?;
+    if matches!(keys.select(kid, alg), Err(false)) {
+        if let KeySource::Remote(remote) = &issuer.keys {
+            if remote.refresh_for_unknown_kid(now) {
+                return key_set(&issuer.keys, now);
+            }
+        }
+    }
+    Ok(keys)
+}
+
+fn key_set(source: &KeySource, now: f64) -> Result<Arc<KeySet>, Reject> {
+    match source {
+        KeySource::Static(set) => Ok(Arc::clone(set)),
+        KeySource::Remote(remote) => remote.snapshot(now).map_err(|_| Reject::KeysUnavailable),
+    }
+}
+
+fn select<'k>(keys: &'k KeySet, kid: &str, alg: Alg) -> Result<&'k Key, Reject> {
+    keys.select(kid, alg).map_err(|seen| {
+        if seen {
+            Reject::KeyAlgMismatch
+        } else {
+            Reject::UnknownKid
+        }
+    })
+}
