@@ -38,7 +38,10 @@ fn files() -> Vec<File> {
                 .iter()
                 .map(|c| c.to_string_lossy().trim_end_matches(".rs").to_string())
                 .collect();
-            if matches!(module.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+            if matches!(
+                module.last().map(String::as_str),
+                Some("mod" | "lib" | "main")
+            ) {
                 module.pop();
             }
             let text = std::fs::read_to_string(&path).unwrap();
@@ -55,7 +58,6 @@ fn files() -> Vec<File> {
 /// Every path a file names through `crate::`, `super::` or `self::`, as
 /// absolute module paths (brace groups expanded, comments skipped).
 fn references(file: &File) -> Vec<Vec<String>> {
-    let is_mod_rs = file.path.ends_with("mod.rs") || file.path.ends_with("lib.rs");
     let mut out = Vec::new();
     for line in file.code.lines() {
         let line = line.trim_start();
@@ -65,33 +67,29 @@ fn references(file: &File) -> Vec<Vec<String>> {
         let bytes = line.as_bytes();
         let mut i = 0;
         while i < line.len() {
+            if !line.is_char_boundary(i) {
+                i += 1;
+                continue;
+            }
             let rest = &line[i..];
             let start = ["crate::", "super::", "self::"]
                 .iter()
                 .find(|p| rest.starts_with(**p))
-                .filter(|_| i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'));
+                .filter(|_| {
+                    i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')
+                });
             let Some(prefix) = start else {
                 i += 1;
                 continue;
             };
-            let base: Vec<String> = match *prefix {
-                "crate::" => Vec::new(),
+            let mut base = file.module.clone();
+            match *prefix {
+                "crate::" => base.clear(),
                 "super::" => {
-                    let mut m = file.module.clone();
-                    if !is_mod_rs {
-                        m.pop();
-                    }
-                    m.pop();
-                    m
+                    base.pop();
                 }
-                _ => {
-                    let mut m = file.module.clone();
-                    if !is_mod_rs {
-                        m.pop();
-                    }
-                    m
-                }
-            };
+                _ => {}
+            }
             let (paths, used) = parse_tree(&rest[prefix.len()..]);
             for p in paths {
                 let mut full = base.clone();
@@ -106,22 +104,15 @@ fn references(file: &File) -> Vec<Vec<String>> {
 
 /// Parses `a::b::{c, d::e}` into its leaf paths; returns them and the bytes read.
 fn parse_tree(s: &str) -> (Vec<Vec<String>>, usize) {
+    let b = s.as_bytes();
     let mut prefix = Vec::new();
     let mut i = 0;
-    let b = s.as_bytes();
     loop {
-        let start = i;
-        while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+        if b.get(i) == Some(&b'{') {
             i += 1;
-        }
-        if i > start {
-            prefix.push(s[start..i].to_string());
-        }
-        if s[i..].starts_with("::{") {
-            i += 3;
             let mut all = Vec::new();
             loop {
-                while i < b.len() && (b[i] == b' ' || b[i] == b',' || b[i] == b'\n') {
+                while i < b.len() && matches!(b[i], b' ' | b',' | b'\n') {
                     i += 1;
                 }
                 if i >= b.len() || b[i] == b'}' {
@@ -136,11 +127,19 @@ fn parse_tree(s: &str) -> (Vec<Vec<String>>, usize) {
                 i += used.max(1);
             }
         }
-        if s[i..].starts_with("::") && i > start {
-            i += 2;
-            continue;
+        let start = i;
+        while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+            i += 1;
         }
-        return (vec![prefix], i);
+        if i == start {
+            return (vec![prefix], i);
+        }
+        prefix.push(s[start..i].to_string());
+        if s[i..].starts_with("::") {
+            i += 2;
+        } else {
+            return (vec![prefix], i);
+        }
     }
 }
 
@@ -187,10 +186,15 @@ fn find_cycle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>>
 #[test]
 fn top_level_modules_import_each_other_without_a_cycle() {
     let files = files();
-    let top: BTreeSet<String> = files.iter().filter_map(|f| f.module.first().cloned()).collect();
+    let top: BTreeSet<String> = files
+        .iter()
+        .filter_map(|f| f.module.first().cloned())
+        .collect();
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for f in &files {
-        let Some(from) = f.module.first() else { continue };
+        let Some(from) = f.module.first() else {
+            continue;
+        };
         for r in references(f) {
             if let Some(to) = r.first().filter(|t| top.contains(*t) && *t != from) {
                 edges.entry(from.clone()).or_default().insert(to.clone());
@@ -198,7 +202,11 @@ fn top_level_modules_import_each_other_without_a_cycle() {
         }
     }
     assert!(edges.len() > 10, "the graph was read: {edges:?}");
-    assert_eq!(find_cycle(&edges), None, "import cycle between top-level modules");
+    assert_eq!(
+        find_cycle(&edges),
+        None,
+        "import cycle between top-level modules"
+    );
 }
 
 #[test]
@@ -207,7 +215,9 @@ fn sibling_files_of_a_folder_import_each_other_without_a_cycle() {
     let modules: BTreeSet<Vec<String>> = files.iter().map(|f| f.module.clone()).collect();
     let mut folders: BTreeMap<Vec<String>, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
     for f in files.iter().filter(|f| !f.path.ends_with("mod.rs")) {
-        let Some((name, folder)) = f.module.split_last() else { continue };
+        let Some((name, folder)) = f.module.split_last() else {
+            continue;
+        };
         for r in references(f) {
             if r.len() > folder.len() && r[..folder.len()] == *folder {
                 let sibling = &r[folder.len()];
@@ -225,7 +235,12 @@ fn sibling_files_of_a_folder_import_each_other_without_a_cycle() {
         }
     }
     for (folder, edges) in &folders {
-        assert_eq!(find_cycle(edges), None, "import cycle inside src/{}", folder.join("/"));
+        assert_eq!(
+            find_cycle(edges),
+            None,
+            "import cycle inside src/{}",
+            folder.join("/")
+        );
     }
 }
 
@@ -247,5 +262,13 @@ fn the_reference_reader_expands_groups_and_resolves_super() {
         code: "use crate::{codec::b64, net::{http, s3::Target}};\nuse super::set::KeySet;\n// crate::ignored\n".into(),
     };
     let refs: Vec<String> = references(&file).iter().map(|r| r.join("::")).collect();
-    assert_eq!(refs, ["codec::b64", "net::http", "net::s3::Target", "keys::set::KeySet"]);
+    assert_eq!(
+        refs,
+        [
+            "codec::b64",
+            "net::http",
+            "net::s3::Target",
+            "keys::set::KeySet"
+        ]
+    );
 }

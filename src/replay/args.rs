@@ -1,7 +1,6 @@
 //! `scopegate replay`'s command line: flags that stand for configuration
 //! variables (one table, read both ways), and its own flags.
 
-use super::peers::apply_fixture;
 use crate::config;
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -149,4 +148,45 @@ pub(super) fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, S
         }
     }
     Ok(parsed)
+}
+
+/// `--fixture DIR` (contract §6 layout): settings from `config.json`, the
+/// key set, permissions, events and expected decisions from their files.
+/// Flags given earlier on the command line win.
+fn apply_fixture(parsed: &mut Args, dir: &str) -> Result<(), String> {
+    let path = format!("{dir}/config.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let c: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{path}: not JSON: {e}"))?;
+    let string = |key: &str| {
+        c[key]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("{path}: `{key}` is missing or not a string"))
+    };
+    let mut set = |var: &str, value: String| {
+        parsed.settings.entry(var.to_string()).or_insert(value);
+    };
+    set(config::ENV_ISSUER, string("issuer")?);
+    set(config::ENV_AUDIENCE, string("audience")?);
+    set(config::ENV_JWKS, format!("{dir}/jwks.json"));
+    set(config::ENV_PERMISSIONS, format!("{dir}/permissions.json"));
+    if let Some(leeway) = c["leeway"].as_f64() {
+        set(config::ENV_LEEWAY, leeway.to_string());
+    }
+    if let Some(algs) = c["algorithms"].as_array() {
+        let names: Vec<&str> = algs.iter().filter_map(|a| a.as_str()).collect();
+        set(config::ENV_ALGORITHMS, names.join(","));
+    }
+    if parsed.now.is_none() {
+        parsed.now = c["now"].as_f64();
+    }
+    if parsed.events.is_none() {
+        parsed.events = Some(format!("{dir}/events.jsonl"));
+    }
+    let expected = format!("{dir}/expected.jsonl");
+    if parsed.expected.is_none() && std::path::Path::new(&expected).exists() {
+        parsed.expected = Some(expected);
+    }
+    Ok(())
 }
