@@ -11,7 +11,7 @@
 
 #[path = "common/mod.rs"]
 mod common;
-use common::*;
+use common::{NOW, raw_pairs, setup, tokens};
 use scopegate::Authorizer;
 use scopegate::testkit::mint::SigningKey;
 use std::hint::black_box;

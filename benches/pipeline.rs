@@ -24,7 +24,7 @@ use std::hint::black_box;
 
 #[path = "common/mod.rs"]
 mod common;
-use common::*;
+use common::{NOW, event, key, payload, raw_pairs, setup, tokens};
 
 fn bench_event(c: &mut Criterion) {
     let source = IdentitySource::default();
@@ -49,7 +49,7 @@ fn bench_event(c: &mut Criterion) {
     events.push(("rest-token (RS256 token)".into(), real));
     for (name, text) in &events {
         g.bench_function(format!("serde_json/{name}"), |b| {
-            b.iter(|| black_box(event::parse(black_box(text), &source).is_ok()))
+            b.iter(|| black_box(event::parse(black_box(text), &source).is_ok()));
         });
         // simd-json parses in place, so each run starts from a fresh copy
         // (the Lambda runtime hands us an immutable buffer).
@@ -65,7 +65,7 @@ fn bench_event(c: &mut Criterion) {
                     black_box(ok)
                 },
                 BatchSize::SmallInput,
-            )
+            );
         });
     }
     g.finish();
@@ -84,23 +84,23 @@ fn bench_stages(c: &mut Criterion) {
             let jws = token::split(black_box(&token)).expect("jws");
             b64::decode_into(jws.payload.as_bytes(), &mut buf).expect("b64");
             black_box(buf.len())
-        })
+        });
     });
     let jws = token::split(&token).expect("jws");
     let claims = b64::decode(jws.payload.as_bytes()).expect("b64");
     g.bench_function("claims JSON (strict)", |b| {
         b.iter(|| {
             black_box(json::parse_object(black_box(&claims), json::JsonLimits::default()).is_ok())
-        })
+        });
     });
     let table = s.memo.scope_table();
     g.bench_function("scope bits", |b| {
-        b.iter(|| black_box(table.bits(black_box(["orders.read", "orders.write", "profile"]))))
+        b.iter(|| black_box(table.bits(black_box(["orders.read", "orders.write", "profile"]))));
     });
     // What a policy-memo miss pays: the grant rendered from the bitset.
     let bits = table.bits(["orders.read", "orders.write"]);
     g.bench_function("policy render (policy-memo miss)", |b| {
-        b.iter(|| black_box(scopegate::policy::Grant::render(table, black_box(&bits))))
+        b.iter(|| black_box(scopegate::policy::Grant::render(table, black_box(&bits))));
     });
     g.finish();
 }
@@ -110,18 +110,18 @@ fn bench_handler(c: &mut Criterion) {
     let rs = tokens(&s.rsa, 256);
     let es = tokens(&s.ec, 256);
     let mut g = c.benchmark_group("handler");
-    let cycle = |events: &[String], authorizer: &Authorizer, b: &mut criterion::Bencher| {
+    let cycle = |events: &[String], authorizer: &Authorizer, b: &mut criterion::Bencher<'_>| {
         let mut i = 0;
         b.iter(|| {
             i = (i + 1) % events.len();
             black_box(authorizer.handle(&events[i], NOW).is_ok())
-        })
+        });
     };
     g.bench_function("new RS256", |b| cycle(&rs, &s.no_memo, b));
     // 2,048 tokens through a 64-entry memo: at most ~3 % can hit.
     let churn = tokens(&s.rsa, 2048);
     g.bench_function("new RS256 (memo full: miss, insert, evict)", |b| {
-        cycle(&churn, &s.full_memo, b)
+        cycle(&churn, &s.full_memo, b);
     });
     g.bench_function("new ES256", |b| cycle(&es, &s.no_memo, b));
     g.bench_function("memo hit", |b| cycle(&rs[..1], &s.memo, b));
@@ -132,7 +132,7 @@ fn bench_handler(c: &mut Criterion) {
     )];
     g.bench_function("deny (memo hit)", |b| cycle(&deny, &s.memo, b));
     g.bench_function("reject malformed", |b| {
-        cycle(&[event("not.a.jws")], &s.no_memo, b)
+        cycle(&[event("not.a.jws")], &s.no_memo, b);
     });
     let unknown = key("nobody", Alg::RS256, "rsa-2048-b.pk8");
     let unknown_kid = vec![event(
@@ -160,7 +160,7 @@ fn bench_handler(c: &mut Criterion) {
             b.iter(|| {
                 i = (i + 1) % pairs.len();
                 black_box(public.prepared.verify(alg, &pairs[i].0, &pairs[i].1))
-            })
+            });
         });
     }
     g.finish();
@@ -249,14 +249,14 @@ fn bench_telemetry(c: &mut Criterion) {
         b.iter(|| {
             let spans = tracer.spans(&started, &done);
             black_box(otlp::export_request(&[], "0", &spans))
-        })
+        });
     });
     let spans = tracer.spans(&started, &done);
     tracer
         .export(&spans)
         .expect("the loopback collector answers");
     g.bench_function("trace export (OTLP/HTTP, loopback)", |b| {
-        b.iter(|| tracer.export(black_box(&spans)))
+        b.iter(|| tracer.export(black_box(&spans)));
     });
     g.finish();
 }

@@ -43,6 +43,7 @@ impl Default for IdentitySource {
 /// The parts of an event the pipeline uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthEvent<'a> {
+    /// Which event shape it was.
     pub kind: EventKind,
     /// The raw identity value (`Bearer …`), if the event carries one.
     pub identity: Option<Cow<'a, str>>,
@@ -120,7 +121,7 @@ impl<'de> de::Deserialize<'de> for CowStr<'de> {
         struct V;
         impl<'de> Visitor<'de> for V {
             type Value = CowStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a string")
             }
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
@@ -152,7 +153,7 @@ impl<'de> DeserializeSeed<'de> for TopLevel<'_> {
 
 impl<'de> Visitor<'de> for TopLevel<'_> {
     type Value = Raw<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an authorizer event object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw<'de>, A::Error> {
@@ -168,7 +169,7 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
                     raw.header = map.next_value_seed(Pick {
                         name: &self.source.header,
                         ignore_case: true,
-                    })?
+                    })?;
                 }
                 "queryStringParameters" => {
                     raw.query = match &self.source.query {
@@ -204,7 +205,7 @@ impl<'de> DeserializeSeed<'de> for Pick<'_> {
 
 impl<'de> Visitor<'de> for Pick<'_> {
     type Value = Option<Cow<'de, str>>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a map of strings or null")
     }
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -250,7 +251,7 @@ impl<'de> DeserializeSeed<'de> for FirstSource {
 
 impl<'de> Visitor<'de> for FirstSource {
     type Value = Option<Cow<'de, str>>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string, an array of strings or null")
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {

@@ -8,14 +8,23 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(clippy::upper_case_acronyms)]
 pub enum Alg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
     RS256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
     RS384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
     RS512,
+    /// RSASSA-PSS with SHA-256 (salt = hash length).
     PS256,
+    /// RSASSA-PSS with SHA-384 (salt = hash length).
     PS384,
+    /// RSASSA-PSS with SHA-512 (salt = hash length).
     PS512,
+    /// ECDSA on P-256 with SHA-256, raw `r‖s`.
     ES256,
+    /// ECDSA on P-384 with SHA-384, raw `r‖s`.
     ES384,
+    /// Ed25519.
     EdDSA,
 }
 
@@ -49,6 +58,7 @@ impl Alg {
         })
     }
 
+    /// The JOSE name (`RS256`, …).
     pub const fn name(self) -> &'static str {
         match self {
             Alg::RS256 => "RS256",
@@ -63,6 +73,7 @@ impl Alg {
         }
     }
 
+    /// An RSA algorithm (PKCS#1 v1.5 or PSS).
     pub const fn is_rsa(self) -> bool {
         matches!(
             self,
@@ -74,6 +85,8 @@ impl Alg {
 /// The NIST curves of `EC` keys (`crv` `P-256`, `P-384`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Curve {
+    /// NIST P-256 (`crv` `P-256`).
     P256,
+    /// NIST P-384 (`crv` `P-384`).
     P384,
 }

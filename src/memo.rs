@@ -17,6 +17,7 @@ use std::sync::Arc;
 pub struct Verified {
     /// Unix seconds after which the entry must not answer.
     pub valid_until: f64,
+    /// The token's grant, shared by every token with the same scopes.
     pub grant: Arc<Grant>,
     /// The per-token parts of the IAM response and, once memoised, the
     /// token: an entry is this one string and its `Arc`.
@@ -112,7 +113,7 @@ impl TokenMemo {
                 entries.max(1) as u64,
                 UnitWeighter,
                 TailHash::default(),
-                Default::default(),
+                quick_cache::sync::DefaultLifecycle::default(),
             ),
             max_age,
         }
@@ -144,14 +145,17 @@ impl TokenMemo {
         entry
     }
 
+    /// Forgets every entry.
     pub fn clear(&self) {
         self.cache.clear();
     }
 
+    /// Entries held.
     pub fn len(&self) -> usize {
         self.cache.len()
     }
 
+    /// No entry held.
     pub fn is_empty(&self) -> bool {
         self.cache.is_empty()
     }

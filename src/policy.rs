@@ -92,10 +92,12 @@ impl PolicyMemo {
         (grant, false)
     }
 
+    /// Policies held.
     pub fn len(&self) -> usize {
         self.cache.len()
     }
 
+    /// No policy held.
     pub fn is_empty(&self) -> bool {
         self.cache.is_empty()
     }

@@ -37,8 +37,11 @@ pub fn bearer(value: &str, max_token_bytes: usize) -> Result<&str, Reject> {
 /// The three segments of a compact JWS, still encoded.
 #[derive(Debug, Clone, Copy)]
 pub struct Compact<'a> {
+    /// The encoded JOSE header.
     pub header: &'a str,
+    /// The encoded payload.
     pub payload: &'a str,
+    /// The encoded signature.
     pub signature: &'a str,
     /// `header.payload`: the bytes the signature covers.
     pub signing_input: &'a str,
@@ -70,7 +73,9 @@ pub type HeaderBuf = b64::Buf<512>;
 /// The JOSE header members we act on; `kid` borrows the decoded header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header<'a> {
+    /// The algorithm, already in the allow-list.
     pub alg: Alg,
+    /// The key id.
     pub kid: Cow<'a, str>,
     /// `typ` was `at+jwt` (RFC 9068).
     pub access_token_typ: bool,
@@ -104,9 +109,8 @@ pub fn read_header<'a>(
         Some(Value::String(t)) if t == "at+jwt" => true,
         Some(_) => return Err(Reject::BadTyp),
     };
-    let kid = match object.take("kid") {
-        Some(Value::String(kid)) => kid,
-        _ => return Err(Reject::MissingKid),
+    let Some(Value::String(kid)) = object.take("kid") else {
+        return Err(Reject::MissingKid);
     };
     Ok(Header {
         alg,

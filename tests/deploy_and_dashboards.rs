@@ -17,7 +17,7 @@ fn root() -> &'static Path {
 }
 
 fn python(args: &[&str]) -> Output {
-    let python = std::env::var("SCOPEGATE_TEST_PYTHON").expect("run through scripts/test.sh");
+    let python = tool("SCOPEGATE_TEST_PYTHON");
     Command::new(python)
         .args(args)
         .current_dir(root())

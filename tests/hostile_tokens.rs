@@ -423,7 +423,7 @@ fn sub_be(a: &[u8; 32], b: &[u8]) -> [u8; 32] {
     let mut out = [0u8; 32];
     let mut borrow = 0i16;
     for i in (0..32).rev() {
-        let d = a[i] as i16 - b[i] as i16 - borrow;
+        let d = i16::from(a[i]) - i16::from(b[i]) - borrow;
         out[i] = d.rem_euclid(256) as u8;
         borrow = i16::from(d < 0);
     }
@@ -517,7 +517,7 @@ fn signature_rules() {
     let mut s_plus_l = sig.clone();
     let mut carry = 0u16;
     for i in 0..32 {
-        let v = s_plus_l[32 + i] as u16 + ED25519_L[i] as u16 + carry;
+        let v = u16::from(s_plus_l[32 + i]) + u16::from(ED25519_L[i]) + carry;
         s_plus_l[32 + i] = v as u8;
         carry = v >> 8;
     }

@@ -28,10 +28,7 @@ impl Idp {
                 "/tests/idp/provider.mjs"
             ))
             .arg(port.to_string())
-            .env(
-                "OIDC_PROVIDER_PATH",
-                std::env::var("OIDC_PROVIDER_PATH").expect("run through scripts/test.sh"),
-            )
+            .env("OIDC_PROVIDER_PATH", support::tool("OIDC_PROVIDER_PATH"))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -290,7 +290,7 @@ fn check_function_output(output: &str, token: &str) {
         emf.iter()
             .all(|d| d["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "scopegate-e2e")
     );
-    let python = std::env::var("SCOPEGATE_TEST_PYTHON").expect("run through scripts/test.sh");
+    let python = tool("SCOPEGATE_TEST_PYTHON");
     let mut validate = Command::new(python)
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),

@@ -3,6 +3,10 @@
 //! repeated authorizations of a token the memo already holds. The new-token
 //! path's count is pinned too, so an added allocation is noticed.
 
+// The one `unsafe` in the workspace: a GlobalAlloc that forwards to the
+// system allocator and counts.
+#![allow(unsafe_code)]
+
 mod support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -17,20 +21,26 @@ thread_local! {
     static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
 }
 
+// SAFETY: every method forwards its arguments unchanged to `System`, which
+// upholds GlobalAlloc's contract; the counting touches only thread-local
+// `Cell`s (const-initialised, so reading them never allocates or recurses).
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if COUNTING.with(Cell::get) {
             ALLOCATIONS.with(|n| n.set(n.get() + 1));
         }
+        // SAFETY: the caller's `layout` is passed on as GlobalAlloc::alloc requires.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System` through this allocator, with this `layout`.
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         if COUNTING.with(Cell::get) {
             ALLOCATIONS.with(|n| n.set(n.get() + 1));
         }
+        // SAFETY: as for `dealloc`; `new_size` is the caller's, checked by it.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }

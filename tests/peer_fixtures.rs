@@ -4,6 +4,7 @@
 //! truth event by event. Zero mismatches, memo on and off.
 
 use scopegate::testkit::fixture::{self, Mode, Options};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -164,7 +165,7 @@ fn unique_fixture_matches_expected_with_memo_on_and_off() {
     assert!(!ok, "a mismatch fails the replay");
     assert_eq!(summary["mismatches"], 1, "{summary}");
     // One line short: refused before replaying.
-    let short: String = original.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    let short: String = original.lines().skip(1).flat_map(|l| [l, "\n"]).collect();
     std::fs::write(&path, short).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_scopegate"))
         .args(["replay", "--fixture", fixture.dir.to_str().unwrap()])
@@ -239,6 +240,7 @@ fn replay_metrics_pass_promtool_and_count_every_decision() {
 
 /// Runs `tests/support/validate_emf.py` on `docs`; returns how many it validated.
 fn validate_emf(docs: &str) -> usize {
+    #[allow(clippy::disallowed_methods)] // a test tool, not a setting
     let python = std::env::var("SCOPEGATE_TEST_PYTHON").expect("run through scripts/test.sh");
     let mut child = Command::new(python)
         .arg(concat!(
@@ -250,7 +252,6 @@ fn validate_emf(docs: &str) -> usize {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    use std::io::Write as _;
     child
         .stdin
         .take()

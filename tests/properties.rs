@@ -52,7 +52,7 @@ proptest! {
         let naive: BTreeSet<String> = parsed
             .iter()
             .filter(|r| scopes.contains(&r.scope.as_str()))
-            .map(|r| r.resource_arn())
+            .map(scopegate::scopes::Rule::resource_arn)
             .collect();
         let fast: BTreeSet<String> = grant.resource_names(&table).map(str::to_string).collect();
         prop_assert_eq!(&fast, &naive);
@@ -154,7 +154,7 @@ fn json_object() -> impl Strategy<Value = serde_json::Value> {
         .prop_map(|m| serde_json::Value::Object(m.into_iter().collect()))
 }
 
-fn to_serde(v: &json::Value) -> serde_json::Value {
+fn to_serde(v: &json::Value<'_>) -> serde_json::Value {
     match v {
         json::Value::Null => serde_json::Value::Null,
         json::Value::Bool(b) => serde_json::Value::Bool(*b),

@@ -20,7 +20,7 @@ impl Drop for Killed {
 }
 
 fn moto() -> PathBuf {
-    PathBuf::from(std::env::var("SCOPEGATE_MOTO_SERVER").expect("run through scripts/test.sh"))
+    PathBuf::from(tool("SCOPEGATE_MOTO_SERVER"))
 }
 
 fn start_moto() -> (Killed, u16) {

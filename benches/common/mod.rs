@@ -10,18 +10,18 @@ use scopegate::jose::Alg;
 use scopegate::testkit::mint::{self, SigningKey};
 use std::collections::HashMap;
 
-pub const ISSUER: &str = "https://idp.bench.example/oauth2/default";
-pub const AUDIENCE: &str = "api://bench";
-pub const NOW: f64 = 1_795_478_400.0;
-pub const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234";
+pub(crate) const ISSUER: &str = "https://idp.bench.example/oauth2/default";
+pub(crate) const AUDIENCE: &str = "api://bench";
+pub(crate) const NOW: f64 = 1_795_478_400.0;
+pub(crate) const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234";
 
-pub fn key(kid: &str, alg: Alg, file: &str) -> SigningKey {
+pub(crate) fn key(kid: &str, alg: Alg, file: &str) -> SigningKey {
     let der =
         std::fs::read(format!("{}/tests/keys/{file}", env!("CARGO_MANIFEST_DIR"))).expect("key");
     SigningKey::from_pkcs8(kid, alg, &der).expect("key loads")
 }
 
-pub struct Setup {
+pub(crate) struct Setup {
     pub rsa: SigningKey,
     pub ec: SigningKey,
     pub memo: Authorizer,
@@ -30,7 +30,7 @@ pub struct Setup {
     pub full_memo: Authorizer,
 }
 
-pub fn setup() -> Setup {
+pub(crate) fn setup() -> Setup {
     let rsa = key("rsa", Alg::RS256, "rsa-2048-a.pk8");
     let ec = key("ec", Alg::ES256, "ec-p256.pk8");
     let permissions = format!(
@@ -59,20 +59,20 @@ pub fn setup() -> Setup {
     }
 }
 
-pub fn payload(sub: usize, scope: &str, exp: f64) -> String {
+pub(crate) fn payload(sub: usize, scope: &str, exp: f64) -> String {
     format!(
         r#"{{"iss":"{ISSUER}","sub":"user-{sub}","aud":"{AUDIENCE}","exp":{exp},"iat":{},"scope":"{scope}","client_id":"bench"}}"#,
         NOW - 10.0
     )
 }
 
-pub fn event(token: &str) -> String {
+pub(crate) fn event(token: &str) -> String {
     format!(
         r#"{{"type":"TOKEN","authorizationToken":"Bearer {token}","methodArn":"{ARN}/prod/GET/orders"}}"#
     )
 }
 
-pub fn tokens(key: &SigningKey, n: usize) -> Vec<String> {
+pub(crate) fn tokens(key: &SigningKey, n: usize) -> Vec<String> {
     (0..n)
         .map(|i| {
             event(
@@ -85,7 +85,7 @@ pub fn tokens(key: &SigningKey, n: usize) -> Vec<String> {
 
 /// The signing input and decoded signature of each event's token, checked
 /// to verify with `key`: what the floor measures.
-pub fn raw_pairs(events: &[String], key: &SigningKey) -> Vec<(Vec<u8>, Vec<u8>)> {
+pub(crate) fn raw_pairs(events: &[String], key: &SigningKey) -> Vec<(Vec<u8>, Vec<u8>)> {
     events
         .iter()
         .map(|e| {
@@ -101,7 +101,7 @@ pub fn raw_pairs(events: &[String], key: &SigningKey) -> Vec<(Vec<u8>, Vec<u8>)>
             )
         })
         .inspect(|(msg, sig)| {
-            assert!(scopegate::verify::signature(&key.public_key(), key.alg, msg, sig).is_ok())
+            assert!(scopegate::verify::signature(&key.public_key(), key.alg, msg, sig).is_ok());
         })
         .collect()
 }

@@ -126,7 +126,7 @@ mod tests {
         };
         let durations = Durations::constant(0.0005, 0.0);
         let trace = (0..3600).map(|i| Event::Request {
-            t: i as f64,
+            t: f64::from(i),
             user: 0,
             invalid: false,
         });

@@ -19,6 +19,7 @@ use hdrhistogram::Histogram;
 use http_body_util::{BodyExt, Empty};
 use hyper::Request;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -268,8 +269,9 @@ pub fn render(rows: &[Comparison]) -> String {
         "   TTL  requests  invocations (sweep)  hit ratio (sweep)  scheduled p50/p99 ms  service p50/p99 ms     rps  agrees\n",
     );
     for r in rows {
-        s.push_str(&format!(
-            "{:>6}  {:>8}  {:>11} ({:>5})  {:>8.1}% ({:>5.1}%)  {:>9.2} / {:>7.2}  {:>8.2} / {:>6.2}  {:>6.0}  {}\n",
+        let _ = writeln!(
+            s,
+            "{:>6}  {:>8}  {:>11} ({:>5})  {:>8.1}% ({:>5.1}%)  {:>9.2} / {:>7.2}  {:>8.2} / {:>6.2}  {:>6.0}  {}",
             crate::report::ttl_label(r.ttl),
             r.requests,
             r.invocations,
@@ -282,7 +284,7 @@ pub fn render(rows: &[Comparison]) -> String {
             r.service_p99_ms,
             r.achieved_rps,
             if r.agrees() { "yes" } else { "NO" }
-        ));
+        );
     }
     s
 }

@@ -26,18 +26,17 @@ pub struct Recommendation {
 /// `costs[i]` is the authorizer's monthly cost for `outcomes[i]`; both are in TTL order.
 pub fn recommend(targets: &Targets, outcomes: &[Outcome], costs: &[f64]) -> Recommendation {
     let (efficiency_target, efficient): (String, Box<dyn Fn(usize) -> bool>) =
-        match targets.max_authorizer_cost_per_month {
-            Some(ceiling) => (
+        if let Some(ceiling) = targets.max_authorizer_cost_per_month {
+            (
                 format!("authorizer cost at most ${ceiling:.2}/month"),
                 Box::new(move |i| costs[i] <= ceiling),
-            ),
-            None => {
-                let floor = targets.min_hit_ratio.unwrap_or(DEFAULT_MIN_HIT_RATIO);
-                (
-                    format!("cache hit ratio at least {:.0}%", floor * 100.0),
-                    Box::new(move |i| outcomes[i].hit_ratio() >= floor),
-                )
-            }
+            )
+        } else {
+            let floor = targets.min_hit_ratio.unwrap_or(DEFAULT_MIN_HIT_RATIO);
+            (
+                format!("cache hit ratio at least {:.0}%", floor * 100.0),
+                Box::new(move |i| outcomes[i].hit_ratio() >= floor),
+            )
         };
     let budget = targets
         .max_exposure_seconds

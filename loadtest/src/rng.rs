@@ -26,6 +26,7 @@ impl Rng {
 
     /// An independent stream for another purpose, so adding draws to one
     /// part of the model does not shift the traffic of another.
+    #[must_use]
     pub fn fork(&mut self, salt: u64) -> Rng {
         Rng::new(self.next_u64() ^ salt.wrapping_mul(0xA24B_AED4_963E_E407))
     }
@@ -138,7 +139,7 @@ mod tests {
     fn exponential_has_the_requested_mean() {
         let mut rng = Rng::new(1);
         let n = 200_000;
-        let mean = (0..n).map(|_| rng.exponential(4.0)).sum::<f64>() / n as f64;
+        let mean = (0..n).map(|_| rng.exponential(4.0)).sum::<f64>() / f64::from(n);
         assert!((mean - 0.25).abs() < 0.005, "mean {mean}");
     }
 
@@ -151,10 +152,10 @@ mod tests {
         for _ in 0..n {
             counts[zipf.sample(&mut rng)] += 1;
         }
-        let h: f64 = (1..=4).map(|k| 1.0 / k as f64).sum();
+        let h: f64 = (1..=4).map(|k| 1.0 / f64::from(k)).sum();
         for (k, &c) in counts.iter().enumerate() {
             let expected = (1.0 / (k + 1) as f64) / h;
-            let got = c as f64 / n as f64;
+            let got = c as f64 / f64::from(n);
             assert!(
                 (got - expected).abs() < 0.005,
                 "item {k}: {got} vs {expected}"

@@ -81,9 +81,9 @@ impl Rate {
     /// Expected number of requests in [0, duration): the integral of `at`.
     pub fn expected_requests(&self, duration: f64) -> f64 {
         let steps = 10_000;
-        let dt = duration / steps as f64;
+        let dt = duration / f64::from(steps);
         (0..steps)
-            .map(|i| self.at((i as f64 + 0.5) * dt) * dt)
+            .map(|i| self.at((f64::from(i) + 0.5) * dt) * dt)
             .sum()
     }
 }
@@ -325,6 +325,7 @@ impl Scenario {
 
     /// The same traffic shape at `factor` of the request rate and user
     /// count, for a machine-sized live run.
+    #[must_use]
     pub fn scaled(&self, factor: f64, duration_seconds: f64) -> Scenario {
         let mut s = self.clone();
         s.users.count = ((s.users.count as f64 * factor).round() as usize).max(1);

@@ -80,13 +80,14 @@ fn parse(args: &[String]) -> Result<Option<Args>, String> {
         match arg.as_str() {
             "-h" | "--help" => return Ok(None),
             "--quiet" => pairs.push((arg.clone(), None)),
-            flag if flag.starts_with("--") => match flag.split_once('=') {
-                Some((f, v)) => pairs.push((f.to_string(), Some(v.to_string()))),
-                None => {
+            flag if flag.starts_with("--") => {
+                if let Some((f, v)) = flag.split_once('=') {
+                    pairs.push((f.to_string(), Some(v.to_string())));
+                } else {
                     let value = it.next().ok_or(format!("{flag} needs a value"))?;
                     pairs.push((flag.to_string(), Some(value.clone())));
                 }
-            },
+            }
             other => return Err(format!("unexpected argument `{other}` (see --help)")),
         }
     }
@@ -123,11 +124,11 @@ fn parse(args: &[String]) -> Result<Option<Args>, String> {
             "--arch" => scenario.lambda.architecture = v.to_string(),
             "--emf-flush" => scenario.telemetry.emf_flush = v.to_string(),
             "--max-cost" => {
-                scenario.targets.max_authorizer_cost_per_month = Some(parse_number(flag, v)?)
+                scenario.targets.max_authorizer_cost_per_month = Some(parse_number(flag, v)?);
             }
             "--min-hit-ratio" => scenario.targets.min_hit_ratio = Some(parse_number(flag, v)?),
             "--max-exposure" => {
-                scenario.targets.max_exposure_seconds = Some(parse_number(flag, v)?)
+                scenario.targets.max_exposure_seconds = Some(parse_number(flag, v)?);
             }
             "--emf-document-bytes" => prices.emf_document_bytes = parse_number(flag, v)?,
             "--samples" => {
@@ -215,7 +216,7 @@ pub fn simulate_all(
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, Outcome, f64)>> = Mutex::new(Vec::new());
     let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
+        .map_or(1, std::num::NonZero::get)
         .min(ttls.len())
         .max(1);
     std::thread::scope(|scope| {
@@ -236,7 +237,9 @@ pub fn simulate_all(
         progress.run_until_done(|| next.load(Ordering::Relaxed) >= ttls.len() + workers);
     });
     progress.finish();
-    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut results = results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     results.sort_by_key(|(i, _, _)| *i);
     let requests: u64 = results.iter().map(|(_, o, _)| o.requests).sum();
     let cpu: f64 = results.iter().map(|(_, _, w)| w).sum();
@@ -257,7 +260,7 @@ mod tests {
     use super::*;
 
     fn strings(args: &[&str]) -> Vec<String> {
-        args.iter().map(|s| s.to_string()).collect()
+        args.iter().map(std::string::ToString::to_string).collect()
     }
 
     #[test]

@@ -116,15 +116,14 @@ impl Iterator for Traffic<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<Event> {
-        let request = match self.pending.take() {
-            Some(event) => event,
-            None => {
-                let t = self.next_arrival()?;
-                let user = self.users.sample(&mut self.choices) as u32;
-                let invalid =
-                    self.invalid_fraction > 0.0 && self.choices.unit() < self.invalid_fraction;
-                Event::Request { t, user, invalid }
-            }
+        let request = if let Some(event) = self.pending.take() {
+            event
+        } else {
+            let t = self.next_arrival()?;
+            let user = self.users.sample(&mut self.choices) as u32;
+            let invalid =
+                self.invalid_fraction > 0.0 && self.choices.unit() < self.invalid_fraction;
+            Event::Request { t, user, invalid }
         };
         if self.next_revocation <= request.time() {
             let t = self.next_revocation;

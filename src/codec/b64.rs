@@ -34,12 +34,11 @@ fn is_symbol(byte: u8) -> bool {
 /// refusal is ours, worked out on the cold path.
 pub fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), B64Error> {
     out.clear();
-    match base64_simd::URL_SAFE_NO_PAD.decode_append(input, out) {
-        Ok(()) => Ok(()),
-        Err(_) => {
-            out.clear();
-            Err(why_refused(input))
-        }
+    if let Ok(()) = base64_simd::URL_SAFE_NO_PAD.decode_append(input, out) {
+        Ok(())
+    } else {
+        out.clear();
+        Err(why_refused(input))
     }
 }
 

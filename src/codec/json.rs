@@ -52,24 +52,33 @@ pub enum JsonError {
 /// A JSON number: its exact text and its value as the nearest `f64`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Number<'a> {
+    /// The number as written (for the response context, unchanged).
     pub text: &'a str,
+    /// Its value (finite; bounds are checked by the reader).
     pub value: f64,
 }
 
 /// A parsed value that borrows from the input where it can.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value<'a> {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number, text and value.
     Number(Number<'a>),
+    /// A string, unescaped (borrowed when it had no escapes).
     String(Cow<'a, str>),
+    /// An array.
     Array(Vec<Value<'a>>),
+    /// An object.
     Object(Object<'a>),
 }
 
 /// Object members in document order; names are unique by construction.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Object<'a> {
+    /// Members in document order (names are unique: duplicates are refused).
     pub members: Vec<(Cow<'a, str>, Value<'a>)>,
 }
 
@@ -86,7 +95,8 @@ impl<'a> Object<'a> {
     }
 }
 
-impl<'a> Value<'a> {
+impl Value<'_> {
+    /// The value as a string, if it is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
@@ -654,7 +664,7 @@ mod tests {
                     Value::String(s) => assert_eq!(r.as_str(), Some(s.as_ref())),
                     Value::Number(n) => assert_eq!(r.as_f64(), Some(n.value)),
                     Value::Array(items) => {
-                        assert_eq!(r.as_array().map(Vec::len), Some(items.len()))
+                        assert_eq!(r.as_array().map(Vec::len), Some(items.len()));
                     }
                     _ => {}
                 }

@@ -9,8 +9,11 @@ use super::{ConfigError, Strings};
 /// One more trusted issuer (`SCOPEGATE_ISSUERS`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssuerConfig {
+    /// The exact `iss` of its tokens.
     pub issuer: String,
+    /// Audiences its tokens may name.
     pub audiences: Vec<String>,
+    /// Where its keys come from.
     pub jwks: Source,
 }
 

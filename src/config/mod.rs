@@ -55,7 +55,7 @@ impl Strings for HashMap<String, String> {
 
 impl Strings for HashMap<&str, &str> {
     fn get(&self, name: &str) -> Option<String> {
-        HashMap::get(self, name).map(|s| s.to_string())
+        HashMap::get(self, name).map(std::string::ToString::to_string)
     }
 }
 

@@ -115,7 +115,7 @@ pub(crate) fn choice<T: Copy>(
 }
 
 /// `value`, unless it is below `min`.
-pub(crate) fn at_least<T: PartialOrd + fmt::Display>(
+pub(crate) fn at_least<T: PartialOrd + fmt::Display + Copy>(
     var: &'static str,
     value: T,
     min: T,

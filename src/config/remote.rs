@@ -2,7 +2,11 @@
 //! the HTTP client (`SCOPEGATE_JWKS_*`, `SCOPEGATE_HTTP_*`), and RFC 7662
 //! introspection (`SCOPEGATE_MODE`, `SCOPEGATE_INTROSPECTION_*`).
 
-use super::names::*;
+use super::names::{
+    ENV_HTTP_MAX_BYTES, ENV_HTTP_TIMEOUT_MS, ENV_INTROSPECTION_CACHE_ENTRIES,
+    ENV_INTROSPECTION_CACHE_SECONDS, ENV_INTROSPECTION_CLIENT_ID, ENV_INTROSPECTION_CLIENT_SECRET,
+    ENV_INTROSPECTION_URL, ENV_JWKS_COOLDOWN, ENV_JWKS_MAX_AGE, ENV_JWKS_MAX_STALE, ENV_MODE,
+};
 use super::parse::{choice, non_empty, number, positive, seconds};
 use super::{ConfigError, Strings};
 use crate::keys::remote::{CacheSettings, DEFAULT_COOLDOWN, DEFAULT_MAX_AGE, DEFAULT_MAX_STALE};

@@ -1,7 +1,10 @@
 //! Where a document comes from: inline, a file, S3 or (keys only) a URL
 //! or discovery, and the AWS environment an S3 read signs with.
 
-use super::names::*;
+use super::names::{
+    ENV_AWS_ACCESS_KEY_ID, ENV_AWS_DEFAULT_REGION, ENV_AWS_ENDPOINT_URL, ENV_AWS_ENDPOINT_URL_S3,
+    ENV_AWS_REGION, ENV_AWS_SECRET_ACCESS_KEY, ENV_AWS_SESSION_TOKEN,
+};
 use super::{ConfigError, Strings};
 use crate::net::s3::{self, Target};
 
@@ -13,7 +16,12 @@ pub enum Source {
     /// A path to read at start-up.
     File(String),
     /// An object in S3 (`s3://bucket/key`), read at start-up with the function's credentials.
-    S3 { bucket: String, key: String },
+    S3 {
+        /// The bucket.
+        bucket: String,
+        /// The object key.
+        key: String,
+    },
     /// A URL (https, or http on loopback): the JWKS, kept fresh by the key cache.
     Url(String),
     /// `discover`: OIDC discovery from the issuer finds the JWKS URL.

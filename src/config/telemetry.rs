@@ -2,7 +2,17 @@
 //! `SCOPEGATE_LOG_LEVEL`, with Powertools' names as fallbacks) and
 //! OpenTelemetry trace export (the standard `OTEL_*` variables).
 
-use super::names::*;
+use super::names::{
+    DEFAULT_FLUSH_INVOCATIONS, DEFAULT_FLUSH_SECONDS, DEFAULT_NAMESPACE, DEFAULT_OTLP_ENDPOINT,
+    DEFAULT_OTLP_TIMEOUT_MS, DEFAULT_SERVICE, ENV_AWS_FUNCTION_MEMORY, ENV_AWS_FUNCTION_NAME,
+    ENV_AWS_FUNCTION_VERSION, ENV_AWS_LOG_STREAM, ENV_AWS_REGION, ENV_FLUSH, ENV_FLUSH_INVOCATIONS,
+    ENV_FLUSH_SECONDS, ENV_FUNCTION_DIMENSION, ENV_LOG_LEVEL, ENV_METRICS, ENV_NAMESPACE,
+    ENV_OTEL_RESOURCE_ATTRIBUTES, ENV_OTEL_SAMPLER, ENV_OTEL_SAMPLER_ARG, ENV_OTEL_SDK_DISABLED,
+    ENV_OTEL_SERVICE_NAME, ENV_OTEL_TRACES_EXPORTER, ENV_OTLP_ENDPOINT, ENV_OTLP_HEADERS,
+    ENV_OTLP_PROTOCOL, ENV_OTLP_TIMEOUT, ENV_OTLP_TRACES_ENDPOINT, ENV_OTLP_TRACES_HEADERS,
+    ENV_OTLP_TRACES_PROTOCOL, ENV_OTLP_TRACES_TIMEOUT, ENV_POWERTOOLS_NAMESPACE,
+    ENV_POWERTOOLS_SERVICE, ENV_RESOLUTION, ENV_SERVICE,
+};
 use super::parse::first;
 use super::{ConfigError, Strings};
 use crate::telemetry::log::Level;
@@ -91,7 +101,6 @@ pub fn telemetry(src: &dyn Strings) -> Result<Settings, ConfigError> {
         };
         let traces = traces(src)?;
         Ok(Settings {
-            traces,
             emf,
             namespace,
             service,
@@ -99,6 +108,7 @@ pub fn telemetry(src: &dyn Strings) -> Result<Settings, ConfigError> {
             high_resolution,
             flush,
             log_level,
+            traces,
         })
     }
 }

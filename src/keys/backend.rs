@@ -14,11 +14,24 @@ use std::sync::Arc;
 #[derive(Clone, PartialEq, Eq)]
 pub enum KeyMaterial {
     /// Big-endian modulus without leading zeros, and exponent.
-    Rsa { n: Box<[u8]>, e: Box<[u8]> },
+    Rsa {
+        /// The modulus.
+        n: Box<[u8]>,
+        /// The public exponent.
+        e: Box<[u8]>,
+    },
     /// Uncompressed SEC1 point `04 || x || y` on P-256 or P-384.
-    Ec { curve: Curve, point: Box<[u8]> },
+    Ec {
+        /// The curve.
+        curve: Curve,
+        /// The point, uncompressed.
+        point: Box<[u8]>,
+    },
     /// The 32-byte Ed25519 public key.
-    Ed25519 { x: Box<[u8]> },
+    Ed25519 {
+        /// The public key.
+        x: Box<[u8]>,
+    },
 }
 
 impl std::fmt::Debug for KeyMaterial {
@@ -114,6 +127,7 @@ impl Prepared {
             .is_some_and(|(_, key)| key.verify_sig(msg, sig).is_ok())
     }
 
+    /// The algorithms this key was parsed for.
     pub fn algorithms(&self) -> impl Iterator<Item = Alg> + '_ {
         self.0.iter().map(|(a, _)| *a)
     }

@@ -32,10 +32,15 @@ pub const DEFAULT_MAX_STALE: f64 = 86_400.0;
 /// The key cache's settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CacheSettings {
+    /// After a fetch attempt, unknown kids fail fast this long (seconds).
     pub cooldown: f64,
+    /// A set older than this is refreshed in the background (seconds).
     pub max_age: f64,
+    /// A set older than this is no longer used (seconds).
     pub max_stale: f64,
+    /// Connect and total timeout of each fetch.
     pub timeout_ms: u64,
+    /// Larger answers are refused.
     pub max_bytes: u64,
 }
 
@@ -71,6 +76,7 @@ struct State {
     etag: Option<String>,
 }
 
+/// One issuer's key set from its IdP, with its fetch bookkeeping.
 pub struct RemoteKeys {
     location: Location,
     settings: CacheSettings,
@@ -92,6 +98,7 @@ pub enum Unavailable {
 }
 
 impl RemoteKeys {
+    /// A cache for `location`, empty until the first fetch.
     pub fn new(location: Location, settings: CacheSettings, limits: JwksLimits) -> RemoteKeys {
         RemoteKeys {
             client: Client::new(settings.timeout_ms, settings.max_bytes),
@@ -227,6 +234,8 @@ impl RemoteKeys {
 
 /// The authorizer's keys: a fixed set, or the IdP's through the cache.
 pub enum KeySource {
+    /// A set loaded once at start-up.
     Static(Arc<KeySet>),
+    /// The IdP's set, cached and refreshed.
     Remote(Arc<RemoteKeys>),
 }

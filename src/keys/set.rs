@@ -11,7 +11,9 @@ use serde::Deserialize;
 /// Bounds on a key set document. Defaults: 256 KiB, 64 keys.
 #[derive(Debug, Clone, Copy)]
 pub struct JwksLimits {
+    /// Largest document accepted, bytes.
     pub max_bytes: usize,
+    /// Most keys in a set.
     pub max_keys: usize,
 }
 
@@ -27,9 +29,11 @@ impl Default for JwksLimits {
 /// One trusted key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key {
+    /// The `kid` tokens name it by.
     pub kid: String,
     /// The JWK's `alg`, when it had one: then only that algorithm may use the key.
     pub alg: Option<Alg>,
+    /// The public key.
     pub material: KeyMaterial,
     /// The key parsed by the signature backend, once, for each algorithm it fits.
     pub prepared: Prepared,
@@ -81,7 +85,9 @@ impl Key {
 /// A key the loader refused, and why (for the start-up log).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
+    /// The key's `kid`, if it had one.
     pub kid: Option<String>,
+    /// Why it was skipped.
     pub reason: &'static str,
 }
 
@@ -95,8 +101,21 @@ pub struct KeySet {
 /// Why a whole key set document was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JwksError {
-    TooLarge { bytes: usize, max: usize },
-    TooManyKeys { keys: usize, max: usize },
+    /// The document is over the size cap.
+    TooLarge {
+        /// Its size.
+        bytes: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// The set has more keys than the cap.
+    TooManyKeys {
+        /// Keys in the set.
+        keys: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// Not a JWKS document.
     Json(String),
 }
 
@@ -190,14 +209,17 @@ impl KeySet {
         Err(seen)
     }
 
+    /// The usable keys.
     pub fn keys(&self) -> &[Key] {
         &self.keys
     }
 
+    /// The keys left out, with why.
     pub fn skipped(&self) -> &[Skipped] {
         &self.skipped
     }
 
+    /// No usable key.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }

@@ -14,6 +14,7 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 1500;
 pub const DEFAULT_MAX_BYTES: u64 = 150_000;
 
 #[derive(Clone)]
+/// A blocking HTTP client with the timeouts and size cap of its settings.
 pub struct Client {
     agent: Agent,
     max_bytes: u64,
@@ -22,8 +23,11 @@ pub struct Client {
 /// One answer: status, body, and the caching headers we honour.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fetched {
+    /// The HTTP status.
     pub status: u16,
+    /// The body, at most the size cap.
     pub body: Vec<u8>,
+    /// The `ETag`, for a conditional refresh.
     pub etag: Option<String>,
     /// `Cache-Control: max-age`, seconds.
     pub max_age: Option<u64>,
@@ -57,6 +61,7 @@ pub fn check_url(url: &str) -> Result<(), String> {
 }
 
 impl Client {
+    /// A client with these bounds (milliseconds, bytes).
     pub fn new(timeout_ms: u64, max_bytes: u64) -> Client {
         let timeout = Duration::from_millis(timeout_ms);
         let tls = TlsConfig::builder()

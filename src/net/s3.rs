@@ -12,10 +12,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Credentials and where to send the request.
 #[derive(Debug, Clone)]
 pub struct Target {
+    /// `https://s3.{region}.amazonaws.com`, or an override (path-style).
     pub endpoint: String,
+    /// The signing region.
     pub region: String,
+    /// `AWS_ACCESS_KEY_ID`.
     pub access_key: String,
+    /// `AWS_SECRET_ACCESS_KEY`.
     pub secret_key: String,
+    /// `AWS_SESSION_TOKEN` (Lambda's role credentials have one).
     pub session_token: Option<String>,
 }
 
@@ -119,10 +124,10 @@ pub fn signed_get(
     }
     let signed: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
     let signed = signed.join(";");
-    let canonical_headers: String = headers
-        .iter()
-        .map(|(k, v)| format!("{k}:{}\n", v.trim()))
-        .collect();
+    let canonical_headers = headers.iter().fold(String::new(), |mut out, (k, v)| {
+        let _ = writeln!(out, "{k}:{}", v.trim());
+        out
+    });
     let canonical = format!("GET\n{path}\n\n{canonical_headers}\n{signed}\n{payload}");
     let scope = format!("{date}/{}/s3/aws4_request", t.region);
     let to_sign = format!(

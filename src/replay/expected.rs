@@ -17,7 +17,7 @@ pub fn decision_of(line: &str) -> Result<(String, Vec<String>), String> {
             match &s["Resource"] {
                 serde_json::Value::String(r) => allowed.push(r.clone()),
                 serde_json::Value::Array(rs) => {
-                    allowed.extend(rs.iter().filter_map(|r| r.as_str().map(str::to_string)))
+                    allowed.extend(rs.iter().filter_map(|r| r.as_str().map(str::to_string)));
                 }
                 _ => {}
             }

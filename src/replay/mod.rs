@@ -179,7 +179,7 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
             eprintln!("{line}");
         }
     }
-    Ok(if mismatches.unwrap_or(0) > 0 { 1 } else { 0 })
+    Ok(i32::from(mismatches.unwrap_or(0) > 0))
 }
 
 fn read_text(path: &str) -> Result<String, String> {

@@ -1,6 +1,6 @@
 //! Where replay answers go, and how they are read back.
 
-use super::*;
+use super::{Reject, Response, UNAUTHORIZED_ERROR};
 use std::io::Write as _;
 
 /// Where decisions go. To a file, each answer is written as soon as it is

@@ -51,5 +51,5 @@ pub(super) fn coldstart(
         r#"{{"impl":"{}","first_decision_epoch_ns":{decided_ns},"ok":{ok}}}"#,
         args.name
     );
-    Ok(if ok { 0 } else { 1 })
+    Ok(i32::from(!ok))
 }

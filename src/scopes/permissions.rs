@@ -6,7 +6,9 @@ use std::fmt;
 /// Bounds on a permissions document. Defaults: 1 MiB, 10 000 rules.
 #[derive(Debug, Clone, Copy)]
 pub struct PermissionLimits {
+    /// Largest document accepted, bytes.
     pub max_bytes: usize,
+    /// Most rules in a document.
     pub max_rules: usize,
 }
 
@@ -28,10 +30,15 @@ const FIELDS: [&str; 5] = ["arn", "resource", "stage", "httpVerb", "scope"];
 /// One rule of the document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
+    /// `arn:aws:execute-api:REGION:ACCOUNT:APIID`.
     pub arn: String,
+    /// The path, without a leading `/` (`*` and `?` are IAM wildcards).
     pub resource: String,
+    /// The stage.
     pub stage: String,
+    /// The method, `ANY` or `*`.
     pub http_verb: String,
+    /// The scope that grants the rule.
     pub scope: String,
 }
 
@@ -50,18 +57,29 @@ impl Rule {
 /// Why a document was refused, naming the rule index and field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PermissionsError {
+    /// Over the size cap.
     TooLarge {
+        /// The document's size.
         bytes: usize,
+        /// The cap.
         max: usize,
     },
+    /// Over the rule-count cap.
     TooManyRules {
+        /// Rules in the document.
         rules: usize,
+        /// The cap.
         max: usize,
     },
+    /// Not a JSON array.
     NotAnArray(String),
+    /// One rule is wrong.
     Rule {
+        /// Its index in the array.
         index: usize,
+        /// The field at fault.
         field: &'static str,
+        /// What is wrong with it.
         problem: String,
     },
 }

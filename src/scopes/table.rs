@@ -24,6 +24,7 @@ pub struct ScopeTable {
 }
 
 impl ScopeTable {
+    /// Compiles validated rules (start-up work: one pass, then sorted resources).
     pub fn compile(rules: &[Rule]) -> ScopeTable {
         let mut bit_of: HashMap<Box<str>, u32> = HashMap::new();
         let mut names: Vec<Box<str>> = Vec::new();
@@ -133,6 +134,7 @@ impl ScopeTable {
             .collect()
     }
 
+    /// Distinct scopes in the document.
     pub fn scope_count(&self) -> usize {
         self.names.len()
     }

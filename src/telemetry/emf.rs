@@ -23,7 +23,9 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// EMF's own limits (CloudWatch EMF specification).
 pub const MAX_METRICS_PER_DIRECTIVE: usize = 100;
+/// The EMF specification's limit of values per metric in one document.
 pub const MAX_VALUES_PER_METRIC: usize = 100;
+/// The EMF specification's limit of dimensions per set.
 pub const MAX_DIMENSIONS: usize = 30;
 
 #[derive(Default)]
@@ -99,7 +101,7 @@ impl EmfRecorder {
         }
     }
 
-    fn describe(&self, key: KeyName, unit: Option<Unit>) {
+    fn describe(&self, key: &KeyName, unit: Option<Unit>) {
         if let Some(unit) = unit {
             self.registry
                 .units
@@ -109,17 +111,17 @@ impl EmfRecorder {
         }
     }
 
-    fn register(&self, key: &Key, make: impl FnOnce() -> Series) -> Option<Series> {
+    fn register(&self, key: &Key, make: impl FnOnce() -> Series) -> Series {
         let mut entries = self
             .registry
             .entries
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(e) = entries.iter().find(|e| &e.key == key) {
-            return Some(match &e.series {
+            return match &e.series {
                 Series::Counter(c) => Series::Counter(Arc::clone(c)),
                 Series::Histogram(h) => Series::Histogram(Arc::clone(h)),
-            });
+            };
         }
         let series = make();
         let copy = match &series {
@@ -130,7 +132,7 @@ impl EmfRecorder {
             key: key.clone(),
             series,
         });
-        Some(copy)
+        copy
     }
 
     /// Takes every value recorded since the last call and renders it as
@@ -308,18 +310,18 @@ fn push_number(s: &mut String, v: f64) {
 
 impl Recorder for EmfRecorder {
     fn describe_counter(&self, key: KeyName, unit: Option<Unit>, _: SharedString) {
-        self.describe(key, unit);
+        self.describe(&key, unit);
     }
     fn describe_gauge(&self, key: KeyName, unit: Option<Unit>, _: SharedString) {
-        self.describe(key, unit);
+        self.describe(&key, unit);
     }
     fn describe_histogram(&self, key: KeyName, unit: Option<Unit>, _: SharedString) {
-        self.describe(key, unit);
+        self.describe(&key, unit);
     }
     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
         match self.register(key, || Series::Counter(Arc::default())) {
-            Some(Series::Counter(c)) => Counter::from_arc(c),
-            _ => Counter::noop(),
+            Series::Counter(c) => Counter::from_arc(c),
+            Series::Histogram(_) => Counter::noop(),
         }
     }
     fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
@@ -327,8 +329,8 @@ impl Recorder for EmfRecorder {
     }
     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram {
         match self.register(key, || Series::Histogram(Arc::default())) {
-            Some(Series::Histogram(h)) => Histogram::from_arc(h),
-            _ => Histogram::noop(),
+            Series::Histogram(h) => Histogram::from_arc(h),
+            Series::Counter(_) => Histogram::noop(),
         }
     }
 }
@@ -347,6 +349,7 @@ pub struct Flusher {
 const IDLE_EVERY_SECONDS: f64 = 60.0;
 
 impl Flusher {
+    /// A writer for `recorder`'s series, flushing as `settings` say.
     pub fn new(recorder: EmfRecorder, settings: Settings) -> Flusher {
         Flusher {
             recorder,

@@ -3,7 +3,10 @@
 //! key built or hashed per request.
 
 use super::stage_clock::{StageClock, seconds};
-use super::*;
+use super::{
+    COLD_STARTS_TOTAL, DECISIONS_TOTAL, EXTRACT_SECONDS, HANDLER_SECONDS, MAP_SECONDS,
+    MEMO_LOOKUP_SECONDS, MEMO_TOTAL, POLICY_MEMO_TOTAL, VERIFY_SECONDS, describe,
+};
 use crate::net::calls;
 use crate::outcome::{Decision, Outcome, Reject};
 use metrics::{Counter, Histogram};

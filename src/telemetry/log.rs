@@ -21,6 +21,7 @@ pub enum Level {
 }
 
 impl Level {
+    /// `off`, `error`, `info` or `debug`.
     pub fn parse(s: &str) -> Option<Level> {
         Some(match s {
             "off" => Level::Off,
@@ -34,13 +35,19 @@ impl Level {
 
 /// What one invocation decided; everything here is safe to log.
 pub struct Line<'a> {
+    /// When the line was written, Unix milliseconds.
     pub timestamp_ms: u64,
+    /// The Lambda request id.
     pub request_id: &'a str,
     /// How it ended: the `decision` and `reason` fields.
     pub outcome: Outcome,
+    /// The token's `alg`, once its header was read.
     pub alg: Option<&'static str>,
+    /// Whether the verified-token memo answered, once consulted.
     pub memo_hit: Option<bool>,
+    /// Handler time, microseconds.
     pub duration_us: f64,
+    /// The first invocation of this environment.
     pub cold_start: bool,
 }
 
@@ -54,6 +61,7 @@ impl Line<'_> {
         }
     }
 
+    /// The line as one JSON object.
     pub fn render(&self) -> String {
         let mut s = String::with_capacity(200);
         let level = if self.level() == Level::Debug {

@@ -32,14 +32,23 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use trace::Tracer;
 
+/// Whole handler time per invocation (histogram).
 pub const HANDLER_SECONDS: &str = "scopegate_handler_seconds";
+/// Event parse and bearer extraction (histogram).
 pub const EXTRACT_SECONDS: &str = "scopegate_extract_seconds";
+/// Verified-token memo lookup (histogram).
 pub const MEMO_LOOKUP_SECONDS: &str = "scopegate_memo_lookup_seconds";
+/// Signature and claims check, memo misses (histogram).
 pub const VERIFY_SECONDS: &str = "scopegate_verify_seconds";
+/// Scopes to policy and response, memo misses (histogram).
 pub const MAP_SECONDS: &str = "scopegate_map_seconds";
+/// Decisions by `outcome` and `reason`.
 pub const DECISIONS_TOTAL: &str = "scopegate_decisions_total";
+/// Verified-token memo lookups by `result`.
 pub const MEMO_TOTAL: &str = "scopegate_token_memo_total";
+/// Policy memo lookups by `result`.
 pub const POLICY_MEMO_TOTAL: &str = "scopegate_policy_memo_total";
+/// First invocations of an execution environment.
 pub const COLD_STARTS_TOTAL: &str = "scopegate_cold_starts_total";
 
 /// Every metric scopegate records, with its unit: the dashboards and the
@@ -206,6 +215,7 @@ impl Telemetry {
 
     /// Adds a set of instruments (registered against a recorder of the
     /// caller's: replay's Prometheus file, the lab's `/metrics`).
+    #[must_use]
     pub fn with_instruments(mut self, instruments: Instruments) -> Telemetry {
         self.instruments.push(instruments);
         self
@@ -213,6 +223,7 @@ impl Telemetry {
 
     /// Adds EMF documents written as `settings` say, through a recorder of
     /// their own that is not installed process-wide (replay's `--emf`).
+    #[must_use]
     pub fn with_emf(mut self, settings: &Settings) -> Telemetry {
         let recorder = emf_recorder();
         let instruments = metrics::with_local_recorder(&recorder, Instruments::register);
@@ -258,7 +269,7 @@ impl Telemetry {
             timestamp_ms: (clock::now() * 1000.0) as u64,
             request_id: invocation.request_id,
             outcome,
-            alg: clock.marks.alg.map(|a| a.name()),
+            alg: clock.marks.alg.map(super::jose::Alg::name),
             memo_hit: clock.marks.memo_hit,
             duration_us: nanos as f64 / 1000.0,
             cold_start,

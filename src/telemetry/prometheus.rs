@@ -32,6 +32,6 @@ pub fn recorder() -> PrometheusRecorder {
         .set_buckets_for_metric(Matcher::Suffix("_seconds".to_string()), &SECONDS_BUCKETS)
         .map_or_else(
             |_| PrometheusBuilder::new().build_recorder(),
-            |b| b.build_recorder(),
+            metrics_exporter_prometheus::PrometheusBuilder::build_recorder,
         )
 }

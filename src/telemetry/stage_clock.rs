@@ -14,12 +14,19 @@ pub(super) fn seconds(nanos: u64) -> f64 {
 /// Nanoseconds since the clock started, at each stage boundary.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Marks {
+    /// Event parsed, token extracted.
     pub extracted: Option<u64>,
+    /// Verified-token memo consulted.
     pub memo_looked_up: Option<u64>,
+    /// Signature and claims checked.
     pub verified: Option<u64>,
+    /// Policy and response ready.
     pub mapped: Option<u64>,
+    /// Whether the token memo answered.
     pub memo_hit: Option<bool>,
+    /// Whether the policy was already rendered.
     pub policy_memo_hit: Option<bool>,
+    /// The token's algorithm, once its header was read.
     pub alg: Option<Alg>,
 }
 
@@ -27,6 +34,7 @@ pub struct Marks {
 #[derive(Debug)]
 pub struct StageClock {
     start: Instant,
+    /// The boundaries passed so far.
     pub marks: Marks,
     pub(super) done: Option<u64>,
     /// The token's `kid`, kept only for a traced invocation (it costs a copy).
@@ -35,6 +43,7 @@ pub struct StageClock {
 }
 
 impl StageClock {
+    /// A clock started now.
     pub fn start() -> StageClock {
         StageClock {
             start: Instant::now(),

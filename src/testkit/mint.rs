@@ -19,7 +19,9 @@ enum Pair {
 
 /// A private key with its `kid` and algorithm.
 pub struct SigningKey {
+    /// The `kid` tokens it signs name.
     pub kid: String,
+    /// The algorithm it signs with.
     pub alg: Alg,
     pair: Pair,
     rng: SystemRandom,
@@ -126,7 +128,7 @@ impl SigningKey {
                 };
                 format!(
                     r#"{{"kty":"EC","use":"sig","alg":"{alg}","kid":"{kid}","crv":"{crv}","x":"{}","y":"{}"}}"#,
-                    b64::encode(&point[1..1 + size]),
+                    b64::encode(&point[1..=size]),
                     b64::encode(&point[1 + size..])
                 )
             }

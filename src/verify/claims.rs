@@ -35,17 +35,24 @@ pub struct ClaimRules {
 /// A scalar claim value for the response context (REST rejects objects and arrays).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scalar<'a> {
+    /// A string.
     Str(Cow<'a, str>),
+    /// A number, as written.
     Num(&'a str),
+    /// A boolean.
     Bool(bool),
 }
 
 /// The claims of a verified token, borrowing from the decoded payload.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claims<'a> {
+    /// The subject: `principalId`.
     pub sub: &'a str,
+    /// Expiry, Unix seconds.
     pub exp: f64,
+    /// The client, when the token names one.
     pub client_id: Option<&'a str>,
+    /// The scopes, in token order.
     pub scopes: Vec<&'a str>,
     /// `(claim name, value)` for each configured context claim present as a scalar.
     pub context: Vec<(&'a str, Scalar<'a>)>,

@@ -12,6 +12,7 @@ use crate::net::discovery::Discovery;
 use crate::net::http::Client;
 use crate::outcome::Reject;
 use quick_cache::sync::Cache;
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -34,12 +35,17 @@ pub enum Mode {
 /// Introspection settings; `None` when the mode is `jwt`.
 #[derive(Clone, PartialEq)]
 pub struct Settings {
+    /// `introspect` or `jwt+introspect`.
     pub mode: Mode,
     /// The endpoint, or `None` to discover it from the issuer.
     pub url: Option<String>,
+    /// `client_secret_basic` client id.
     pub client_id: String,
+    /// `client_secret_basic` secret (never printed).
     pub client_secret: String,
+    /// Active answers are reused this long (seconds).
     pub cache_seconds: f64,
+    /// Bound of the answer cache.
     pub cache_entries: usize,
 }
 
@@ -58,10 +64,12 @@ impl std::fmt::Debug for Settings {
 /// An introspection answer that said `active: true`, kept as its JSON.
 #[derive(Debug)]
 pub struct Active {
+    /// The answer's JSON.
     pub body: Box<[u8]>,
     cached_until: f64,
 }
 
+/// Asks the IdP whether tokens are active, with a bounded cache of answers.
 pub struct Introspector {
     settings: Settings,
     client: Client,
@@ -83,7 +91,7 @@ fn form_encode(s: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
@@ -112,6 +120,7 @@ impl Introspector {
         }
     }
 
+    /// How tokens are verified.
     pub fn mode(&self) -> Mode {
         self.settings.mode
     }

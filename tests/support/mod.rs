@@ -3,7 +3,7 @@
 //! helpers to mint tokens and wrap them in events.
 #![allow(dead_code)]
 
-pub mod otlp;
+pub(crate) mod otlp;
 
 use scopegate::config::{Config, Strings};
 use scopegate::jose::Alg;
@@ -13,18 +13,25 @@ use scopegate::testkit::mint::{self, SigningKey};
 use scopegate::{Authorizer, Reject, Response};
 use std::collections::HashMap;
 
-pub const ISSUER: &str = "https://idp.test.example/oauth2/default";
-pub const AUDIENCE: &str = "api://scopegate-tests";
+pub(crate) const ISSUER: &str = "https://idp.test.example/oauth2/default";
+pub(crate) const AUDIENCE: &str = "api://scopegate-tests";
 /// 2026-11-24T00:00:00Z: every test evaluates time claims against this instant.
-pub const NOW: f64 = 1_795_478_400.0;
-pub const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234";
+pub(crate) const NOW: f64 = 1_795_478_400.0;
+pub(crate) const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234";
 
-pub fn key_bytes(name: &str) -> Vec<u8> {
+/// Where scripts/test.sh installed a tool the tests start (`var` names it).
+#[allow(clippy::disallowed_methods)] // test tools, not settings: found through the environment
+pub(crate) fn tool(var: &str) -> String {
+    std::env::var(var)
+        .unwrap_or_else(|_| panic!("{var} is not set: run the tests through scripts/test.sh"))
+}
+
+pub(crate) fn key_bytes(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/keys/{name}", env!("CARGO_MANIFEST_DIR"))).expect("test key")
 }
 
 /// One key per algorithm family, loaded from `tests/keys/`.
-pub struct Keys {
+pub(crate) struct Keys {
     pub rs256: SigningKey,
     pub rs256_b: SigningKey,
     pub ps256: SigningKey,
@@ -37,7 +44,7 @@ pub struct Keys {
 }
 
 impl Keys {
-    pub fn load() -> Keys {
+    pub(crate) fn load() -> Keys {
         let load = |kid: &str, alg: Alg, file: &str| {
             SigningKey::from_pkcs8(kid, alg, &key_bytes(file)).expect("key loads")
         };
@@ -53,7 +60,7 @@ impl Keys {
         }
     }
 
-    pub fn trusted(&self) -> Vec<&SigningKey> {
+    pub(crate) fn trusted(&self) -> Vec<&SigningKey> {
         vec![
             &self.rs256,
             &self.rs256_b,
@@ -64,12 +71,12 @@ impl Keys {
         ]
     }
 
-    pub fn jwks(&self) -> String {
+    pub(crate) fn jwks(&self) -> String {
         mint::jwks(self.trusted())
     }
 }
 
-pub fn permissions() -> String {
+pub(crate) fn permissions() -> String {
     let rule = |resource: &str, verb: &str, scope: &str| {
         format!(
             r#"{{"arn":"{ARN}","resource":"{resource}","stage":"prod","httpVerb":"{verb}","scope":"{scope}"}}"#
@@ -89,7 +96,7 @@ pub fn permissions() -> String {
 }
 
 /// Settings as the Lambda would read them, plus `extra` overrides.
-pub fn settings(keys: &Keys, extra: &[(&str, &str)]) -> HashMap<String, String> {
+pub(crate) fn settings(keys: &Keys, extra: &[(&str, &str)]) -> HashMap<String, String> {
     let mut m: HashMap<String, String> = HashMap::from([
         ("SCOPEGATE_ISSUER".into(), ISSUER.into()),
         ("SCOPEGATE_AUDIENCE".into(), AUDIENCE.into()),
@@ -104,7 +111,7 @@ pub fn settings(keys: &Keys, extra: &[(&str, &str)]) -> HashMap<String, String> 
 
 /// The Lambda [`Function`] configured from `env`, telemetry included, as
 /// the binary builds it at init.
-pub fn function_from(env: &HashMap<String, String>) -> Function {
+pub(crate) fn function_from(env: &HashMap<String, String>) -> Function {
     let strings = env as &dyn Strings;
     let config = Config::from_strings(strings).expect("config");
     let telemetry = scopegate::config::telemetry_settings(strings).expect("telemetry");
@@ -112,22 +119,22 @@ pub fn function_from(env: &HashMap<String, String>) -> Function {
 }
 
 /// One invocation through `f`; true if it answered (not `Unauthorized`).
-pub fn invoke_function(f: &Function, event: &str, invocation: &Invocation<'_>) -> bool {
+pub(crate) fn invoke_function(f: &Function, event: &str, invocation: &Invocation<'_>) -> bool {
     let event = serde_json::value::RawValue::from_string(event.to_string()).unwrap();
     f.invoke(&event, invocation).is_ok()
 }
 
-pub fn authorizer_with(keys: &Keys, extra: &[(&str, &str)]) -> Authorizer {
+pub(crate) fn authorizer_with(keys: &Keys, extra: &[(&str, &str)]) -> Authorizer {
     let config = Config::from_strings(&settings(keys, extra) as &dyn Strings).expect("config");
     Authorizer::from_config(&config).expect("authorizer")
 }
 
-pub fn authorizer(keys: &Keys) -> Authorizer {
+pub(crate) fn authorizer(keys: &Keys) -> Authorizer {
     authorizer_with(keys, &[])
 }
 
 /// A valid payload; `extra` is spliced in as more members (`,"k":v`).
-pub fn payload(extra: &str) -> String {
+pub(crate) fn payload(extra: &str) -> String {
     format!(
         r#"{{"iss":"{ISSUER}","sub":"00u1abcd","aud":"{AUDIENCE}","exp":{},"iat":{},"scp":["orders.read"],"client_id":"0oa1client"{extra}}}"#,
         NOW + 3600.0,
@@ -136,35 +143,35 @@ pub fn payload(extra: &str) -> String {
 }
 
 /// A payload built from members given in full (no defaults).
-pub fn payload_of(members: &str) -> String {
+pub(crate) fn payload_of(members: &str) -> String {
     format!("{{{members}}}")
 }
 
-pub fn token_event(token: &str) -> String {
+pub(crate) fn token_event(token: &str) -> String {
     format!(
         r#"{{"type":"TOKEN","authorizationToken":{},"methodArn":"{ARN}/prod/GET/orders"}}"#,
         serde_json::Value::String(format!("Bearer {token}"))
     )
 }
 
-pub fn raw_token_event(identity: &str) -> String {
+pub(crate) fn raw_token_event(identity: &str) -> String {
     format!(
         r#"{{"type":"TOKEN","authorizationToken":{},"methodArn":"{ARN}/prod/GET/orders"}}"#,
         serde_json::Value::String(identity.to_string())
     )
 }
 
-pub fn decide(authorizer: &Authorizer, token: &str) -> Result<Response, Reject> {
+pub(crate) fn decide(authorizer: &Authorizer, token: &str) -> Result<Response, Reject> {
     authorizer.handle(&token_event(token), NOW)
 }
 
 /// Replaces the signature segment of a token.
-pub fn with_signature(token: &str, sig: &[u8]) -> String {
+pub(crate) fn with_signature(token: &str, sig: &[u8]) -> String {
     let cut = token.rfind('.').expect("three segments");
     format!("{}.{}", &token[..cut], scopegate::codec::b64::encode(sig))
 }
 
-pub fn signature_of(token: &str) -> Vec<u8> {
+pub(crate) fn signature_of(token: &str) -> Vec<u8> {
     let cut = token.rfind('.').expect("three segments");
     scopegate::codec::b64::decode(&token.as_bytes()[cut + 1..]).expect("b64")
 }

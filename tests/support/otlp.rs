@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-pub struct OtlpReceiver {
+pub(crate) struct OtlpReceiver {
     child: Child,
     pub port: u16,
     lines: mpsc::Receiver<String>,
@@ -16,14 +16,13 @@ pub struct OtlpReceiver {
 impl OtlpReceiver {
     /// Its base URL: what `OTEL_EXPORTER_OTLP_ENDPOINT` names (and, with a
     /// JWKS, `{base}/jwks`).
-    pub fn endpoint(&self) -> String {
+    pub(crate) fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
     /// Starts the receiver; with `jwks`, it also serves that document at `/jwks`.
-    pub fn start(jwks: Option<&str>) -> OtlpReceiver {
-        let python = std::env::var("SCOPEGATE_TEST_PYTHON")
-            .expect("SCOPEGATE_TEST_PYTHON (run through scripts/test.sh)");
+    pub(crate) fn start(jwks: Option<&str>) -> OtlpReceiver {
+        let python = super::tool("SCOPEGATE_TEST_PYTHON");
         let mut cmd = Command::new(python);
         cmd.arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -59,7 +58,7 @@ impl OtlpReceiver {
     }
 
     /// The next export request the receiver decoded.
-    pub fn next(&self) -> Value {
+    pub(crate) fn next(&self) -> Value {
         let line = self
             .lines
             .recv_timeout(Duration::from_secs(30))
@@ -70,7 +69,7 @@ impl OtlpReceiver {
         record
     }
 
-    pub fn nothing_more(&self) {
+    pub(crate) fn nothing_more(&self) {
         assert!(self.lines.recv_timeout(Duration::from_millis(300)).is_err());
     }
 }
@@ -83,12 +82,12 @@ impl Drop for OtlpReceiver {
 }
 
 /// The spans of a decoded export request, invocation span first.
-pub fn spans(record: &Value) -> &Vec<Value> {
+pub(crate) fn spans(record: &Value) -> &Vec<Value> {
     record["spans"].as_array().expect("spans")
 }
 
 /// The span names of a decoded export request, in order.
-pub fn names(record: &Value) -> Vec<&str> {
+pub(crate) fn names(record: &Value) -> Vec<&str> {
     spans(record)
         .iter()
         .map(|s| s["name"].as_str().expect("name"))
@@ -96,7 +95,7 @@ pub fn names(record: &Value) -> Vec<&str> {
 }
 
 /// The request id its invocation span carries.
-pub fn invocation_id(record: &Value) -> &str {
+pub(crate) fn invocation_id(record: &Value) -> &str {
     spans(record)[0]["attributes"]["faas.invocation_id"]
         .as_str()
         .expect("faas.invocation_id")

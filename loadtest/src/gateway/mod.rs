@@ -151,21 +151,18 @@ impl Gateway {
             }
         }
         let method_arn = format!("{API_ARN}/{}/{method}/{resource_path}", self.config.stage);
-        let policy = match self.cache.get(identity, now) {
-            Some(policy) => {
-                self.counts.cache_hits.fetch_add(1, Ordering::Relaxed);
-                self.meters.cache_hits.increment(1);
-                policy
-            }
-            None => {
-                self.meters.cache_misses.increment(1);
-                match self.invoke(identity, method, path, &method_arn, now) {
-                    Ok(policy) => {
-                        self.cache.put(identity, Arc::clone(&policy), now);
-                        policy
-                    }
-                    Err(reply) => return reply,
+        let policy = if let Some(policy) = self.cache.get(identity, now) {
+            self.counts.cache_hits.fetch_add(1, Ordering::Relaxed);
+            self.meters.cache_hits.increment(1);
+            policy
+        } else {
+            self.meters.cache_misses.increment(1);
+            match self.invoke(identity, method, path, &method_arn, now) {
+                Ok(policy) => {
+                    self.cache.put(identity, Arc::clone(&policy), now);
+                    policy
                 }
+                Err(reply) => return reply,
             }
         };
         match policy.evaluate(&method_arn) {

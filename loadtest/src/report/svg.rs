@@ -246,14 +246,14 @@ fn chart(title: &str, labels: &[String], highlight: Option<usize>, panels: &[Pan
                 .collect();
             let _ = writeln!(
                 s,
-                r##"<polyline points="{}" fill="none" stroke="{}" stroke-width="2.5"/>"##,
+                r#"<polyline points="{}" fill="none" stroke="{}" stroke-width="2.5"/>"#,
                 points.join(" "),
                 series.color
             );
             for (i, &v) in series.values.iter().enumerate() {
                 let _ = writeln!(
                     s,
-                    r##"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{}"/>"##,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{}"/>"#,
                     x(i),
                     y(v),
                     series.color
@@ -262,7 +262,7 @@ fn chart(title: &str, labels: &[String], highlight: Option<usize>, panels: &[Pan
                 if k == 0 {
                     let _ = writeln!(
                         s,
-                        r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="{}">{}</text>"##,
+                        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="{}">{}</text>"#,
                         x(i),
                         y(v) - 8.0,
                         series.color,

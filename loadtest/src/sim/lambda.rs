@@ -84,7 +84,9 @@ mod tests {
     #[test]
     fn sequential_invocations_share_one_warm_environment() {
         let mut pool = Pool::new(600.0);
-        let cold: Vec<bool> = (0..100).map(|i| pool.invoke(i as f64, |_| 0.01)).collect();
+        let cold: Vec<bool> = (0..100)
+            .map(|i| pool.invoke(f64::from(i), |_| 0.01))
+            .collect();
         assert!(cold[0]);
         assert!(cold[1..].iter().all(|&c| !c));
         assert_eq!(pool.cold_starts, 1);

@@ -32,7 +32,7 @@ fn run(model: Model, users: usize, events: impl IntoIterator<Item = Event>) -> O
 fn one_user_at_a_constant_rate_invokes_ceil_lifetime_over_ttl_per_token() {
     let lifetime = 3600.0;
     let tokens = 3.0;
-    let trace = || (0..(lifetime * tokens) as u32).map(|i| request(i as f64, 0));
+    let trace = || (0..(lifetime * tokens) as u32).map(|i| request(f64::from(i), 0));
     for ttl in [1.0, 7.0, 60.0, 300.0, 1000.0, 3600.0] {
         let out = run(model(ttl, lifetime, 0.0), 1, trace());
         let expected = tokens * (lifetime / ttl).ceil();
@@ -116,7 +116,7 @@ fn exposure_is_counted_exactly_on_a_hand_built_trace() {
 #[test]
 fn invalid_tokens_always_invoke_and_are_never_cached() {
     let trace = (0..100).map(|i| Event::Request {
-        t: i as f64,
+        t: f64::from(i),
         user: 0,
         invalid: true,
     });
@@ -130,7 +130,7 @@ fn invalid_tokens_always_invoke_and_are_never_cached() {
 #[test]
 fn idle_gaps_longer_than_the_expiry_cost_cold_starts_and_latency() {
     // Requests 700 s apart with TTL 0: every one finds its environment reclaimed.
-    let trace = (0..5).map(|i| request(i as f64 * 700.0, 0));
+    let trace = (0..5).map(|i| request(f64::from(i) * 700.0, 0));
     let out = run(model(0.0, 1e9, 0.0), 1, trace);
     assert_eq!(out.cold_starts, 5);
     assert_eq!(out.init_billed_ms, 5 * 20);

@@ -39,7 +39,7 @@ fn assert_targets(doc: &Value) {
         match v {
             Value::Number(_) => {}
             Value::Array(a) => {
-                assert!(a.len() <= MAX_VALUES_PER_METRIC && a.iter().all(Value::is_number))
+                assert!(a.len() <= MAX_VALUES_PER_METRIC && a.iter().all(Value::is_number));
             }
             other => panic!("metric target {other}"),
         }
@@ -92,7 +92,7 @@ fn limits_split_documents() {
     metrics::with_local_recorder(&recorder, || {
         let h = metrics::histogram!("many_values");
         for i in 0..250 {
-            h.record(i as f64);
+            h.record(f64::from(i));
         }
         for i in 0..150 {
             metrics::counter!(format!("counter_{i:03}")).increment(1);
@@ -145,7 +145,7 @@ fn aggregated_flush_waits_for_n_invocations() {
     let mut flusher = Flusher::new(recorder, s);
     let mut out = Vec::new();
     for i in 0..2 {
-        h.record(i as f64);
+        h.record(f64::from(i));
         flusher.invocation_done(&mut out);
     }
     assert!(out.is_empty(), "not due yet");

@@ -38,7 +38,9 @@ const IS_REMOTE: u32 = 0x200;
 /// The caller's trace, from the X-Ray header (`Root=1-…;Parent=…;Sampled=…`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct XrayParent {
+    /// The X-Ray trace id as 16 bytes.
     pub trace_id: [u8; 16],
+    /// The caller's segment id, if it gave one.
     pub span_id: Option<[u8; 8]>,
     /// `None` for `Sampled=?` or no flag: the decision is ours.
     pub sampled: Option<bool>,
@@ -151,10 +153,15 @@ pub struct Started {
 /// What an invocation did, for its spans.
 #[derive(Debug)]
 pub struct Finished<'a> {
+    /// Its stage boundaries.
     pub clock: &'a StageClock,
+    /// The outbound calls it made.
     pub calls: &'a [Call],
+    /// The Lambda request id.
     pub request_id: &'a str,
+    /// The invoked function's ARN.
     pub invoked_arn: Option<&'a str>,
+    /// The first invocation of this environment.
     pub cold_start: bool,
     /// How it ended; a refusal (401) makes the refusing stage and the invocation span errors.
     pub outcome: Outcome,
@@ -203,6 +210,7 @@ pub struct Tracer {
 }
 
 impl Tracer {
+    /// A tracer exporting as `settings` say.
     pub fn new(settings: TraceSettings) -> Tracer {
         Tracer {
             client: Client::new(settings.timeout_ms, crate::net::http::DEFAULT_MAX_BYTES),
@@ -217,14 +225,13 @@ impl Tracer {
     pub fn start(&self, xray_header: Option<&str>) -> Option<Started> {
         let parent = xray_header.and_then(parse_xray);
         let start_unix_ns = unix_nanos();
-        let trace_id = match &parent {
-            Some(p) => p.trace_id,
-            None => {
-                // X-Ray wants the epoch seconds in the first 4 bytes.
-                let mut id = random::<16>();
-                id[..4].copy_from_slice(&((start_unix_ns / 1_000_000_000) as u32).to_be_bytes());
-                id
-            }
+        let trace_id = if let Some(p) = &parent {
+            p.trace_id
+        } else {
+            // X-Ray wants the epoch seconds in the first 4 bytes.
+            let mut id = random::<16>();
+            id[..4].copy_from_slice(&((start_unix_ns / 1_000_000_000) as u32).to_be_bytes());
+            id
         };
         self.settings
             .sampler

@@ -14,44 +14,65 @@ use std::borrow::Cow;
 /// Span kinds (`Span.SpanKind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// A step inside the function.
     Internal = 1,
+    /// The invocation, served for API Gateway.
     Server = 2,
+    /// An outbound call (JWKS, introspection).
     Client = 3,
 }
 
 /// Status codes (`Status.StatusCode`); `Unset` is sent as no status at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {
+    /// Not set.
     Unset = 0,
+    /// Succeeded.
     Ok = 1,
+    /// Failed (a 401, for an authorizer).
     Error = 2,
 }
 
 /// An attribute value (`AnyValue`), for the kinds scopegate records.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// A string made at run time.
     Str(String),
+    /// A string known at compile time.
     Static(&'static str),
+    /// A boolean.
     Bool(bool),
+    /// A signed integer.
     Int(i64),
 }
 
+/// A span or resource attribute: its key and value.
 pub type Attribute = (&'static str, Value);
 
 /// One finished span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Span {
+    /// The trace it belongs to.
     pub trace_id: [u8; 16],
+    /// Its own id.
     pub span_id: [u8; 8],
+    /// Its parent, if any.
     pub parent_span_id: Option<[u8; 8]>,
     /// W3C trace flags in the low byte, plus the OTLP "parent is remote" bits.
     pub flags: u32,
+    /// Its name.
     pub name: Cow<'static, str>,
+    /// Server, internal or client.
     pub kind: Kind,
+    /// Start, Unix nanoseconds.
     pub start_unix_ns: u64,
+    /// End, Unix nanoseconds.
     pub end_unix_ns: u64,
+    /// Its attributes.
     pub attributes: Vec<Attribute>,
+    /// Its status.
     pub status: Code,
+    /// The status message (a reason code) for an error.
     pub status_message: &'static str,
 }
 

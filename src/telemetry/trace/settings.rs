@@ -38,8 +38,11 @@ impl Sampler {
 pub struct TraceSettings {
     /// The full OTLP/HTTP traces URL (`…/v1/traces`).
     pub url: String,
+    /// Extra request headers (values never printed).
     pub headers: Vec<(String, String)>,
+    /// Export timeout, milliseconds.
     pub timeout_ms: u64,
+    /// Which traces are exported.
     pub sampler: Sampler,
     /// Resource attributes: service, cloud and FaaS identity.
     pub resource: Vec<(String, Value)>,
