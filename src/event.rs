@@ -11,6 +11,7 @@ use std::fmt;
 
 /// Which API Gateway integration sent the event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EventKind {
     /// REST API TOKEN authorizer.
     Token,

@@ -35,7 +35,7 @@ fn start_moto() -> (Killed, u16) {
         .stderr(Stdio::null())
         .spawn()
         .expect("moto_server");
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "moto_server did not start");
         std::thread::sleep(Duration::from_millis(100));

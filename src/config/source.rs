@@ -10,6 +10,7 @@ use crate::net::s3::{self, Target};
 
 /// A document given inline or as a file path.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Source {
     /// The value itself is the JSON document (it starts with `{` or `[`).
     Inline(String),

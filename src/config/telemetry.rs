@@ -150,13 +150,13 @@ pub fn traces(src: &dyn Strings) -> Result<Option<TraceSettings>, ConfigError> {
             return Ok(None);
         };
         crate::net::http::check_url(&url).map_err(|e| named(var, e))?;
-        if let Some((var, protocol)) = first(src, &[ENV_OTLP_TRACES_PROTOCOL, ENV_OTLP_PROTOCOL]) {
-            if protocol != "http/protobuf" {
-                return Err(named(
-                    var,
-                    format!("`{protocol}` is not supported: scopegate exports http/protobuf"),
-                ));
-            }
+        if let Some((var, protocol)) = first(src, &[ENV_OTLP_TRACES_PROTOCOL, ENV_OTLP_PROTOCOL])
+            && protocol != "http/protobuf"
+        {
+            return Err(named(
+                var,
+                format!("`{protocol}` is not supported: scopegate exports http/protobuf"),
+            ));
         }
         let mut headers = Vec::new();
         for var in [ENV_OTLP_HEADERS, ENV_OTLP_TRACES_HEADERS] {

@@ -174,7 +174,7 @@ mod tests {
             secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
             session_token: None,
         };
-        let at = UNIX_EPOCH + std::time::Duration::from_secs(1_369_353_600); // 2013-05-24
+        let at = UNIX_EPOCH + std::time::Duration::from_hours(380376); // 2013-05-24
         let (url, headers) = signed_get(&t, "b", "dir/a file.json", at);
         assert_eq!(
             url,

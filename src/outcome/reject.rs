@@ -8,6 +8,7 @@ use std::fmt;
 
 /// A token or event fault; the caller gets `Unauthorized` (401).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Reject {
     /// The event is not valid JSON or not one of the shapes of contract §2.
     BadEvent,

@@ -72,7 +72,7 @@ pub(super) fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, S
     };
     let mut args = args.map(|a| {
         a.into_string()
-            .map_err(|a| format!("argument {a:?} is not UTF-8"))
+            .map_err(|a| format!("argument {} is not UTF-8", a.display()))
     });
     while let Some(arg) = args.next() {
         let arg = arg?;

@@ -23,6 +23,7 @@ pub const DEFAULT_CACHE_ENTRIES: usize = 10_000;
 
 /// How tokens are verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Mode {
     /// Local JWT verification only (the default).
     Jwt,
@@ -143,10 +144,10 @@ impl Introspector {
 
     /// The active answer for `token` at `now`: from the cache, or asked.
     pub fn introspect(&self, token: &str, now: f64) -> Result<Arc<Active>, Reject> {
-        if let Some(hit) = self.cache.as_ref().and_then(|c| c.get(token)) {
-            if now < hit.cached_until {
-                return Ok(hit);
-            }
+        if let Some(hit) = self.cache.as_ref().and_then(|c| c.get(token))
+            && now < hit.cached_until
+        {
+            return Ok(hit);
         }
         let started = Instant::now();
         let answer = self

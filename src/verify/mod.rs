@@ -93,10 +93,10 @@ impl Verifier {
         observer: &mut O,
         then: impl FnOnce(&Accepted<'_>, &mut O) -> R,
     ) -> Result<R, Reject> {
-        if let Some(i) = &self.introspector {
-            if i.mode() == Mode::Introspect {
-                return self.introspected(i, token, now, observer, then);
-            }
+        if let Some(i) = &self.introspector
+            && i.mode() == Mode::Introspect
+        {
+            return self.introspected(i, token, now, observer, then);
         }
         let jws = token::split(token)?;
         let mut header_buf = token::HeaderBuf::default();
@@ -151,10 +151,10 @@ impl Verifier {
         let active = introspector.introspect(token, now)?;
         let mut object = json::parse_object(&active.body, self.json_limits)
             .map_err(|_| Reject::IntrospectionFailed)?;
-        if object.get("sub").is_none() {
-            if let Some(client) = object.get("client_id").cloned() {
-                object.members.push(("sub".into(), client));
-            }
+        if object.get("sub").is_none()
+            && let Some(client) = object.get("client_id").cloned()
+        {
+            object.members.push(("sub".into(), client));
         }
         let claims = claims::claims(&object, &self.introspected_rules, true, now)?;
         let valid_until =
@@ -246,12 +246,11 @@ impl RawCheck<'_> {
 /// refresh first (the IdP may have rotated), unless it is in its cooldown.
 fn key_set_with(issuer: &Issuer, kid: &str, alg: Alg, now: f64) -> Result<Arc<KeySet>, Reject> {
     let keys = key_set(&issuer.keys, now)?;
-    if matches!(keys.select(kid, alg), Err(false)) {
-        if let KeySource::Remote(remote) = &issuer.keys {
-            if remote.refresh_for_unknown_kid(now) {
-                return key_set(&issuer.keys, now);
-            }
-        }
+    if matches!(keys.select(kid, alg), Err(false))
+        && let KeySource::Remote(remote) = &issuer.keys
+        && remote.refresh_for_unknown_kid(now)
+    {
+        return key_set(&issuer.keys, now);
     }
     Ok(keys)
 }

@@ -12,10 +12,10 @@ use crate::outcome::Reject;
 /// ([`crate::keys::backend::Prepared`]). RSA signatures must be exactly the
 /// modulus length.
 pub fn signature(key: &Key, alg: Alg, msg: &[u8], sig: &[u8]) -> Result<(), Reject> {
-    if let KeyMaterial::Rsa { n, .. } = &key.material {
-        if sig.len() != n.len() {
-            return Err(Reject::BadSignature);
-        }
+    if let KeyMaterial::Rsa { n, .. } = &key.material
+        && sig.len() != n.len()
+    {
+        return Err(Reject::BadSignature);
     }
     if !key.fits(alg) {
         return Err(Reject::KeyAlgMismatch);

@@ -49,7 +49,7 @@ impl OtlpReceiver {
             }
         });
         let port = lines
-            .recv_timeout(Duration::from_secs(60))
+            .recv_timeout(Duration::from_mins(1))
             .expect("the receiver prints its port")
             .trim()
             .parse()

@@ -143,12 +143,11 @@ impl Gateway {
         let Some(identity) = header(&self.config.identity_header).filter(|v| !v.is_empty()) else {
             return reject_early();
         };
-        if self.config.authorizer == AuthorizerKind::Token {
-            if let Some(re) = &self.config.validation {
-                if !re.is_match(identity) {
-                    return reject_early();
-                }
-            }
+        if self.config.authorizer == AuthorizerKind::Token
+            && let Some(re) = &self.config.validation
+            && !re.is_match(identity)
+        {
+            return reject_early();
         }
         let method_arn = format!("{API_ARN}/{}/{method}/{resource_path}", self.config.stage);
         let policy = if let Some(policy) = self.cache.get(identity, now) {

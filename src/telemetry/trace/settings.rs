@@ -17,10 +17,10 @@ pub struct Sampler {
 impl Sampler {
     /// Whether a trace with this id, and the caller's decision if any, is exported.
     pub fn sampled(&self, parent_sampled: Option<bool>, trace_id: &[u8; 16]) -> bool {
-        if self.parent_based {
-            if let Some(decision) = parent_sampled {
-                return decision;
-            }
+        if self.parent_based
+            && let Some(decision) = parent_sampled
+        {
+            return decision;
         }
         if self.ratio >= 1.0 {
             return true;
