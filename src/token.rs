@@ -77,12 +77,13 @@ pub struct Header<'a> {
     pub alg: Alg,
     /// The key id.
     pub kid: Cow<'a, str>,
-    /// `typ` was `at+jwt` (RFC 9068).
+    /// `typ` was `at+jwt` or `application/at+jwt` (RFC 9068).
     pub access_token_typ: bool,
 }
 
 /// Decodes and checks the JOSE header: strict JSON, `alg` in `allowed`, a
-/// string `kid`, no `crit`, no `b64`, `typ` absent, `JWT` or `at+jwt`.
+/// string `kid`, no `crit`, no `b64`, `typ` absent, `JWT`, `at+jwt` or
+/// `application/at+jwt` (media types: ASCII case-insensitive, contract §3).
 /// `jku`, `x5u`, `jwk` and `x5c` are never read.
 pub fn read_header<'a>(
     encoded: &str,
@@ -105,8 +106,12 @@ pub fn read_header<'a>(
     }
     let access_token_typ = match object.get("typ") {
         None => false,
-        Some(Value::String(t)) if t == "JWT" => false,
-        Some(Value::String(t)) if t == "at+jwt" => true,
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("JWT") => false,
+        Some(Value::String(t))
+            if t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt") =>
+        {
+            true
+        }
         Some(_) => return Err(Reject::BadTyp),
     };
     let Some(Value::String(kid)) = object.take("kid") else {
@@ -259,6 +264,30 @@ mod tests {
         assert_eq!(
             header(r#"{"alg":"RS256","kid":"k","b64":true}"#),
             Err(Reject::B64Header)
+        );
+    }
+
+    #[test]
+    fn typ_media_types_are_case_insensitive_and_may_carry_the_application_prefix() {
+        for (typ, access) in [
+            ("JWT", false),
+            ("jwt", false),
+            ("at+jwt", true),
+            ("AT+JWT", true),
+            ("application/at+jwt", true),
+            ("Application/AT+JWT", true),
+        ] {
+            let json = format!(r#"{{"alg":"RS256","kid":"k","typ":"{typ}"}}"#);
+            assert_eq!(
+                header(&json).map(|h| h.access_token_typ),
+                Ok(access),
+                "{typ}"
+            );
+        }
+        // Only the forms the contract lists: not application/jwt.
+        assert_eq!(
+            header(r#"{"alg":"RS256","kid":"k","typ":"application/jwt"}"#),
+            Err(Reject::BadTyp)
         );
     }
 

@@ -558,9 +558,11 @@ fn header_parameter_rules() {
     );
     expect(
         &auth,
-        &sign(r#"{"alg":"RS256","kid":"rsa-a","typ":"jwt"}"#),
+        &sign(r#"{"alg":"RS256","kid":"rsa-a","typ":"application/jwt"}"#),
         Reject::BadTyp,
     );
+    // Contract §3 (2026-12): media types compare ASCII case-insensitively.
+    assert!(decide(&auth, &sign(r#"{"alg":"RS256","kid":"rsa-a","typ":"jwt"}"#)).is_ok());
     assert!(
         decide(
             &auth,
@@ -575,13 +577,10 @@ fn header_parameter_rules() {
         &sign(r#"{"alg":"RS256","kid":"rsa-a","typ":"JWT"}"#),
         Reject::BadTyp,
     );
-    assert!(
-        decide(
-            &strict,
-            &sign(r#"{"alg":"RS256","kid":"rsa-a","typ":"at+jwt"}"#)
-        )
-        .is_ok()
-    );
+    for typ in ["at+jwt", "application/at+jwt", "AT+JWT"] {
+        let header = format!(r#"{{"alg":"RS256","kid":"rsa-a","typ":"{typ}"}}"#);
+        assert!(decide(&strict, &sign(&header)).is_ok(), "{typ}");
+    }
 }
 
 #[test]
@@ -719,13 +718,23 @@ fn scope_rules_are_exact_and_an_empty_grant_is_deny_not_401() {
         with(r#","scope":"openid orders.read""#),
         Ok(Decision::Allow)
     );
+    // Contract §3 (2026-12): a string `scp` (Entra ID) and an array `scope`
+    // (ForgeRock, Duende) grant, and the two claims are united.
+    for grant in [
+        r#","scp":"orders.read""#,
+        r#","scope":["orders.read"]"#,
+        r#","scp":["profile"],"scope":"orders.read""#,
+    ] {
+        assert_eq!(with(grant), Ok(Decision::Allow), "{grant}");
+    }
     for no_grant in [
         r#","scp":["Orders.read"]"#,
         r#","scp":[" orders.read"]"#,
         r#","scp":["orders.*"]"#,
         r#","scp":["orders"]"#,
         r#","scope":"orders.read\tprofile""#,
-        r#","scp":"orders.read""#,
+        r#","scp":"Orders.Read""#,
+        r#","scope":[" orders.read"]"#,
         r#","scp":[]"#,
         "",
         r#","scp":["orders.rea\u0064\u0301"]"#,

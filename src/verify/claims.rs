@@ -121,27 +121,26 @@ pub fn claims<'a>(
         Some(Value::String(c)) => Some(bounded(c, rules)?),
         _ => None,
     };
+    // Contract §3: the union of `scp` and `scope`, each a space-separated
+    // string (Entra ID's `scp`, RFC 8693's `scope`) or an array of strings
+    // (Okta's `scp`, ForgeRock's `scope`); other shapes contribute nothing.
     let mut scopes = Vec::new();
-    match (object.get("scp"), object.get("scope")) {
-        (Some(Value::Array(items)), _) => {
-            if items.len() > rules.max_scopes {
-                return Err(Reject::TooManyScopes);
-            }
-            for item in items {
-                if let Value::String(s) = item {
-                    scopes.push(bounded(s, rules)?);
+    for name in ["scp", "scope"] {
+        match object.get(name) {
+            Some(Value::String(list)) => {
+                for piece in list.split(' ').filter(|p| !p.is_empty()) {
+                    push_scope(&mut scopes, piece, rules)?;
                 }
             }
-        }
-        (_, Some(Value::String(list))) => {
-            for piece in list.split(' ').filter(|p| !p.is_empty()) {
-                if scopes.len() == rules.max_scopes {
-                    return Err(Reject::TooManyScopes);
+            Some(Value::Array(items)) => {
+                for item in items {
+                    if let Value::String(s) = item {
+                        push_scope(&mut scopes, s, rules)?;
+                    }
                 }
-                scopes.push(bounded(piece, rules)?);
             }
+            _ => {}
         }
-        _ => {}
     }
     let mut context = Vec::new();
     for name in &rules.context_claims {
@@ -160,6 +159,19 @@ pub fn claims<'a>(
         scopes,
         context,
     })
+}
+
+/// Adds one granted scope, within the count and length caps.
+fn push_scope<'a>(
+    scopes: &mut Vec<&'a str>,
+    scope: &'a str,
+    rules: &ClaimRules,
+) -> Result<(), Reject> {
+    if scopes.len() == rules.max_scopes {
+        return Err(Reject::TooManyScopes);
+    }
+    scopes.push(bounded(scope, rules)?);
+    Ok(())
 }
 
 fn bounded<'a>(value: &'a str, rules: &ClaimRules) -> Result<&'a str, Reject> {
@@ -215,6 +227,33 @@ mod tests {
         assert_eq!(
             (c.sub, c.client_id, c.scopes.clone()),
             ("u1", Some("c1"), vec!["a", "b"])
+        );
+    }
+
+    #[test]
+    fn scopes_are_the_union_of_scp_and_scope_in_either_shape() {
+        let scopes = |extra: &str| check(&payload(extra)).map(|c| c.scopes);
+        // Entra ID delegated: `scp` as a space-separated string.
+        assert_eq!(
+            scopes(r#","scp":"Orders.Read Orders.Write""#),
+            Ok(vec!["Orders.Read", "Orders.Write"])
+        );
+        // ForgeRock / Duende: `scope` as an array.
+        assert_eq!(scopes(r#","scope":["a","b"]"#), Ok(vec!["a", "b"]));
+        // Both present: scp first, then scope; empty pieces and non-strings dropped.
+        assert_eq!(
+            scopes(r#","scp":["a",1,null],"scope":"  b  c ""#),
+            Ok(vec!["a", "b", "c"])
+        );
+        // Other shapes contribute nothing, and never refuse.
+        assert_eq!(scopes(r#","scp":{"a":1},"scope":7"#), Ok(vec![]));
+    }
+
+    #[test]
+    fn the_scope_cap_counts_both_claims() {
+        assert_eq!(
+            check(&payload(r#","scp":["a","b","c"],"scope":"d e""#)).map(|c| c.scopes.len()),
+            Err(Reject::TooManyScopes)
         );
     }
 
@@ -318,9 +357,15 @@ mod tests {
     }
 
     #[test]
-    fn scp_array_wins_over_scope_string() {
-        let c = check(&payload(r#","scp":["a",1,"b"],"scope":"x y""#)).unwrap();
-        assert_eq!(c.scopes, ["a", "b"]);
+    fn an_scp_array_and_a_scope_string_are_united() {
+        let c = check(&payload(r#","scp":["a",1,"b"],"scope":"x y z""#));
+        assert_eq!(
+            c,
+            Err(Reject::TooManyScopes),
+            "five scopes over a cap of four"
+        );
+        let c = check(&payload(r#","scp":["a",1],"scope":"x y""#)).unwrap();
+        assert_eq!(c.scopes, ["a", "x", "y"]);
     }
 
     #[test]
@@ -330,9 +375,9 @@ mod tests {
     }
 
     #[test]
-    fn scp_that_is_not_an_array_falls_back_to_scope() {
+    fn a_string_scp_is_split_like_scope() {
         let c = check(&payload(r#","scp":"a","scope":"b""#)).unwrap();
-        assert_eq!(c.scopes, ["b"]);
+        assert_eq!(c.scopes, ["a", "b"]);
     }
 
     #[test]
