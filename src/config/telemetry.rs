@@ -13,7 +13,7 @@ use super::names::{
     ENV_OTLP_TRACES_PROTOCOL, ENV_OTLP_TRACES_TIMEOUT, ENV_POWERTOOLS_NAMESPACE,
     ENV_POWERTOOLS_SERVICE, ENV_RESOLUTION, ENV_SERVICE,
 };
-use super::parse::first;
+use super::parse::{choice, first, non_empty, positive, seconds};
 use super::{ConfigError, Strings};
 use crate::telemetry::log::Level;
 use crate::telemetry::trace::TraceSettings;
@@ -25,12 +25,7 @@ use crate::telemetry::{Flush, Settings};
 /// Powertools' names as fallbacks, `OTEL_*`).
 pub fn telemetry(src: &dyn Strings) -> Result<Settings, ConfigError> {
     {
-        let named = |var: &'static str, msg: String| ConfigError::new(var, msg);
-        let emf = match src.get(ENV_METRICS).as_deref() {
-            None | Some("emf") => true,
-            Some("off") => false,
-            Some(other) => return Err(named(ENV_METRICS, format!("`{other}` is not emf or off"))),
-        };
+        let emf = choice(src, ENV_METRICS, true, &[("emf", true), ("off", false)])?;
         let pick = |ours: &str, powertools: &str, default: &str| {
             src.get(ours)
                 .or_else(|| src.get(powertools))
@@ -38,67 +33,56 @@ pub fn telemetry(src: &dyn Strings) -> Result<Settings, ConfigError> {
         };
         let namespace = pick(ENV_NAMESPACE, ENV_POWERTOOLS_NAMESPACE, DEFAULT_NAMESPACE);
         if namespace.is_empty() || namespace.len() > 255 {
-            return Err(named(ENV_NAMESPACE, "must be 1 to 255 characters".into()));
+            return Err(ConfigError::new(
+                ENV_NAMESPACE,
+                "must be 1 to 255 characters",
+            ));
         }
         let service = pick(ENV_SERVICE, ENV_POWERTOOLS_SERVICE, DEFAULT_SERVICE);
         if service.is_empty() || service.len() > 1024 {
-            return Err(named(ENV_SERVICE, "must be 1 to 1024 characters".into()));
+            return Err(ConfigError::new(
+                ENV_SERVICE,
+                "must be 1 to 1024 characters",
+            ));
         }
-        let function_name = match src.get(ENV_FUNCTION_DIMENSION).as_deref() {
-            None | Some("true") => src.get(ENV_AWS_FUNCTION_NAME).filter(|n| !n.is_empty()),
-            Some("false") => None,
-            Some(other) => {
-                return Err(named(
-                    ENV_FUNCTION_DIMENSION,
-                    format!("`{other}` is not true or false"),
+        let with_function = choice(
+            src,
+            ENV_FUNCTION_DIMENSION,
+            true,
+            &[("true", true), ("false", false)],
+        )?;
+        let function_name = with_function
+            .then(|| non_empty(src, ENV_AWS_FUNCTION_NAME))
+            .flatten();
+        let high_resolution = choice(src, ENV_RESOLUTION, false, &[("60", false), ("1", true)])?;
+        let aggregated = choice(
+            src,
+            ENV_FLUSH,
+            false,
+            &[("invocation", false), ("aggregated", true)],
+        )?;
+        let flush = if aggregated {
+            let seconds = seconds(src, ENV_FLUSH_SECONDS, DEFAULT_FLUSH_SECONDS)?;
+            if seconds <= 0.0 {
+                return Err(ConfigError::new(
+                    ENV_FLUSH_SECONDS,
+                    "must be more than 0 seconds",
                 ));
             }
-        };
-        let high_resolution = match src.get(ENV_RESOLUTION).as_deref() {
-            None | Some("60") => false,
-            Some("1") => true,
-            Some(other) => return Err(named(ENV_RESOLUTION, format!("`{other}` is not 1 or 60"))),
-        };
-        let flush = match src.get(ENV_FLUSH).as_deref() {
-            None | Some("invocation") => Flush::PerInvocation,
-            Some("aggregated") => {
-                let invocations = match src.get(ENV_FLUSH_INVOCATIONS) {
-                    None => DEFAULT_FLUSH_INVOCATIONS,
-                    Some(v) => v.parse().ok().filter(|&n: &u32| n >= 1).ok_or_else(|| {
-                        named(ENV_FLUSH_INVOCATIONS, format!("`{v}` is not a count ≥ 1"))
-                    })?,
-                };
-                let seconds = match src.get(ENV_FLUSH_SECONDS) {
-                    None => DEFAULT_FLUSH_SECONDS,
-                    Some(v) => v
-                        .parse()
-                        .ok()
-                        .filter(|s: &f64| s.is_finite() && *s > 0.0)
-                        .ok_or_else(|| {
-                            named(ENV_FLUSH_SECONDS, format!("`{v}` is not seconds > 0"))
-                        })?,
-                };
-                Flush::Aggregated {
-                    invocations,
-                    seconds,
-                }
+            Flush::Aggregated {
+                invocations: positive(src, ENV_FLUSH_INVOCATIONS, DEFAULT_FLUSH_INVOCATIONS)?,
+                seconds,
             }
-            Some(other) => {
-                return Err(named(
-                    ENV_FLUSH,
-                    format!("`{other}` is not invocation or aggregated"),
-                ));
-            }
+        } else {
+            Flush::PerInvocation
         };
-        let log_level = match src.get(ENV_LOG_LEVEL) {
-            None => Level::Info,
-            Some(v) => Level::parse(&v).ok_or_else(|| {
-                named(
-                    ENV_LOG_LEVEL,
-                    format!("`{v}` is not off, error, info or debug"),
-                )
-            })?,
-        };
+        let levels = [
+            ("off", Level::Off),
+            ("error", Level::Error),
+            ("info", Level::Info),
+            ("debug", Level::Debug),
+        ];
+        let log_level = choice(src, ENV_LOG_LEVEL, Level::Info, &levels)?;
         let traces = traces(src)?;
         Ok(Settings {
             emf,

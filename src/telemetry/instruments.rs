@@ -35,18 +35,18 @@ impl Instruments {
     pub fn register() -> Instruments {
         describe();
         calls::register_counters();
-        let decision = |outcome: &'static str, reason: &'static str| metrics::counter!(DECISIONS_TOTAL, "outcome" => outcome, "reason" => reason);
+        let decision = |o: Outcome| metrics::counter!(DECISIONS_TOTAL, "outcome" => o.code(), "reason" => o.reason());
         Instruments {
             handler: metrics::histogram!(HANDLER_SECONDS),
             extract: metrics::histogram!(EXTRACT_SECONDS),
             memo_lookup: metrics::histogram!(MEMO_LOOKUP_SECONDS),
             verify: metrics::histogram!(VERIFY_SECONDS),
             map: metrics::histogram!(MAP_SECONDS),
-            allow: decision("allow", "granted"),
-            deny: decision("deny", "no_grant"),
+            allow: decision(Outcome::Decided(Decision::Allow)),
+            deny: decision(Outcome::Decided(Decision::Deny)),
             unauthorized: Reject::ALL
                 .iter()
-                .map(|r| decision("unauthorized", r.code()))
+                .map(|r| decision(Outcome::Unauthorized(*r)))
                 .collect(),
             memo_hit: metrics::counter!(MEMO_TOTAL, "result" => "hit"),
             memo_miss: metrics::counter!(MEMO_TOTAL, "result" => "miss"),
