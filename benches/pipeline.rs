@@ -233,7 +233,7 @@ fn bench_telemetry(c: &mut Criterion) {
     clock.extracted();
     clock.memo_looked_up(false);
     clock.header(Alg::RS256, "rsa");
-    clock.verified();
+    clock.verified(0);
     clock.mapped(true);
     clock.stop();
     let done = Finished {

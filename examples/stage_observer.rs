@@ -23,7 +23,7 @@ impl Observer for Stopwatch {
         let lap = if hit { "memo hit" } else { "memo miss" };
         self.laps.push((lap, self.start.elapsed()));
     }
-    fn verified(&mut self) {
+    fn verified(&mut self, _wrong_type_sources: u8) {
         self.laps
             .push(("signature and claims checked", self.start.elapsed()));
     }

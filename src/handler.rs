@@ -140,7 +140,7 @@ impl Authorizer {
         observer: &mut impl Observer,
     ) -> Verified {
         let claims = &accepted.claims;
-        let bits = self.table.bits(claims.scopes.iter().copied());
+        let bits = self.table.bits(claims.scopes.iter().map(AsRef::as_ref));
         let (grant, policy_hit) = self.policies.get_or_render(&self.table, bits);
         let room = self.memo.as_ref().map_or(0, |_| token.len());
         let iam = respond::IamText::render(claims, &grant, room);

@@ -6,7 +6,7 @@
 //! function cannot serve at all, and says why, naming the setting.
 
 use crate::clock;
-use crate::config::{Config, ConfigError, ENV_ISSUERS, ENV_JWKS, ENV_PERMISSIONS, Source};
+use crate::config::{Config, ConfigError, ENV_PERMISSIONS, IssuerConfig, Source};
 use crate::handler::Authorizer;
 use crate::keys::remote::{Location, RemoteKeys};
 use crate::keys::{KeySet, KeySource};
@@ -48,22 +48,22 @@ impl Authorizer {
     /// them. A remote key set (URL or discovery) is fetched now.
     pub fn from_config(config: &Config) -> Result<Authorizer, InitError> {
         let client = Client::new(config.key_cache.timeout_ms, config.key_cache.max_bytes);
-        let discovery = Arc::new(Discovery::new(&config.issuer, client.clone()));
-        let rules = primary_rules(config);
+        let discovery = Arc::new(Discovery::new(&config.primary.issuer, client.clone()));
         let primary = Issuer {
-            keys: key_source(config, &config.jwks, &discovery, ENV_JWKS)?,
-            rules: rules.clone(),
+            keys: key_source(
+                config,
+                &config.primary.jwks,
+                &discovery,
+                config.primary.jwks_var,
+            )?,
+            rules: issuer_rules(config, &config.primary),
         };
         let mut others = Vec::with_capacity(config.other_issuers.len());
         for other in &config.other_issuers {
             let discovery = Arc::new(Discovery::new(&other.issuer, client.clone()));
             others.push(Issuer {
-                keys: key_source(config, &other.jwks, &discovery, ENV_ISSUERS)?,
-                rules: ClaimRules {
-                    issuers: vec![other.issuer.clone()],
-                    audiences: other.audiences.clone(),
-                    ..rules.clone()
-                },
+                keys: key_source(config, &other.jwks, &discovery, other.jwks_var)?,
+                rules: issuer_rules(config, other),
             });
         }
         let introspector = config
@@ -84,7 +84,7 @@ impl Authorizer {
     /// primary issuer of `config` with the fixed key set `keys`.
     pub fn new(config: &Config, keys: KeySet, table: ScopeTable) -> Authorizer {
         let primary = Issuer {
-            rules: primary_rules(config),
+            rules: issuer_rules(config, &config.primary),
             keys: KeySource::Static(Arc::new(keys)),
         };
         let verifier = Verifier::new(
@@ -111,17 +111,18 @@ fn assemble(config: &Config, verifier: Verifier, table: ScopeTable) -> Authorize
     }
 }
 
-/// What the primary issuer's tokens must say.
-fn primary_rules(config: &Config) -> ClaimRules {
+/// What one issuer's tokens must say.
+fn issuer_rules(config: &Config, issuer: &IssuerConfig) -> ClaimRules {
     ClaimRules {
         audience_required: true,
-        issuers: vec![config.issuer.clone()],
-        audiences: config.audiences.clone(),
+        issuers: vec![issuer.issuer.clone()],
+        audiences: issuer.audiences.clone(),
         leeway: config.leeway,
-        require_at_jwt: config.require_at_jwt,
+        require_at_jwt: issuer.require_at_jwt.unwrap_or(config.require_at_jwt),
         max_scopes: config.max_scopes,
         max_claim_len: config.max_claim_bytes,
         context_claims: config.context_claims.clone(),
+        mapping: issuer.mapping.clone(),
     }
 }
 

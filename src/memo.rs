@@ -177,6 +177,7 @@ mod tests {
             exp: valid_until,
             client_id: None,
             scopes: vec![],
+            wrong_type_sources: 0,
             context: vec![],
         };
         let iam = IamText::render(&claims, &grant, 0);

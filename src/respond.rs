@@ -135,6 +135,7 @@ mod tests {
             exp: 0.0,
             client_id: Some("c"),
             scopes: vec![],
+            wrong_type_sources: 0,
             context: vec![("n", Scalar::Num("1.5")), ("b", Scalar::Bool(false))],
         };
         let mut t = IamText::render(&claims, &grant, 0);

@@ -9,6 +9,7 @@
 //! - [`telemetry`]: metrics, logs and traces.
 
 pub mod issuers;
+mod mapping;
 pub mod names;
 mod parse;
 pub mod remote;
@@ -62,12 +63,11 @@ impl Strings for HashMap<&str, &str> {
 /// Everything the authorizer needs, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `SCOPEGATE_ISSUER`: the exact `iss` to accept. Required.
-    pub issuer: String,
-    /// `SCOPEGATE_AUDIENCE`: accepted audiences, comma-separated. Required.
-    pub audiences: Vec<String>,
-    /// `SCOPEGATE_JWKS`: the key set, inline JSON or a file path. Required.
-    pub jwks: Source,
+    /// The primary issuer: `SCOPEGATE_ISSUER`, `SCOPEGATE_AUDIENCE`,
+    /// `SCOPEGATE_JWKS` and its mapping variables (`SCOPEGATE_SCOPE_SOURCES`,
+    /// …), or, without `SCOPEGATE_ISSUER`, the first `SCOPEGATE_ISSUERS` entry.
+    /// It also judges introspection answers.
+    pub primary: IssuerConfig,
     /// `SCOPEGATE_PERMISSIONS`: the permissions document, inline JSON or a file path. Required.
     pub permissions: Source,
     /// `SCOPEGATE_ALGORITHMS`: allowed `alg` values, comma-separated. Defaults to all nine asymmetric ones.
@@ -107,8 +107,9 @@ pub struct Config {
     pub introspection: Option<introspect::Settings>,
     /// The function's AWS environment, for `s3://` documents.
     pub aws: AwsEnvironment,
-    /// `SCOPEGATE_ISSUERS`: more issuers, each with its own audiences and
-    /// key source, as a JSON array. A token goes to the one its `iss` names.
+    /// `SCOPEGATE_ISSUERS` (less the primary, when it is the first entry):
+    /// more issuers, each with its own audiences, key source and mapping.
+    /// A token goes to the one its `iss` names.
     pub other_issuers: Vec<IssuerConfig>,
 }
 
@@ -142,12 +143,41 @@ impl std::error::Error for ConfigError {}
 impl Config {
     /// Reads and checks every setting; the first bad one is the error.
     pub fn from_strings(src: &dyn Strings) -> Result<Config, ConfigError> {
-        let issuer = required(src, ENV_ISSUER)?;
-        let other_issuers = issuers::other_issuers(src, &issuer)?;
-        let audiences = list(&required(src, ENV_AUDIENCE)?);
-        if audiences.is_empty() {
-            return Err(ConfigError::new(ENV_AUDIENCE, "names no audience"));
-        }
+        let named = src.get(ENV_ISSUER).filter(|v| !v.trim().is_empty());
+        let mut other_issuers = issuers::issuers(src, named.as_deref())?;
+        let primary = match named {
+            Some(issuer) => {
+                let mapping = mapping::primary(src)?;
+                let audiences = match src.get(ENV_AUDIENCE) {
+                    Some(v) => list(&v),
+                    None if mapping.client_ids.is_empty() => {
+                        return Err(ConfigError::new(ENV_AUDIENCE, "is required"));
+                    }
+                    None => Vec::new(),
+                };
+                if audiences.is_empty() && mapping.client_ids.is_empty() {
+                    return Err(ConfigError::new(
+                        ENV_AUDIENCE,
+                        "names no audience (it may be empty only when SCOPEGATE_CLIENT_IDS is set)",
+                    ));
+                }
+                IssuerConfig {
+                    issuer,
+                    audiences,
+                    jwks: Source::parse(required(src, ENV_JWKS)?),
+                    jwks_var: ENV_JWKS,
+                    mapping,
+                    require_at_jwt: None,
+                }
+            }
+            None if !other_issuers.is_empty() => other_issuers.remove(0),
+            None => {
+                return Err(ConfigError::new(
+                    ENV_ISSUER,
+                    "is required (or list every issuer in SCOPEGATE_ISSUERS)",
+                ));
+            }
+        };
         let algorithms = match src.get(ENV_ALGORITHMS) {
             None => Alg::DEFAULT_ALLOWED.to_vec(),
             Some(v) => {
@@ -214,13 +244,11 @@ impl Config {
         let jwks_defaults = JwksLimits::default();
         let perm_defaults = PermissionLimits::default();
         Ok(Config {
-            issuer,
-            audiences,
+            primary,
             key_cache: remote::key_cache(src)?,
             introspection: remote::introspection(src)?,
             aws: AwsEnvironment::from_strings(src),
             other_issuers,
-            jwks: Source::parse(required(src, ENV_JWKS)?),
             permissions: Source::parse(required(src, ENV_PERMISSIONS)?),
             algorithms,
             leeway,
@@ -309,13 +337,13 @@ mod tests {
     #[test]
     fn defaults_apply_when_only_required_settings_are_given() {
         let c = Config::from_strings(&base()).unwrap();
-        assert_eq!(c.audiences, ["api://a", "api://b"]);
+        assert_eq!(c.primary.audiences, ["api://a", "api://b"]);
         assert_eq!(c.algorithms, Alg::DEFAULT_ALLOWED);
         assert_eq!(c.leeway, 60.0);
         assert_eq!(c.max_token_bytes, 8192);
         assert_eq!(c.token_memo_entries, 10_000);
         assert_eq!(c.identity, IdentitySource::default());
-        assert!(matches!(c.jwks, Source::Inline(_)));
+        assert!(matches!(c.primary.jwks, Source::Inline(_)));
         assert_eq!(c.permissions, Source::File("/etc/permissions.json".into()));
     }
 

@@ -42,6 +42,13 @@ pub const ENV_JWKS_MAX_KEYS: &str = "SCOPEGATE_JWKS_MAX_KEYS";
 pub const ENV_PERMISSIONS_MAX_BYTES: &str = "SCOPEGATE_PERMISSIONS_MAX_BYTES";
 pub const ENV_PERMISSIONS_MAX_RULES: &str = "SCOPEGATE_PERMISSIONS_MAX_RULES";
 
+// Per-issuer claim mapping for the primary issuer (contract §3a).
+pub const ENV_SCOPE_SOURCES: &str = "SCOPEGATE_SCOPE_SOURCES";
+pub const ENV_CLIENT_IDS: &str = "SCOPEGATE_CLIENT_IDS";
+pub const ENV_SUBJECT_CLAIMS: &str = "SCOPEGATE_SUBJECT_CLAIMS";
+pub const ENV_CLIENT_ID_CLAIMS: &str = "SCOPEGATE_CLIENT_ID_CLAIMS";
+pub const ENV_REQUIRE_CLAIMS: &str = "SCOPEGATE_REQUIRE_CLAIMS";
+
 // The remote key cache and the HTTP client.
 pub const ENV_JWKS_COOLDOWN: &str = "SCOPEGATE_JWKS_COOLDOWN_SECONDS";
 pub const ENV_JWKS_MAX_AGE: &str = "SCOPEGATE_JWKS_MAX_AGE_SECONDS";

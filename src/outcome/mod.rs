@@ -91,9 +91,11 @@ pub trait Observer {
     /// The JOSE header passed its checks (memo misses of JWTs only).
     #[inline]
     fn header(&mut self, _alg: Alg, _kid: &str) {}
-    /// Signature and claims (or the introspection answer) are checked.
+    /// Signature and claims (or the introspection answer) are checked;
+    /// `wrong_type_sources` of the issuer's scope sources were present but
+    /// of a JSON type they do not read (they granted nothing).
     #[inline]
-    fn verified(&mut self) {}
+    fn verified(&mut self, _wrong_type_sources: u8) {}
     /// Scopes are mapped to a policy; `policy_memo_hit` if it was already rendered.
     #[inline]
     fn mapped(&mut self, _policy_memo_hit: bool) {}

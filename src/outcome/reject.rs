@@ -58,7 +58,7 @@ pub enum Reject {
     WrongIssuer,
     /// `aud` is missing, malformed, or names no configured audience.
     WrongAudience,
-    /// `sub` is missing, empty or not a string.
+    /// No subject claim holds a non-empty string (`sub` by default).
     MissingSub,
     /// The token lists more scopes than the configured cap.
     TooManyScopes,
@@ -70,6 +70,8 @@ pub enum Reject {
     Inactive,
     /// Introspection could not be completed (timeout, error); fail closed.
     IntrospectionFailed,
+    /// A claim the issuer's `require` names is missing or has another value.
+    UnmetRequirement,
 }
 
 impl Reject {
@@ -104,6 +106,7 @@ impl Reject {
             Reject::TooManyScopes => "too_many_scopes",
             Reject::ClaimTooLong => "claim_too_long",
             Reject::KeysUnavailable => "keys_unavailable",
+            Reject::UnmetRequirement => "unmet_requirement",
             Reject::Inactive => "inactive",
             Reject::IntrospectionFailed => "introspection_failed",
         }
@@ -115,7 +118,7 @@ impl Reject {
     }
 
     /// Every reason, in declaration order, for documentation, tables and exhaustive tests.
-    pub const ALL: [Reject; 30] = [
+    pub const ALL: [Reject; 31] = [
         Reject::BadEvent,
         Reject::MissingIdentity,
         Reject::BadScheme,
@@ -146,6 +149,7 @@ impl Reject {
         Reject::KeysUnavailable,
         Reject::Inactive,
         Reject::IntrospectionFailed,
+        Reject::UnmetRequirement,
     ];
 }
 

@@ -5,7 +5,8 @@
 use super::stage_clock::{StageClock, seconds};
 use super::{
     COLD_STARTS_TOTAL, DECISIONS_TOTAL, EXTRACT_SECONDS, HANDLER_SECONDS, MAP_SECONDS,
-    MEMO_LOOKUP_SECONDS, MEMO_TOTAL, POLICY_MEMO_TOTAL, VERIFY_SECONDS, describe,
+    MEMO_LOOKUP_SECONDS, MEMO_TOTAL, POLICY_MEMO_TOTAL, SCOPE_SOURCE_WRONG_TYPE_TOTAL,
+    VERIFY_SECONDS, describe,
 };
 use crate::net::calls;
 use crate::outcome::{Decision, Outcome, Reject};
@@ -27,6 +28,7 @@ pub struct Instruments {
     policy_hit: Counter,
     policy_miss: Counter,
     cold_start: Counter,
+    wrong_type_sources: Counter,
 }
 
 impl Instruments {
@@ -53,6 +55,7 @@ impl Instruments {
             policy_hit: metrics::counter!(POLICY_MEMO_TOTAL, "result" => "hit"),
             policy_miss: metrics::counter!(POLICY_MEMO_TOTAL, "result" => "miss"),
             cold_start: metrics::counter!(COLD_STARTS_TOTAL),
+            wrong_type_sources: metrics::counter!(SCOPE_SOURCE_WRONG_TYPE_TOTAL),
         }
     }
 
@@ -81,6 +84,10 @@ impl Instruments {
             Some(true) => self.memo_hit.increment(1),
             Some(false) => self.memo_miss.increment(1),
             None => {}
+        }
+        if t.wrong_type_sources > 0 {
+            self.wrong_type_sources
+                .increment(u64::from(t.wrong_type_sources));
         }
         match t.policy_memo_hit {
             Some(true) => self.policy_hit.increment(1),

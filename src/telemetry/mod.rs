@@ -50,10 +50,14 @@ pub const MEMO_TOTAL: &str = "scopegate_token_memo_total";
 pub const POLICY_MEMO_TOTAL: &str = "scopegate_policy_memo_total";
 /// First invocations of an execution environment.
 pub const COLD_STARTS_TOTAL: &str = "scopegate_cold_starts_total";
+/// Scope sources present in a token with a JSON type their format does not
+/// read (contract §3a: they grant nothing; a rising count means an IdP or
+/// mapping changed).
+pub const SCOPE_SOURCE_WRONG_TYPE_TOTAL: &str = "scopegate_scope_source_wrong_type_total";
 
 /// Every metric scopegate records, with its unit: the dashboards and the
 /// tests read this list, so a metric cannot exist in one and not the other.
-pub const METRICS: [(&str, Unit, &str); 11] = [
+pub const METRICS: [(&str, Unit, &str); 12] = [
     (
         HANDLER_SECONDS,
         Unit::Seconds,
@@ -100,6 +104,11 @@ pub const METRICS: [(&str, Unit, &str); 11] = [
         "first invocation of an execution environment",
     ),
     (JWKS_FETCHES_TOTAL, Unit::Count, "JWKS fetches by result"),
+    (
+        SCOPE_SOURCE_WRONG_TYPE_TOTAL,
+        Unit::Count,
+        "scope sources of the wrong JSON type (granted nothing)",
+    ),
     (
         INTROSPECTIONS_TOTAL,
         Unit::Count,

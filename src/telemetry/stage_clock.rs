@@ -26,6 +26,8 @@ pub struct Marks {
     pub memo_hit: Option<bool>,
     /// Whether the policy was already rendered.
     pub policy_memo_hit: Option<bool>,
+    /// Scope sources of the wrong JSON type in the token.
+    pub wrong_type_sources: u8,
     /// The token's algorithm, once its header was read.
     pub alg: Option<Alg>,
 }
@@ -102,7 +104,8 @@ impl Observer for StageClock {
             self.kid = Some(kid.to_string());
         }
     }
-    fn verified(&mut self) {
+    fn verified(&mut self, wrong_type_sources: u8) {
+        self.marks.wrong_type_sources = wrong_type_sources;
         self.marks.verified = Some(self.now());
     }
     fn mapped(&mut self, policy_memo_hit: bool) {

@@ -3,6 +3,7 @@
 //! nothing in them is trusted until the signature of their issuer's key
 //! verifies ([`super::signature`]).
 
+use super::mapping::{Found, Mapping};
 use crate::codec::json::{Object, Value};
 use crate::outcome::Reject;
 use std::borrow::Cow;
@@ -27,9 +28,13 @@ pub struct ClaimRules {
     pub max_claim_len: usize,
     /// Extra claims copied to the response context when scalar.
     pub context_claims: Vec<String>,
-    /// `aud` must be present. RFC 7662 makes it optional in an
-    /// introspection answer, so introspection-only mode checks it only when given.
+    /// `aud` must be present (unless the mapping lists `client_ids`). RFC
+    /// 7662 makes it optional in an introspection answer, so
+    /// introspection-only mode checks it only when given.
     pub audience_required: bool,
+    /// Where this issuer's scopes, subject and client come from, and what
+    /// its tokens must say (contract §3a). Defaults to contract §3's rule.
+    pub mapping: Mapping,
 }
 
 /// A scalar claim value for the response context (REST rejects objects and arrays).
@@ -53,7 +58,9 @@ pub struct Claims<'a> {
     /// The client, when the token names one.
     pub client_id: Option<&'a str>,
     /// The scopes, in token order.
-    pub scopes: Vec<&'a str>,
+    pub scopes: Vec<Cow<'a, str>>,
+    /// Scope sources that were present but of a JSON type their format does not read.
+    pub wrong_type_sources: u8,
     /// `(claim name, value)` for each configured context claim present as a scalar.
     pub context: Vec<(&'a str, Scalar<'a>)>,
 }
@@ -107,40 +114,38 @@ pub fn claims<'a>(
             }
             found
         }
-        None => !rules.audience_required,
+        // Contract §3a: without `aud`, a listed client may pass on its `client_id`.
+        None => !rules.audience_required || rules.mapping.client_allowed(object),
         _ => false,
     };
     if !audience_ok {
         return Err(Reject::WrongAudience);
     }
-    let sub = match object.get("sub") {
-        Some(Value::String(sub)) if !sub.is_empty() => bounded(sub, rules)?,
-        _ => return Err(Reject::MissingSub),
+    if rules.mapping.unmet_requirement(object).is_some() {
+        return Err(Reject::UnmetRequirement);
+    }
+    let sub = bounded(
+        rules.mapping.subject(object).ok_or(Reject::MissingSub)?,
+        rules,
+    )?;
+    let client_id = match rules.mapping.client_id(object) {
+        Some(c) => Some(bounded(c, rules)?),
+        None => None,
     };
-    let client_id = match object.get("client_id") {
-        Some(Value::String(c)) => Some(bounded(c, rules)?),
-        _ => None,
-    };
-    // Contract §3: the union of `scp` and `scope`, each a space-separated
-    // string (Entra ID's `scp`, RFC 8693's `scope`) or an array of strings
-    // (Okta's `scp`, ForgeRock's `scope`); other shapes contribute nothing.
+    // Contract §3 and §3a: the union of the issuer's sources (by default
+    // `scp` and `scope`, each a space-separated string or an array).
     let mut scopes = Vec::new();
-    for name in ["scp", "scope"] {
-        match object.get(name) {
-            Some(Value::String(list)) => {
-                for piece in list.split(' ').filter(|p| !p.is_empty()) {
-                    push_scope(&mut scopes, piece, rules)?;
-                }
-            }
-            Some(Value::Array(items)) => {
-                for item in items {
-                    if let Value::String(s) = item {
-                        push_scope(&mut scopes, s, rules)?;
-                    }
-                }
-            }
-            _ => {}
+    let mut wrong_type_sources = 0u8;
+    for source in &rules.mapping.scopes {
+        if source.read_into(object, &mut scopes) == Found::WrongType {
+            wrong_type_sources = wrong_type_sources.saturating_add(1);
         }
+        if scopes.len() > rules.max_scopes {
+            return Err(Reject::TooManyScopes);
+        }
+    }
+    if scopes.iter().any(|s| s.len() > rules.max_claim_len) {
+        return Err(Reject::ClaimTooLong);
     }
     let mut context = Vec::new();
     for name in &rules.context_claims {
@@ -157,21 +162,9 @@ pub fn claims<'a>(
         exp,
         client_id,
         scopes,
+        wrong_type_sources,
         context,
     })
-}
-
-/// Adds one granted scope, within the count and length caps.
-fn push_scope<'a>(
-    scopes: &mut Vec<&'a str>,
-    scope: &'a str,
-    rules: &ClaimRules,
-) -> Result<(), Reject> {
-    if scopes.len() == rules.max_scopes {
-        return Err(Reject::TooManyScopes);
-    }
-    scopes.push(bounded(scope, rules)?);
-    Ok(())
 }
 
 fn bounded<'a>(value: &'a str, rules: &ClaimRules) -> Result<&'a str, Reject> {
@@ -197,6 +190,7 @@ mod tests {
             max_scopes: 4,
             max_claim_len: 64,
             context_claims: vec!["tenant".into(), "level".into(), "vip".into(), "obj".into()],
+            mapping: Mapping::default(),
         }
     }
 
@@ -215,6 +209,14 @@ mod tests {
         claims(object, rules, false, NOW)
     }
 
+    /// The granted scopes as plain strings (leaked: the payloads are too).
+    fn names(c: &Claims<'_>) -> Vec<&'static str> {
+        c.scopes
+            .iter()
+            .map(|s| &*String::leak(s.to_string()))
+            .collect()
+    }
+
     fn payload(extra: &str) -> String {
         format!(
             r#"{{"iss":"https://idp.example.com","aud":"api://a","sub":"u1","exp":1700000100{extra}}}"#
@@ -225,14 +227,14 @@ mod tests {
     fn a_valid_payload_yields_its_claims() {
         let c = check(&payload(r#","scp":["a","b"],"client_id":"c1""#)).unwrap();
         assert_eq!(
-            (c.sub, c.client_id, c.scopes.clone()),
+            (c.sub, c.client_id, names(&c)),
             ("u1", Some("c1"), vec!["a", "b"])
         );
     }
 
     #[test]
     fn scopes_are_the_union_of_scp_and_scope_in_either_shape() {
-        let scopes = |extra: &str| check(&payload(extra)).map(|c| c.scopes);
+        let scopes = |extra: &str| check(&payload(extra)).map(|c| names(&c));
         // Entra ID delegated: `scp` as a space-separated string.
         assert_eq!(
             scopes(r#","scp":"Orders.Read Orders.Write""#),
@@ -365,19 +367,19 @@ mod tests {
             "five scopes over a cap of four"
         );
         let c = check(&payload(r#","scp":["a",1],"scope":"x y""#)).unwrap();
-        assert_eq!(c.scopes, ["a", "x", "y"]);
+        assert_eq!(names(&c), ["a", "x", "y"]);
     }
 
     #[test]
     fn scope_string_splits_on_spaces_only() {
         let c = check(&payload(r#","scope":"  a  b\tc d\u00a0e ""#)).unwrap();
-        assert_eq!(c.scopes, ["a", "b\tc", "d\u{a0}e"]);
+        assert_eq!(names(&c), ["a", "b\tc", "d\u{a0}e"]);
     }
 
     #[test]
     fn a_string_scp_is_split_like_scope() {
         let c = check(&payload(r#","scp":"a","scope":"b""#)).unwrap();
-        assert_eq!(c.scopes, ["a", "b"]);
+        assert_eq!(names(&c), ["a", "b"]);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod claims;
 pub mod introspect;
+pub mod mapping;
 pub mod signature;
 
 pub use claims::{ClaimRules, Claims, MAX_TIME_CLAIM, Scalar};
@@ -127,7 +128,7 @@ impl Verifier {
             i.introspect(token, now)?;
             valid_until = i.memo_deadline(now, valid_until);
         }
-        observer.verified();
+        observer.verified(claims.wrong_type_sources);
         Ok(then(
             &Accepted {
                 claims,
@@ -159,7 +160,7 @@ impl Verifier {
         let claims = claims::claims(&object, &self.introspected_rules, true, now)?;
         let valid_until =
             introspector.memo_deadline(now, claims.exp + self.introspected_rules.leeway);
-        observer.verified();
+        observer.verified(claims.wrong_type_sources);
         Ok(then(
             &Accepted {
                 claims,

@@ -82,7 +82,7 @@ fn a_verified_token_has_extract_memo_verify_and_map_under_the_invocation() {
     clock.extracted();
     clock.memo_looked_up(false);
     clock.header(Alg::RS256, "key-1");
-    clock.verified();
+    clock.verified(0);
     clock.mapped(true);
     clock.stop();
     let spans = t.spans(
