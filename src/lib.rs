@@ -15,7 +15,8 @@
 //! 5. [`config`]: the only module that reads the environment; [`init`]
 //!    turns a [`Config`] into an [`Authorizer`].
 //! 6. Entry points: [`lambda`] (runtime glue) and, with feature `replay`,
-//!    [`replay`]; with feature `testkit`, [`testkit`] (minting, fixtures).
+//!    the offline tools [`replay`] and [`explain`]; with feature `testkit`,
+//!    [`testkit`] (minting, fixtures).
 //!
 //! The external contract these modules cite is `docs/contract.md`.
 
@@ -41,6 +42,8 @@ pub mod telemetry;
 pub mod config;
 pub mod init;
 
+#[cfg(feature = "replay")]
+pub mod explain;
 pub mod lambda;
 #[cfg(feature = "replay")]
 pub mod replay;

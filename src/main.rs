@@ -9,6 +9,8 @@ fn main() -> ExitCode {
     let code = match args.next() {
         #[cfg(feature = "replay")]
         Some(cmd) if cmd == "replay" => scopegate::replay::main(args),
+        #[cfg(feature = "replay")]
+        Some(cmd) if cmd == "explain" => scopegate::explain::main(args),
         Some(cmd) if cmd == "--help" || cmd == "-h" => {
             println!(
                 "usage: scopegate            run as an AWS Lambda authorizer (configured by SCOPEGATE_* variables)"
@@ -16,6 +18,9 @@ fn main() -> ExitCode {
             if cfg!(feature = "replay") {
                 println!(
                     "       scopegate replay …   replay captured events offline (scopegate replay --help)"
+                );
+                println!(
+                    "       scopegate explain …  why a token gets its answer, check by check (scopegate explain --help)"
                 );
             }
             0

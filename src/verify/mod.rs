@@ -171,7 +171,7 @@ impl Verifier {
     }
 
     /// The issuer a token names (unverified `iss`): its rules and keys alone apply.
-    fn route(&self, object: &json::Object<'_>) -> Result<&Issuer, Reject> {
+    pub fn route(&self, object: &json::Object<'_>) -> Result<&Issuer, Reject> {
         if let [only] = self.issuers.as_slice() {
             return Ok(only);
         }
@@ -183,6 +183,23 @@ impl Verifier {
             .iter()
             .find(|i| i.rules.issuers.iter().any(|name| name == iss))
             .ok_or(Reject::WrongIssuer)
+    }
+
+    /// The algorithms and JSON limits tokens are read with.
+    pub fn reading(&self) -> (&[Alg], JsonLimits) {
+        (&self.algorithms, self.json_limits)
+    }
+
+    /// Every issuer, the primary first.
+    pub fn issuers(&self) -> &[Issuer] {
+        &self.issuers
+    }
+
+    /// The key `kid` names for `alg` in `issuer`'s set at `now` (a remote set
+    /// may refresh for an unknown kid, as verification would).
+    pub fn key_for(&self, issuer: &Issuer, kid: &str, alg: Alg, now: f64) -> Result<Key, Reject> {
+        let keys = key_set_with(issuer, kid, alg, now)?;
+        select(&keys, kid, alg).cloned()
     }
 
     /// The primary issuer's keys as last loaded or fetched, without refreshing.
