@@ -5,6 +5,7 @@
 //! handler's decision, and never print the signature.
 
 use scopegate::testkit::mint::SigningKey;
+use std::io::Write as _;
 use std::process::{Command, Stdio};
 
 const ARN: &str = "arn:aws:execute-api:eu-west-1:123456789012:api1234567";
@@ -84,7 +85,6 @@ fn explain(p: &Provider, token: &str, extra: &[&str]) -> (i32, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    use std::io::Write as _;
     child
         .stdin
         .take()
