@@ -11,7 +11,7 @@
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{NOW, raw_pairs, setup, tokens};
+use common::{NOW, raw_pairs, setup, tokens, tokens_with_roles};
 use scopegate::Authorizer;
 use scopegate::testkit::mint::SigningKey;
 use std::hint::black_box;
@@ -78,9 +78,10 @@ fn main() {
     let n = if full { 1024 } else { 8 };
     let rs = tokens(&s.rsa, n);
     let es = tokens(&s.ec, n);
+    let roles = tokens_with_roles(&s.rsa, n);
     println!("| handler | handler ns/call | raw verify ns/call | ratio (median of rounds) |");
     println!("|---|---:|---:|---:|");
-    let cases: [(&str, &[String], &Authorizer, &SigningKey); 3] = [
+    let cases: [(&str, &[String], &Authorizer, &SigningKey); 4] = [
         ("new RS256 (memo off)", &rs, &s.no_memo, &s.rsa),
         (
             "new RS256 (memo full: miss, insert, evict)",
@@ -89,6 +90,12 @@ fn main() {
             &s.rsa,
         ),
         ("new ES256 (memo off)", &es, &s.no_memo, &s.ec),
+        (
+            "new RS256, three scope sources incl. prefixed roles (memo off)",
+            &roles,
+            &s.three_sources,
+            &s.rsa,
+        ),
     ];
     for (name, events, authorizer, key) in cases {
         if !filter.iter().all(|f| name.contains(f.as_str())) {

@@ -291,6 +291,21 @@ fn auth0_permissions_okta_cid_and_pingone_client_credentials() {
         r#"{{"iss":"{auth0}","sub":"auth0|123","aud":["https://orders.acme.example","https://acme.eu.auth0.com/userinfo"],"iat":1799999000,"exp":EXP,"scope":"openid profile","azp":"spa-client","permissions":["read:orders"]}}"#
     ));
     assert_eq!(decide(&a, &rbac).unwrap().0, Decision::Allow);
+    // Without RBAC the grant is in `scope`, which the default sources read.
+    let no_rbac = authorizer(&[
+        ("SCOPEGATE_ISSUER", auth0),
+        ("SCOPEGATE_AUDIENCE", "https://orders.acme.example"),
+        ("SCOPEGATE_JWKS", &jwks),
+    ]);
+    let plain = idp.token(&format!(
+        r#"{{"iss":"{auth0}","sub":"auth0|123","aud":"https://orders.acme.example","exp":EXP,"scope":"openid read:orders","azp":"spa-client"}}"#
+    ));
+    assert_eq!(decide(&no_rbac, &plain).unwrap().0, Decision::Allow);
+    assert_eq!(
+        decide(&no_rbac, &rbac).unwrap().0,
+        Decision::Deny,
+        "permissions unread without the RBAC recipe"
+    );
     let okta = idp.token(
         r#"{"ver":1,"jti":"AT.x","iss":"https://acme.okta.com/oauth2/default","aud":"api://default","iat":1799999000,"exp":EXP,"cid":"0oa1okta","uid":"00u1","scp":["orders.read","openid"],"sub":"alice@acme.example"}"#,
     );

@@ -28,7 +28,13 @@ pub(crate) struct Setup {
     pub no_memo: Authorizer,
     /// A memo smaller than the token set: every lookup misses, every insert evicts.
     pub full_memo: Authorizer,
+    /// Memo off, and three scope sources (scp, scope, prefixed roles: the Entra recipe).
+    pub three_sources: Authorizer,
 }
+
+/// The scope sources of `Setup::three_sources`.
+pub(crate) const THREE_SOURCES: &str =
+    r#"[{"claim":"scp"},{"claim":"scope"},{"claim":"roles","format":"array","prefix":"role:"}]"#;
 
 pub(crate) fn setup() -> Setup {
     let rsa = key("rsa", Alg::RS256, "rsa-2048-a.pk8");
@@ -36,17 +42,20 @@ pub(crate) fn setup() -> Setup {
     let permissions = format!(
         r#"[{{"arn":"{ARN}","resource":"orders","stage":"prod","httpVerb":"GET","scope":"orders.read"}},{{"arn":"{ARN}","resource":"orders/*","stage":"prod","httpVerb":"GET","scope":"orders.read"}},{{"arn":"{ARN}","resource":"orders","stage":"prod","httpVerb":"POST","scope":"orders.write"}}]"#
     );
-    let build = |memo_entries: &str| {
-        let settings: HashMap<String, String> = HashMap::from([
+    let build_with = |memo_entries: &str, extra: &[(&str, &str)]| {
+        let mut settings: HashMap<String, String> = HashMap::from([
             ("SCOPEGATE_ISSUER".into(), ISSUER.into()),
             ("SCOPEGATE_AUDIENCE".into(), AUDIENCE.into()),
             ("SCOPEGATE_JWKS".into(), mint::jwks([&rsa, &ec])),
             ("SCOPEGATE_PERMISSIONS".into(), permissions.clone()),
             ("SCOPEGATE_TOKEN_MEMO_ENTRIES".into(), memo_entries.into()),
         ]);
+        settings.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_strings(&settings as &dyn Strings).expect("config");
         Authorizer::from_config(&config).expect("authorizer")
     };
+    let build = |memo_entries: &str| build_with(memo_entries, &[]);
+    let three_sources = build_with("0", &[("SCOPEGATE_SCOPE_SOURCES", THREE_SOURCES)]);
     let memo = build("10000");
     let no_memo = build("0");
     let full_memo = build("64");
@@ -56,6 +65,7 @@ pub(crate) fn setup() -> Setup {
         memo,
         no_memo,
         full_memo,
+        three_sources,
     }
 }
 
@@ -70,6 +80,20 @@ pub(crate) fn event(token: &str) -> String {
     format!(
         r#"{{"type":"TOKEN","authorizationToken":"Bearer {token}","methodArn":"{ARN}/prod/GET/orders"}}"#
     )
+}
+
+/// Tokens that also carry an Entra-style `roles` array.
+pub(crate) fn tokens_with_roles(key: &SigningKey, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let payload = payload(i, "orders.read", NOW + 3600.0);
+            let payload = format!(
+                r#"{},"roles":["Orders.Admin","Orders.Audit"]}}"#,
+                &payload[..payload.len() - 1]
+            );
+            event(&key.sign(&payload).expect("sign"))
+        })
+        .collect()
 }
 
 pub(crate) fn tokens(key: &SigningKey, n: usize) -> Vec<String> {

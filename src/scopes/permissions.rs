@@ -229,21 +229,26 @@ fn valid_api_arn(arn: &str) -> bool {
         && api.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
+/// Rules and documents for the tests of this folder.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(super) mod fixtures {
+    pub(crate) const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234";
 
-    const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234";
-
-    fn rule(resource: &str, verb: &str, scope: &str) -> String {
+    pub(crate) fn rule(resource: &str, verb: &str, scope: &str) -> String {
         format!(
             r#"{{"arn":"{ARN}","resource":"{resource}","stage":"prod","httpVerb":"{verb}","scope":"{scope}"}}"#
         )
     }
 
-    fn doc(rules: &[String]) -> Vec<u8> {
+    pub(crate) fn doc(rules: &[String]) -> Vec<u8> {
         format!("[{}]", rules.join(",")).into_bytes()
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{ARN, doc, rule};
+    use super::*;
 
     fn error_of(rule_json: &str) -> String {
         parse_rules(

@@ -143,19 +143,8 @@ impl ScopeTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scopes::permissions::fixtures::{ARN, doc, rule};
     use crate::scopes::permissions::{PermissionLimits, parse_rules};
-
-    const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234";
-
-    fn rule(resource: &str, verb: &str, scope: &str) -> String {
-        format!(
-            r#"{{"arn":"{ARN}","resource":"{resource}","stage":"prod","httpVerb":"{verb}","scope":"{scope}"}}"#
-        )
-    }
-
-    fn doc(rules: &[String]) -> Vec<u8> {
-        format!("[{}]", rules.join(",")).into_bytes()
-    }
 
     fn table(rules: &[String]) -> ScopeTable {
         ScopeTable::compile(&parse_rules(&doc(rules), PermissionLimits::default()).unwrap())

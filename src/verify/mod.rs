@@ -128,14 +128,7 @@ impl Verifier {
             i.introspect(token, now)?;
             valid_until = i.memo_deadline(now, valid_until);
         }
-        observer.verified(claims.wrong_type_sources);
-        Ok(then(
-            &Accepted {
-                claims,
-                valid_until,
-            },
-            observer,
-        ))
+        Ok(accept(claims, valid_until, observer, then))
     }
 
     /// Introspection-only mode: the IdP's answer replaces the signature; its
@@ -160,14 +153,7 @@ impl Verifier {
         let claims = claims::claims(&object, &self.introspected_rules, true, now)?;
         let valid_until =
             introspector.memo_deadline(now, claims.exp + self.introspected_rules.leeway);
-        observer.verified(claims.wrong_type_sources);
-        Ok(then(
-            &Accepted {
-                claims,
-                valid_until,
-            },
-            observer,
-        ))
+        Ok(accept(claims, valid_until, observer, then))
     }
 
     /// The issuer a token names (unverified `iss`): its rules and keys alone apply.
@@ -237,6 +223,24 @@ impl Verifier {
             signature: b64::decode(jws.signature.as_bytes()).ok()?,
         })
     }
+}
+
+/// The end of the stage: tells the observer, then lends the accepted
+/// claims to the map step.
+fn accept<O: Observer, R>(
+    claims: Claims<'_>,
+    valid_until: f64,
+    observer: &mut O,
+    then: impl FnOnce(&Accepted<'_>, &mut O) -> R,
+) -> R {
+    observer.verified(claims.wrong_type_sources);
+    then(
+        &Accepted {
+            claims,
+            valid_until,
+        },
+        observer,
+    )
 }
 
 /// One prepared signature check ([`Verifier::raw_check`]).
