@@ -291,9 +291,8 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
             }
             "--upstream" => {
                 let u = value()?;
-                if !u.starts_with("http://127.0.0.1") && !u.starts_with("http://localhost") {
-                    return Err("--upstream must be a loopback http:// URL".into());
-                }
+                scopegate::net::http::check_loopback_url(&u)
+                    .map_err(|e| format!("--upstream: {e}"))?;
                 o.upstream = Some(u.trim_end_matches('/').to_string());
             }
             "--alg" => o.alg = value()?,

@@ -33,31 +33,57 @@ pub struct Fetched {
     pub max_age: Option<u64>,
 }
 
-/// `https://…`, or `http://` to a loopback host (development and tests).
+/// `https://…`, or `http://` to a loopback host (development and tests),
+/// decided on the URL as the HTTP client parses it (the `http` crate's
+/// `Uri`, which ureq uses): no credentials (`user@`) in it, ever, so the
+/// host judged is the host connected to (contract §5a).
 pub fn check_url(url: &str) -> Result<(), String> {
-    if url.starts_with("https://") {
-        return Ok(());
+    let (scheme, host) = parse(url)?;
+    match scheme.as_str() {
+        "https" => Ok(()),
+        "http" if is_loopback(&host) => Ok(()),
+        "http" => Err(format!(
+            "`{url}` must use https:// (http:// only for loopback hosts)"
+        )),
+        _ => Err(format!("`{url}` is not an https:// URL")),
     }
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("`{url}` is not an https:// URL"))?;
-    let host = rest.split(['/', '?']).next().unwrap_or("");
-    let host = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
-    };
-    let loopback = host == "localhost"
-        || host == "::1"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if loopback {
+}
+
+/// `http://` or `https://` to a loopback host only (the lab's upstream).
+pub fn check_loopback_url(url: &str) -> Result<(), String> {
+    let (scheme, host) = parse(url)?;
+    if matches!(scheme.as_str(), "http" | "https") && is_loopback(&host) {
         Ok(())
     } else {
-        Err(format!(
-            "`{url}` must use https:// (http:// only for loopback hosts)"
-        ))
+        Err(format!("`{url}` is not an http:// URL to a loopback host"))
     }
+}
+
+/// The scheme (lower case) and host of an absolute URL without credentials.
+fn parse(url: &str) -> Result<(String, String), String> {
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+        return Err(format!("`{url}` is not an absolute URL"));
+    };
+    if authority.as_str().contains('@') {
+        return Err(format!("`{url}` must not carry credentials (user@host)"));
+    }
+    let host = authority.host();
+    if host.is_empty() {
+        return Err(format!("`{url}` has no host"));
+    }
+    Ok((scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
+}
+
+/// `localhost`, `127.0.0.0/8` or `::1` (brackets as in a URL).
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl Client {
@@ -179,5 +205,41 @@ mod tests {
         assert!(check_url("http://idp.example.com/jwks").is_err());
         assert!(check_url("http://127.0.0.1.evil.com/jwks").is_err());
         assert!(check_url("ftp://127.0.0.1/x").is_err());
+        assert!(
+            check_url("HTTP://LOCALHOST/jwks").is_ok(),
+            "schemes and hosts are case-insensitive"
+        );
+    }
+
+    #[test]
+    fn credentials_in_a_url_are_refused_so_the_host_judged_is_the_host_connected_to() {
+        for url in [
+            "http://localhost:1@evil.example/jwks",
+            "http://127.0.0.1:80@evil.example/",
+            "http://[::1]@evil.example/",
+            "https://user:secret@idp.example/keys",
+            "http://evil.example@127.0.0.1/",
+        ] {
+            let e = check_url(url).unwrap_err();
+            assert!(e.contains("credentials"), "{url}: {e}");
+        }
+        for url in [
+            "http://127.0.0.1.evil.example/",
+            "http://localhost.evil.example/",
+            "http://[::2]/",
+        ] {
+            assert!(check_url(url).is_err(), "{url}");
+        }
+        assert!(check_url("/relative/jwks").is_err());
+        assert!(check_url("not a url").is_err());
+    }
+
+    #[test]
+    fn the_labs_upstream_must_be_loopback_whatever_the_scheme() {
+        assert!(check_loopback_url("http://127.0.0.1:9000").is_ok());
+        assert!(check_loopback_url("https://localhost:8443/x").is_ok());
+        assert!(check_loopback_url("http://127.0.0.1.evil.example").is_err());
+        assert!(check_loopback_url("http://127.0.0.1@evil.example").is_err());
+        assert!(check_loopback_url("https://api.example").is_err());
     }
 }
