@@ -3,6 +3,7 @@
 #   SCOPEGATE_TEST_PYTHON  python with PyJWT + cryptography (the peers' fixture generator),
 #                          jsonschema, cfn-lint and opentelemetry-proto (the OTLP receiver)
 #   PATH                   gains cargo-lambda (the Lambda Runtime API emulator)
+#   KEYCLOAK_DIST          a Keycloak distribution (tar.gz) for tests/keycloak.rs
 # Everything goes under $SCOPEGATE_TOOLS (default ~/.cache/scopegate-tools).
 set -euo pipefail
 SCOPEGATE_TOOLS="${SCOPEGATE_TOOLS:-$HOME/.cache/scopegate-tools}"
@@ -53,4 +54,15 @@ if [ ! -f "$OIDC_PROVIDER_PATH" ]; then
   echo "# installing oidc-provider into $SCOPEGATE_TOOLS/idp" >&2
   mkdir -p "$SCOPEGATE_TOOLS/idp"
   npm install --prefix "$SCOPEGATE_TOOLS/idp" --no-audit --no-fund --loglevel=error oidc-provider@9.13.3 >&2
+fi
+# A real Keycloak for tests/keycloak.rs: the distribution from Maven Central
+# (unpacked fresh by each test run, so its dev database starts empty).
+KEYCLOAK_VERSION=26.7.3
+export KEYCLOAK_DIST="$SCOPEGATE_TOOLS/keycloak/keycloak-quarkus-dist-$KEYCLOAK_VERSION.tar.gz"
+if [ ! -s "$KEYCLOAK_DIST" ]; then
+  echo "# downloading Keycloak $KEYCLOAK_VERSION (Maven Central)" >&2
+  mkdir -p "$SCOPEGATE_TOOLS/keycloak"
+  mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:tar.gz" \
+    -DoutputDirectory="$SCOPEGATE_TOOLS/keycloak" >&2
 fi

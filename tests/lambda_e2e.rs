@@ -6,67 +6,12 @@
 mod support;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use support::emulator::{Killed, cargo_lambda, free_port, invoke, wait_for_port};
 use support::*;
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_mins(1);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the Runtime API emulator did not listen on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn cargo_lambda() -> Command {
-    // `cargo-lambda` from PyPI (scripts/test-deps.sh puts it on PATH) takes the subcommand after `lambda`.
-    let mut c = Command::new("cargo-lambda");
-    c.arg("lambda");
-    c
-}
-
-/// `cargo lambda invoke`: (success, stdout, stderr).
-fn invoke(port: u16, event: &str) -> (bool, String, String) {
-    let out = cargo_lambda()
-        .args([
-            "invoke",
-            "--invoke-address",
-            "127.0.0.1",
-            "--invoke-port",
-            &port.to_string(),
-            "--data-ascii",
-            event,
-        ])
-        .output()
-        .expect("cargo-lambda on PATH (run through scripts/test.sh)");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
 
 /// The raw HTTP answer of the emulator's Invoke API (status line and body).
 fn invoke_raw(port: u16, event: &str) -> (String, String) {

@@ -1,0 +1,63 @@
+//! The Lambda Runtime API emulator (`cargo lambda watch --only-lambda-apis`)
+//! and its invoke client, for tests that run the real binary.
+
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+/// A child process killed (and reaped) when dropped.
+pub(crate) struct Killed(pub(crate) Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub(crate) fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_mins(1);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the Runtime API emulator did not listen on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+pub(crate) fn cargo_lambda() -> Command {
+    // `cargo-lambda` from PyPI (scripts/test-deps.sh puts it on PATH) takes the subcommand after `lambda`.
+    let mut c = Command::new("cargo-lambda");
+    c.arg("lambda");
+    c
+}
+
+/// `cargo lambda invoke`: (success, stdout, stderr).
+pub(crate) fn invoke(port: u16, event: &str) -> (bool, String, String) {
+    let out = cargo_lambda()
+        .args([
+            "invoke",
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+            &port.to_string(),
+            "--data-ascii",
+            event,
+        ])
+        .output()
+        .expect("cargo-lambda on PATH (run through scripts/test.sh)");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
