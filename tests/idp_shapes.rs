@@ -146,6 +146,81 @@ fn entra_v2_delegated_and_app_only_tokens() {
 }
 
 #[test]
+fn an_entra_token_with_many_groups_fits_when_the_token_cap_is_api_gateways() {
+    let idp = Idp::new();
+    let issuer = format!("https://login.microsoftonline.com/{TENANT}/v2.0");
+    let jwks = idp.jwks();
+    let groups: Vec<String> = (0..150)
+        .map(|i| format!(r#""{i:08x}-0000-4000-8000-{i:012x}""#))
+        .collect();
+    let token = idp.token(&format!(
+        r#"{{"aud":"api://orders","iss":"{issuer}","exp":EXP,"scp":"Orders.Read","sub":"s","tid":"{TENANT}","groups":[{}]}}"#,
+        groups.join(",")
+    ));
+    assert!(
+        token.len() > 8192 && token.len() < 10_240,
+        "{}",
+        token.len()
+    );
+    let settings = |cap: &'static str| {
+        vec![
+            ("SCOPEGATE_ISSUER", issuer.clone()),
+            ("SCOPEGATE_AUDIENCE", "api://orders".to_string()),
+            ("SCOPEGATE_JWKS", jwks.clone()),
+            ("SCOPEGATE_MAX_TOKEN_BYTES", cap.to_string()),
+        ]
+    };
+    let with = |cap: &'static str| {
+        let s = settings(cap);
+        let refs: Vec<(&str, &str)> = s.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        decide(&authorizer(&refs), &token).map(|(d, _)| d)
+    };
+    assert_eq!(
+        with("8192"),
+        Err(Reject::TokenTooLarge),
+        "the contract's default cap"
+    );
+    assert_eq!(
+        with("10240"),
+        Ok(Decision::Allow),
+        "150 groups: more than the old 128-element cap"
+    );
+}
+
+#[test]
+fn entra_multi_tenant_is_one_entry_per_tenant() {
+    let idp = Idp::new();
+    let jwks = idp.jwks();
+    let (a_tenant, b_tenant) = (
+        "aaaaaaaa-0000-0000-0000-000000000001",
+        "bbbbbbbb-0000-0000-0000-000000000002",
+    );
+    let entry = |tid: &str| {
+        format!(
+            r#"{{"issuer":"https://login.microsoftonline.com/{tid}/v2.0","audience":"api://orders","jwks":{jwks},
+                "scopes":[{{"claim":"scp"}},{{"claim":"roles","format":"array","prefix":"role:"}}],
+                "require":{{"tid":"{tid}"}}}}"#
+        )
+    };
+    let a = authorizer(&[(
+        "SCOPEGATE_ISSUERS",
+        &format!("[{},{}]", entry(a_tenant), entry(b_tenant)),
+    )]);
+    let token = |tid: &str| {
+        idp.token(&format!(
+            r#"{{"aud":"api://orders","iss":"https://login.microsoftonline.com/{tid}/v2.0","exp":EXP,"scp":"Orders.Read","sub":"s","tid":"{tid}"}}"#
+        ))
+    };
+    assert_eq!(decide(&a, &token(a_tenant)).unwrap().0, Decision::Allow);
+    assert_eq!(decide(&a, &token(b_tenant)).unwrap().0, Decision::Allow);
+    assert_eq!(
+        decide(&a, &token("cccccccc-0000-0000-0000-000000000003")).unwrap_err(),
+        Reject::WrongIssuer,
+        "a tenant not listed"
+    );
+}
+
+#[test]
 fn entra_v1_issuer_keeps_its_trailing_slash_and_appid_is_the_client() {
     let idp = Idp::new();
     let issuer = format!("https://sts.windows.net/{TENANT}/");

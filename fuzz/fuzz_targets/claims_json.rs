@@ -11,6 +11,7 @@ fuzz_target!(|data: &[u8]| {
         JsonLimits {
             max_depth: 2,
             max_members: 4,
+            max_elements: 4,
         },
     );
 });

@@ -15,8 +15,12 @@ use std::borrow::Cow;
 pub struct JsonLimits {
     /// Deepest nesting of objects and arrays (the top-level object is depth 1). Defaults to `16`.
     pub max_depth: usize,
-    /// Most members in one object or elements in one array. Defaults to `128`.
+    /// Most members in one object. Defaults to `128` (duplicate detection
+    /// compares each new name with the earlier ones).
     pub max_members: usize,
+    /// Most elements in one array. Defaults to `256`: Entra ID puts up to
+    /// 200 group ids in a token before it switches to an overage claim.
+    pub max_elements: usize,
 }
 
 impl Default for JsonLimits {
@@ -24,6 +28,7 @@ impl Default for JsonLimits {
         Self {
             max_depth: 16,
             max_members: 128,
+            max_elements: 256,
         }
     }
 }
@@ -43,7 +48,7 @@ pub enum JsonError {
     DuplicateMember,
     /// Nesting deeper than [`JsonLimits::max_depth`].
     TooDeep,
-    /// More members than [`JsonLimits::max_members`].
+    /// More members than [`JsonLimits::max_members`], or elements than [`JsonLimits::max_elements`].
     TooManyMembers,
     /// A `\u` escape that encodes a lone surrogate.
     LoneSurrogate,
@@ -260,7 +265,7 @@ impl<'a> Reader<'a> {
         }
         loop {
             self.skip_ws();
-            if items.len() == self.limits.max_members {
+            if items.len() == self.limits.max_elements {
                 return Err(JsonError::TooManyMembers);
             }
             items.push(self.value(depth)?);
@@ -635,6 +640,7 @@ mod tests {
         let limits = JsonLimits {
             max_depth: 4,
             max_members: 3,
+            max_elements: 3,
         };
         assert!(parse_object(br#"{"a":1,"b":2,"c":3}"#, limits).is_ok());
         assert_eq!(
@@ -645,6 +651,11 @@ mod tests {
             parse_object(br#"{"a":[1,2,3,4]}"#, limits),
             Err(JsonError::TooManyMembers)
         );
+        let wide_arrays = JsonLimits {
+            max_elements: 4,
+            ..limits
+        };
+        assert!(parse_object(br#"{"a":[1,2,3,4]}"#, wide_arrays).is_ok());
     }
 
     #[test]

@@ -91,7 +91,8 @@ pub struct Config {
     pub policy_memo_entries: usize,
     /// `SCOPEGATE_MAX_TOKEN_BYTES`: larger tokens fail before decoding. Defaults to `8192`.
     pub max_token_bytes: usize,
-    /// `SCOPEGATE_JSON_MAX_DEPTH` / `SCOPEGATE_JSON_MAX_MEMBERS`. Default to `16` and `128`.
+    /// `SCOPEGATE_JSON_MAX_DEPTH` / `SCOPEGATE_JSON_MAX_MEMBERS` /
+    /// `SCOPEGATE_JSON_MAX_ELEMENTS`. Default to `16`, `128` and `256`.
     pub json_limits: JsonLimits,
     /// `SCOPEGATE_MAX_SCOPES`: most scopes a token may list. Defaults to `256`.
     pub max_scopes: usize,
@@ -280,6 +281,11 @@ impl Config {
                 max_members: at_least(
                     ENV_JSON_MAX_MEMBERS,
                     number(src, ENV_JSON_MAX_MEMBERS, json_defaults.max_members)?,
+                    8,
+                )?,
+                max_elements: at_least(
+                    ENV_JSON_MAX_ELEMENTS,
+                    number(src, ENV_JSON_MAX_ELEMENTS, json_defaults.max_elements)?,
                     8,
                 )?,
             },
