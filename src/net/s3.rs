@@ -93,6 +93,55 @@ pub fn amz_date(unix: u64) -> String {
     )
 }
 
+/// One request to sign (SigV4, service `s3`): what the canonical request
+/// is made of. Header names are lower case; they are sorted here.
+pub struct Request<'a> {
+    /// `GET`.
+    pub method: &'a str,
+    /// The URI-encoded path.
+    pub path: &'a str,
+    /// The canonical query string (empty for none).
+    pub query: &'a str,
+    /// Every header to sign, names in lower case.
+    pub headers: &'a [(String, String)],
+    /// `x-amz-content-sha256`: the payload's hex SHA-256, or `UNSIGNED-PAYLOAD`.
+    pub payload_hash: &'a str,
+    /// `YYYYMMDDTHHMMSSZ`.
+    pub date_time: &'a str,
+}
+
+/// The signed header list and the signature of `request` for `t`'s
+/// secret and region (AWS Signature Version 4).
+pub fn signature(t: &Target, request: &Request<'_>) -> (String, String) {
+    let mut headers: Vec<&(String, String)> = request.headers.iter().collect();
+    headers.sort_by(|a, b| a.0.cmp(&b.0));
+    let signed = headers
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect::<Vec<_>>()
+        .join(";");
+    let canonical_headers = headers.iter().fold(String::new(), |mut out, (k, v)| {
+        let _ = writeln!(out, "{k}:{}", v.trim());
+        out
+    });
+    let canonical = format!(
+        "{}\n{}\n{}\n{canonical_headers}\n{signed}\n{}",
+        request.method, request.path, request.query, request.payload_hash
+    );
+    let date = &request.date_time[..8.min(request.date_time.len())];
+    let scope = format!("{date}/{}/s3/aws4_request", t.region);
+    let to_sign = format!(
+        "AWS4-HMAC-SHA256\n{}\n{scope}\n{}",
+        request.date_time,
+        hex(digest::digest(&digest::SHA256, canonical.as_bytes()).as_ref())
+    );
+    let mut k = hmac_sha256(format!("AWS4{}", t.secret_key).as_bytes(), date);
+    for part in [t.region.as_str(), "s3", "aws4_request"] {
+        k = hmac_sha256(&k, part);
+    }
+    (signed, hex(&hmac_sha256(&k, &to_sign)))
+}
+
 /// The URL and headers of a SigV4-signed path-style GET.
 pub fn signed_get(
     t: &Target,
@@ -102,7 +151,6 @@ pub fn signed_get(
 ) -> (String, Vec<(String, String)>) {
     let unix = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let date_time = amz_date(unix);
-    let date = &date_time[..8];
     let host = t
         .endpoint
         .split("://")
@@ -122,23 +170,18 @@ pub fn signed_get(
     if let Some(token) = &t.session_token {
         headers.push(("x-amz-security-token".to_string(), token.clone()));
     }
-    let signed: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
-    let signed = signed.join(";");
-    let canonical_headers = headers.iter().fold(String::new(), |mut out, (k, v)| {
-        let _ = writeln!(out, "{k}:{}", v.trim());
-        out
-    });
-    let canonical = format!("GET\n{path}\n\n{canonical_headers}\n{signed}\n{payload}");
-    let scope = format!("{date}/{}/s3/aws4_request", t.region);
-    let to_sign = format!(
-        "AWS4-HMAC-SHA256\n{date_time}\n{scope}\n{}",
-        hex(digest::digest(&digest::SHA256, canonical.as_bytes()).as_ref())
+    let (signed, signature) = signature(
+        t,
+        &Request {
+            method: "GET",
+            path: &path,
+            query: "",
+            headers: &headers,
+            payload_hash: payload,
+            date_time: &date_time,
+        },
     );
-    let mut k = hmac_sha256(format!("AWS4{}", t.secret_key).as_bytes(), date);
-    for part in [t.region.as_str(), "s3", "aws4_request"] {
-        k = hmac_sha256(&k, part);
-    }
-    let signature = hex(&hmac_sha256(&k, &to_sign));
+    let scope = format!("{}/{}/s3/aws4_request", &date_time[..8], t.region);
     headers.push((
         "authorization".to_string(),
         format!(
@@ -187,5 +230,44 @@ mod tests {
             .1;
         assert!(auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature="));
         assert_eq!(auth.rsplit('=').next().unwrap().len(), 64);
+    }
+
+    #[test]
+    fn the_documented_get_object_vector_gives_the_documented_signature() {
+        // AWS, "Signature Calculations for the Authorization Header", Example:
+        // GET Object (examplebucket, test.txt, Range: bytes=0-9, 2013-05-24).
+        let t = Target {
+            endpoint: "https://examplebucket.s3.amazonaws.com".into(),
+            region: "us-east-1".into(),
+            access_key: "AKIAIOSFODNN7EXAMPLE".into(),
+            secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
+            session_token: None,
+        };
+        let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        let headers = [
+            ("x-amz-date".to_string(), "20130524T000000Z".to_string()),
+            ("range".to_string(), "bytes=0-9".to_string()),
+            (
+                "host".to_string(),
+                "examplebucket.s3.amazonaws.com".to_string(),
+            ),
+            ("x-amz-content-sha256".to_string(), empty.to_string()),
+        ];
+        let (signed, sig) = signature(
+            &t,
+            &Request {
+                method: "GET",
+                path: "/test.txt",
+                query: "",
+                headers: &headers,
+                payload_hash: empty,
+                date_time: "20130524T000000Z",
+            },
+        );
+        assert_eq!(signed, "host;range;x-amz-content-sha256;x-amz-date");
+        assert_eq!(
+            sig,
+            "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
+        );
     }
 }
