@@ -243,13 +243,14 @@ impl Steps<'_> {
                 .map(|k| format!("kid `{}` in the issuer's set", k.kid))
                 .map_err(|r| *r),
         )?;
-        let signature = b64::decode(jws.signature.as_bytes()).map_err(Reject::from)?;
-        verdict(
-            out,
-            "signature",
-            signature::signature(&key?, header.alg, jws.signing_input.as_bytes(), &signature)
-                .map(|()| String::new()),
-        )?;
+        let key = key?;
+        // A signature that is not strict base64url is refused at this step too.
+        let checked = b64::decode(jws.signature.as_bytes())
+            .map_err(Reject::from)
+            .and_then(|sig| {
+                signature::signature(&key, header.alg, jws.signing_input.as_bytes(), &sig)
+            });
+        verdict(out, "signature", checked.map(|()| String::new()))?;
         let claims = claims?;
         let table = self.authorizer.scope_table();
         let bits = table.bits(claims.scopes.iter().map(AsRef::as_ref));
