@@ -11,7 +11,7 @@ mod support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use support::emulator::{Killed, cargo_lambda, free_port, invoke, wait_for_port};
+use support::emulator::{Killed, free_port, invoke, start_emulator};
 
 const ARN: &str = "arn:aws:execute-api:eu-west-1:123456789012:kcapi12345";
 
@@ -158,24 +158,7 @@ fn keycloak_tokens_through_replay_and_the_lambda_binary() {
     }
 
     // 2. The Lambda binary under the Runtime API emulator, configured by its environment.
-    let port = free_port();
-    let _emulator = Killed(
-        cargo_lambda()
-            .args([
-                "watch",
-                "--only-lambda-apis",
-                "-A",
-                "127.0.0.1",
-                "-P",
-                &port.to_string(),
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cargo-lambda on PATH (run through scripts/test.sh)"),
-    );
-    wait_for_port(port);
+    let (_emulator, port) = start_emulator();
     let mut function = Killed(
         Command::new(env!("CARGO_BIN_EXE_scopegate"))
             .env(

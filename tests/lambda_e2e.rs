@@ -10,7 +10,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use support::emulator::{Killed, cargo_lambda, free_port, invoke, wait_for_port};
+use support::emulator::{Killed, invoke, start_emulator};
 use support::*;
 
 /// The raw HTTP answer of the emulator's Invoke API (status line and body).
@@ -58,24 +58,7 @@ fn the_bootstrap_built_the_documented_way_answers_too() {
 
 fn exercise(binary: &Path) {
     let keys = Keys::load();
-    let port = free_port();
-    let _emulator = Killed(
-        cargo_lambda()
-            .args([
-                "watch",
-                "--only-lambda-apis",
-                "-A",
-                "127.0.0.1",
-                "-P",
-                &port.to_string(),
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cargo-lambda on PATH (run through scripts/test.sh)"),
-    );
-    wait_for_port(port);
+    let (_emulator, port) = start_emulator();
     let traces = support::otlp::OtlpReceiver::start(None);
     // What the function writes to stdout is what CloudWatch Logs would receive.
     let log_path =

@@ -2,7 +2,7 @@
 //! and its invoke client, for tests that run the real binary.
 
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A child process killed (and reaped) when dropped.
@@ -60,4 +60,29 @@ pub(crate) fn invoke(port: u16, event: &str) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stdout).into(),
         String::from_utf8_lossy(&out.stderr).into(),
     )
+}
+
+/// `cargo lambda watch --only-lambda-apis` on a free loopback port, ready:
+/// the Runtime API a function binary polls (`AWS_LAMBDA_RUNTIME_API=
+/// 127.0.0.1:PORT/.rt`) and the Invoke API `invoke` talks to.
+pub(crate) fn start_emulator() -> (Killed, u16) {
+    let port = free_port();
+    let emulator = Killed(
+        cargo_lambda()
+            .args([
+                "watch",
+                "--only-lambda-apis",
+                "-A",
+                "127.0.0.1",
+                "-P",
+                &port.to_string(),
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cargo-lambda on PATH (run through scripts/test.sh)"),
+    );
+    wait_for_port(port);
+    (emulator, port)
 }
