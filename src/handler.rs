@@ -151,6 +151,7 @@ impl Authorizer {
         };
         Verified {
             valid_until,
+            key_retired: accepted.key_retired.clone(),
             grant,
             iam,
         }

@@ -2,8 +2,10 @@
 //! verification. Keyed by the exact token bytes (the map compares the whole
 //! key on a hit, so a hash collision can never skip verification), bounded,
 //! and valid until the token's `exp` plus leeway, never longer than a
-//! configured maximum. A hit copies a pointer and allocates nothing.
+//! configured maximum, and only while the key that verified it is still in
+//! its issuer's set. A hit copies a pointer and allocates nothing.
 
+use crate::keys::Retired;
 use crate::policy::Grant;
 use crate::respond::IamText;
 use quick_cache::sync::Cache;
@@ -17,6 +19,8 @@ use std::sync::Arc;
 pub struct Verified {
     /// Unix seconds after which the entry must not answer.
     pub valid_until: f64,
+    /// The verifying key's flag: once it is retired, the entry must not answer.
+    pub key_retired: Option<Retired>,
     /// The token's grant, shared by every token with the same scopes.
     pub grant: Arc<Grant>,
     /// The per-token parts of the IAM response and, once memoised, the
@@ -123,7 +127,7 @@ impl TokenMemo {
     #[inline]
     pub fn get(&self, token: &str, now: f64) -> Option<Arc<Verified>> {
         let hit = self.cache.get(token)?;
-        if now < hit.valid_until {
+        if now < hit.valid_until && !hit.key_retired.as_ref().is_some_and(Retired::is_retired) {
             Some(hit)
         } else {
             self.cache.remove(token);
@@ -183,9 +187,28 @@ mod tests {
         let iam = IamText::render(&claims, &grant, 0);
         Verified {
             valid_until,
+            key_retired: None,
             grant,
             iam,
         }
+    }
+
+    #[test]
+    fn an_entry_stops_answering_once_its_key_is_retired() {
+        let memo = TokenMemo::new(4, 600.0);
+        let key = Retired::default();
+        memo.insert(
+            "t",
+            Verified {
+                key_retired: Some(key.clone()),
+                ..entry(100.0)
+            },
+        );
+        memo.insert("other", entry(100.0));
+        assert!(memo.get("t", 1.0).is_some());
+        key.retire();
+        assert!(memo.get("t", 1.0).is_none());
+        assert!(memo.get("other", 1.0).is_some(), "other keys' entries stay");
     }
 
     #[test]

@@ -6,12 +6,13 @@
 //! is older than its maximum age, and kept when the IdP fails — up to a
 //! maximum staleness, after which requests fail closed.
 //!
-//! Readers take an `Arc` snapshot of the set (`arc-swap`) and make no HTTP
-//! call while a usable set is cached, but they still read the set's age
-//! under the `state` mutex, which a fetch holds while it runs: a reader can
-//! wait behind a refresh in flight (a known fault, not yet mended). Times
-//! are the caller's `now` (Unix seconds), so tests drive the lifecycle with
-//! an injected clock.
+//! Readers load the set and its ages in one snapshot (`arc-swap`) and take
+//! no lock: while a usable set is cached they never wait, not even behind
+//! a refresh in flight. Only a request with no usable key (an unknown
+//! `kid`, no set yet, a set past its maximum staleness) waits for the one
+//! fetch. A refreshed set takes over the keys it still holds and retires
+//! the ones it dropped ([`crate::keys::Retired`]). Times are the caller's
+//! `now` (Unix seconds), so tests drive the lifecycle with an injected clock.
 
 use crate::keys::{JwksLimits, KeySet};
 use crate::net::calls::{self, CallKind};
@@ -65,14 +66,20 @@ pub enum Location {
     Discover(Arc<Discovery>),
 }
 
-/// The cached set and its bookkeeping.
-struct State {
-    /// When the last good set was fetched (or confirmed by a 304).
-    fetched_at: Option<f64>,
-    /// When a fetch was last attempted (for the cooldown).
-    attempted_at: Option<f64>,
+/// A usable set with its ages: swapped whole, so a reader learns
+/// everything it needs from one lock-free load.
+struct Snapshot {
+    set: Arc<KeySet>,
+    /// When the set was fetched (or confirmed by a 304).
+    fetched_at: f64,
     /// Fresh until (max age, shortened by Cache-Control max-age).
     fresh_until: f64,
+}
+
+/// What only the fetch in flight reads and writes.
+struct FetchState {
+    /// When a fetch was last attempted (for the cooldown).
+    attempted_at: Option<f64>,
     etag: Option<String>,
 }
 
@@ -82,9 +89,9 @@ pub struct RemoteKeys {
     settings: CacheSettings,
     limits: JwksLimits,
     client: Client,
-    current: ArcSwapOption<KeySet>,
-    /// Held while fetching: single flight.
-    state: Mutex<State>,
+    current: ArcSwapOption<Snapshot>,
+    /// Held by the one fetch in flight (single flight); readers never take it.
+    fetching: Mutex<FetchState>,
     background: AtomicBool,
 }
 
@@ -106,10 +113,8 @@ impl RemoteKeys {
             settings,
             limits,
             current: ArcSwapOption::empty(),
-            state: Mutex::new(State {
-                fetched_at: None,
+            fetching: Mutex::new(FetchState {
                 attempted_at: None,
-                fresh_until: f64::NEG_INFINITY,
                 etag: None,
             }),
             background: AtomicBool::new(false),
@@ -118,25 +123,27 @@ impl RemoteKeys {
 
     /// The last fetched set, without refreshing.
     pub fn current(&self) -> Option<Arc<KeySet>> {
-        self.current.load_full()
+        self.current.load().as_ref().map(|s| Arc::clone(&s.set))
     }
 
-    /// The set to verify with at `now`, if one is usable.
+    /// The set to verify with at `now`, if one is usable. Lock-free while a
+    /// usable set is cached: a refresh it starts runs on its own thread.
     pub fn snapshot(self: &Arc<Self>, now: f64) -> Result<Arc<KeySet>, Unavailable> {
-        let Some(set) = self.current.load_full() else {
+        let Some((set, fetched_at, fresh_until)) = self
+            .current
+            .load()
+            .as_ref()
+            .map(|s| (Arc::clone(&s.set), s.fetched_at, s.fresh_until))
+        else {
             // Nothing yet (the prefetch failed): try now, within the cooldown.
             self.refresh_if_allowed(now);
-            return self.current.load_full().ok_or(Unavailable::NeverFetched);
-        };
-        let (fetched_at, fresh_until) = {
-            let st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-            (st.fetched_at.unwrap_or(f64::NEG_INFINITY), st.fresh_until)
+            return self.current().ok_or(Unavailable::NeverFetched);
         };
         if now - fetched_at > self.settings.max_stale {
             // Fail closed, but let one request (per cooldown) try to recover.
             self.refresh_if_allowed(now);
-            return match self.current.load_full() {
-                Some(s) if !Arc::ptr_eq(&s, &set) => Ok(s),
+            return match &*self.current.load() {
+                Some(s) if now - s.fetched_at <= self.settings.max_stale => Ok(Arc::clone(&s.set)),
                 _ => Err(Unavailable::TooStale),
             };
         }
@@ -149,10 +156,9 @@ impl RemoteKeys {
     /// An unknown `kid`: refresh unless one was attempted within the
     /// cooldown. Returns whether the set changed (worth a second look).
     pub fn refresh_for_unknown_kid(&self, now: f64) -> bool {
-        let before = self.current.load_full();
+        let before = self.current();
         self.refresh_if_allowed(now);
-        let after = self.current.load_full();
-        match (before, after) {
+        match (before, self.current()) {
             (Some(a), Some(b)) => !Arc::ptr_eq(&a, &b),
             (None, Some(_)) => true,
             _ => false,
@@ -160,9 +166,9 @@ impl RemoteKeys {
     }
 
     /// Fetches at once unless a fetch was attempted within the cooldown.
-    /// Concurrent callers wait for the one fetch in flight.
+    /// Callers without a usable key wait for the one fetch in flight.
     pub fn refresh_if_allowed(&self, now: f64) {
-        let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut st = self.fetching.lock().unwrap_or_else(PoisonError::into_inner);
         // abs(): a clock that jumps back must not block refreshes forever.
         if st
             .attempted_at
@@ -189,20 +195,31 @@ impl RemoteKeys {
         }
     }
 
-    /// One fetch (discovery first when configured); updates the snapshot on success.
-    fn fetch(&self, st: &mut State, now: f64) {
+    /// One fetch (discovery first when configured); swaps in a new snapshot
+    /// on success. Keys the new set dropped are retired.
+    fn fetch(&self, st: &mut FetchState, now: f64) {
         st.attempted_at = Some(now);
         let started = Instant::now();
-        match self.fetch_inner(st) {
-            Ok(Some((set, max_age))) => {
-                self.current.store(Some(Arc::new(set)));
-                st.fetched_at = Some(now);
-                st.fresh_until = now + max_age.min(self.settings.max_age);
+        let previous = self.current.load_full();
+        match self.fetch_inner(st, previous.is_some()) {
+            Ok(Some((mut set, max_age))) => {
+                let retired = previous.as_ref().map_or(0, |p| set.succeed(&p.set));
+                self.current.store(Some(Arc::new(Snapshot {
+                    set: Arc::new(set),
+                    fetched_at: now,
+                    fresh_until: now + max_age.min(self.settings.max_age),
+                })));
                 calls::record(CallKind::JwksFetch, started, "ok");
+                calls::keys_retired(retired);
             }
             Ok(None) => {
-                st.fetched_at = Some(now);
-                st.fresh_until = now + self.settings.max_age;
+                if let Some(p) = previous {
+                    self.current.store(Some(Arc::new(Snapshot {
+                        set: Arc::clone(&p.set),
+                        fetched_at: now,
+                        fresh_until: now + self.settings.max_age,
+                    })));
+                }
                 calls::record(CallKind::JwksFetch, started, "not_modified");
             }
             Err(e) => calls::record_failure(CallKind::JwksFetch, started, &e),
@@ -210,14 +227,19 @@ impl RemoteKeys {
     }
 
     /// `Ok(None)` for 304 Not Modified.
-    fn fetch_inner(&self, st: &mut State) -> Result<Option<(KeySet, f64)>, String> {
+    fn fetch_inner(
+        &self,
+        st: &mut FetchState,
+        have_set: bool,
+    ) -> Result<Option<(KeySet, f64)>, String> {
         let url = match &self.location {
             Location::Url(u) => u.clone(),
             Location::Discover(discovery) => discovery.document()?.jwks_uri.clone(),
         };
-        let answer = self.client.get(&url, st.etag.as_deref(), &[])?;
+        let etag = st.etag.as_deref().filter(|_| have_set);
+        let answer = self.client.get(&url, etag, &[])?;
         match answer.status {
-            304 if st.etag.is_some() && self.current.load().is_some() => return Ok(None),
+            304 if etag.is_some() => return Ok(None),
             200 => {}
             other => return Err(format!("{url}: HTTP {other}")),
         }

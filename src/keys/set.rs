@@ -6,6 +6,7 @@
 use crate::codec::b64;
 use crate::jose::{Alg, Curve};
 use crate::keys::backend::{KeyMaterial, Prepared};
+use crate::keys::retired::Retired;
 use serde::Deserialize;
 
 /// Bounds on a key set document. Defaults: 256 KiB, 64 keys.
@@ -37,6 +38,8 @@ pub struct Key {
     pub material: KeyMaterial,
     /// The key parsed by the signature backend, once, for each algorithm it fits.
     pub prepared: Prepared,
+    /// Set when a refreshed set no longer holds this key.
+    pub retired: Retired,
 }
 
 impl Key {
@@ -47,6 +50,7 @@ impl Key {
             alg,
             material,
             prepared: Prepared::default(),
+            retired: Retired::default(),
         };
         let fits: Vec<Alg> = Alg::DEFAULT_ALLOWED
             .into_iter()
@@ -223,6 +227,26 @@ impl KeySet {
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
+
+    /// Takes over `previous`'s keys that this set still holds (same `kid`,
+    /// `alg` and material keep their retirement flag, so what they verified
+    /// keeps answering) and retires the ones it dropped. Returns how many
+    /// were retired.
+    pub fn succeed(&mut self, previous: &KeySet) -> usize {
+        for key in &mut self.keys {
+            if let Some(old) = previous.keys.iter().find(|old| *old == key) {
+                key.retired = old.retired.clone();
+            }
+        }
+        let mut retired = 0;
+        for old in &previous.keys {
+            if !self.keys.iter().any(|k| k.retired.same_as(&old.retired)) {
+                old.retired.retire();
+                retired += 1;
+            }
+        }
+        retired
+    }
 }
 
 fn decode_jwk(jwk: Jwk) -> Result<Key, &'static str> {
@@ -296,6 +320,7 @@ fn decode_jwk(jwk: Jwk) -> Result<Key, &'static str> {
             alg: None,
             material: material.clone(),
             prepared: Prepared::default(),
+            retired: Retired::default(),
         };
         if !untyped.fits(a) {
             return Err("alg_does_not_fit_key");
@@ -320,6 +345,28 @@ mod tests {
             r#"{{"kty":"RSA","kid":"{kid}","n":"{}","e":"AQAB"{extra}}}"#,
             b64::encode(&n)
         )
+    }
+
+    fn set_of(jwks: &[String]) -> KeySet {
+        KeySet::from_json(
+            format!(r#"{{"keys":[{}]}}"#, jwks.join(",")).as_bytes(),
+            JwksLimits::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_successor_keeps_the_flags_of_keys_it_holds_and_retires_the_rest() {
+        let old = set_of(&[rsa_jwk("a", 2048, ""), rsa_jwk("b", 2048, "")]);
+        // "b" is re-published with other material under the same kid: a new key.
+        let b_changed = rsa_jwk("b", 3072, "");
+        let mut new = set_of(&[rsa_jwk("a", 2048, ""), b_changed, rsa_jwk("c", 2048, "")]);
+        assert_eq!(new.succeed(&old), 1);
+        assert!(new.keys[0].retired.same_as(&old.keys[0].retired));
+        assert!(!old.keys[0].retired.is_retired());
+        assert!(old.keys[1].retired.is_retired(), "b's old material is gone");
+        assert!(!new.keys[1].retired.is_retired());
+        assert!(!new.keys[2].retired.is_retired());
     }
 
     fn ec_jwk(kid: &str, crv: &str, size: usize, extra: &str) -> String {

@@ -21,6 +21,10 @@ use std::time::Instant;
 pub const JWKS_FETCHES_TOTAL: &str = "scopegate_jwks_fetches_total";
 /// `scopegate_introspections_total{result}`.
 pub const INTROSPECTIONS_TOTAL: &str = "scopegate_introspections_total";
+/// `scopegate_permissions_fetches_total{result}`.
+pub const PERMISSIONS_FETCHES_TOTAL: &str = "scopegate_permissions_fetches_total";
+/// `scopegate_jwks_keys_retired_total`: keys a refreshed set no longer holds.
+pub const KEYS_RETIRED_TOTAL: &str = "scopegate_jwks_keys_retired_total";
 
 /// Which kind of outbound call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +33,8 @@ pub enum CallKind {
     JwksFetch,
     /// An RFC 7662 introspection request.
     Introspection,
+    /// A permissions document refresh (S3 or HTTPS).
+    PermissionsFetch,
 }
 
 impl CallKind {
@@ -37,14 +43,32 @@ impl CallKind {
         match self {
             CallKind::JwksFetch => JWKS_FETCHES_TOTAL,
             CallKind::Introspection => INTROSPECTIONS_TOTAL,
+            CallKind::PermissionsFetch => PERMISSIONS_FETCHES_TOTAL,
         }
     }
 
     /// Every `result` label a call of this kind can end with.
-    pub const fn results(self) -> [&'static str; 3] {
+    pub const fn results(self) -> &'static [&'static str] {
         match self {
-            CallKind::JwksFetch => ["ok", "not_modified", "error"],
-            CallKind::Introspection => ["active", "inactive", "error"],
+            CallKind::JwksFetch => &["ok", "not_modified", "error"],
+            CallKind::Introspection => &["active", "inactive", "error"],
+            // `invalid`: fetched, but the document failed validation.
+            CallKind::PermissionsFetch => &["ok", "not_modified", "invalid", "error"],
+        }
+    }
+
+    const ALL: [CallKind; 3] = [
+        CallKind::JwksFetch,
+        CallKind::Introspection,
+        CallKind::PermissionsFetch,
+    ];
+
+    /// The label `record_failure` logs.
+    const fn name(self) -> &'static str {
+        match self {
+            CallKind::JwksFetch => "jwks_fetch",
+            CallKind::Introspection => "introspection",
+            CallKind::PermissionsFetch => "permissions_fetch",
         }
     }
 }
@@ -62,10 +86,11 @@ pub struct Call {
     pub result: &'static str,
 }
 
-/// Counter handles, one per kind and result, in [`CallKind::results`] order.
+/// Counter handles: per kind (in [`CallKind::ALL`] order), one per result
+/// in [`CallKind::results`] order; and the retired-key count.
 struct Counters {
-    jwks: [Counter; 3],
-    introspection: [Counter; 3],
+    calls: [Vec<Counter>; 3],
+    keys_retired: Counter,
 }
 
 static COUNTERS: ArcSwapOption<Counters> = ArcSwapOption::const_empty();
@@ -75,11 +100,13 @@ static COUNTERS: ArcSwapOption<Counters> = ArcSwapOption::const_empty();
 pub fn register_counters() {
     let register = |kind: CallKind| {
         kind.results()
-            .map(|r| metrics::counter!(kind.metric(), "result" => r))
+            .iter()
+            .map(|&r| metrics::counter!(kind.metric(), "result" => r))
+            .collect()
     };
     COUNTERS.store(Some(Arc::new(Counters {
-        jwks: register(CallKind::JwksFetch),
-        introspection: register(CallKind::Introspection),
+        calls: CallKind::ALL.map(register),
+        keys_retired: metrics::counter!(KEYS_RETIRED_TOTAL),
     })));
 }
 
@@ -92,10 +119,7 @@ thread_local! {
 pub fn record(kind: CallKind, started: Instant, result: &'static str) {
     let ended = Instant::now();
     if let Some(counters) = COUNTERS.load().as_ref() {
-        let set = match kind {
-            CallKind::JwksFetch => &counters.jwks,
-            CallKind::Introspection => &counters.introspection,
-        };
+        let set = &counters.calls[kind as usize];
         if let Some(i) = kind.results().iter().position(|r| *r == result) {
             set[i].increment(1);
         }
@@ -117,10 +141,7 @@ pub fn record(kind: CallKind, started: Instant, result: &'static str) {
 /// token or secret), since nobody waits for a background refresh's answer.
 pub fn record_failure(kind: CallKind, started: Instant, error: &str) {
     record(kind, started, "error");
-    let call = match kind {
-        CallKind::JwksFetch => "jwks_fetch",
-        CallKind::Introspection => "introspection",
-    };
+    let call = kind.name();
     let mut line = String::with_capacity(96 + error.len());
     line.push_str(r#"{"level":"WARN","timestamp":"#);
     line.push_str(&((crate::clock::now() * 1000.0) as u64).to_string());
@@ -130,6 +151,15 @@ pub fn record_failure(kind: CallKind, started: Instant, error: &str) {
     push_json_str(&mut line, error);
     line.push('}');
     eprintln!("{line}");
+}
+
+/// Counts keys a refreshed set dropped (see [`crate::keys::Retired`]).
+pub fn keys_retired(count: usize) {
+    if count > 0
+        && let Some(counters) = COUNTERS.load().as_ref()
+    {
+        counters.keys_retired.increment(count as u64);
+    }
 }
 
 /// Runs `f` with a capture open on this thread; returns its result and the calls it made.

@@ -17,7 +17,9 @@ pub mod prometheus;
 mod stage_clock;
 pub mod trace;
 
-pub use crate::net::calls::{INTROSPECTIONS_TOTAL, JWKS_FETCHES_TOTAL};
+pub use crate::net::calls::{
+    INTROSPECTIONS_TOTAL, JWKS_FETCHES_TOTAL, KEYS_RETIRED_TOTAL, PERMISSIONS_FETCHES_TOTAL,
+};
 pub use instruments::Instruments;
 pub use stage_clock::{Marks, StageClock};
 
@@ -57,7 +59,7 @@ pub const SCOPE_SOURCE_WRONG_TYPE_TOTAL: &str = "scopegate_scope_source_wrong_ty
 
 /// Every metric scopegate records, with its unit: the dashboards and the
 /// tests read this list, so a metric cannot exist in one and not the other.
-pub const METRICS: [(&str, Unit, &str); 12] = [
+pub const METRICS: [(&str, Unit, &str); 14] = [
     (
         HANDLER_SECONDS,
         Unit::Seconds,
@@ -114,6 +116,16 @@ pub const METRICS: [(&str, Unit, &str); 12] = [
         Unit::Count,
         "introspection calls by result",
     ),
+    (
+        KEYS_RETIRED_TOTAL,
+        Unit::Count,
+        "keys a refreshed JWKS no longer holds (their memo entries stop answering)",
+    ),
+    (
+        PERMISSIONS_FETCHES_TOTAL,
+        Unit::Count,
+        "permissions document refreshes by result",
+    ),
 ];
 
 /// Describes every metric (unit and help text) to the installed recorder.
@@ -128,9 +140,14 @@ pub fn describe() {
 }
 
 /// The EMF recorder scopegate installs: decisions (one series per reason
-/// code) are written only when they happen; every other counter also as 0.
+/// code), retired keys and permissions refreshes (rare) are written only
+/// when they happen; every other counter also as 0.
 pub fn emf_recorder() -> emf::EmfRecorder {
-    emf::EmfRecorder::with_sparse_counters(&[DECISIONS_TOTAL])
+    emf::EmfRecorder::with_sparse_counters(&[
+        DECISIONS_TOTAL,
+        KEYS_RETIRED_TOTAL,
+        PERMISSIONS_FETCHES_TOTAL,
+    ])
 }
 
 /// When EMF documents are written.

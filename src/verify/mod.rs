@@ -17,7 +17,7 @@ pub use signature::signature;
 use crate::codec::b64;
 use crate::codec::json::{self, JsonLimits};
 use crate::jose::Alg;
-use crate::keys::{Key, KeySet, KeySource};
+use crate::keys::{Key, KeySet, KeySource, Retired};
 use crate::outcome::{Observer, Reject};
 use crate::token;
 use introspect::{Introspector, Mode};
@@ -44,6 +44,9 @@ pub struct Accepted<'a> {
     pub claims: Claims<'a>,
     /// `exp` + leeway, shortened by the introspection cache when it applies.
     pub valid_until: f64,
+    /// The flag of the key that verified the signature (none for an
+    /// introspected token): a memo entry stops answering once it is set.
+    pub key_retired: Option<Retired>,
 }
 
 /// The verify stage, built once with every setting it needs.
@@ -128,7 +131,8 @@ impl Verifier {
             i.introspect(token, now)?;
             valid_until = i.memo_deadline(now, valid_until);
         }
-        Ok(accept(claims, valid_until, observer, then))
+        let key_retired = Some(key.retired.clone());
+        Ok(accept(claims, valid_until, key_retired, observer, then))
     }
 
     /// Introspection-only mode: the IdP's answer replaces the signature; its
@@ -153,7 +157,7 @@ impl Verifier {
         let claims = claims::claims(&object, &self.introspected_rules, true, now)?;
         let valid_until =
             introspector.memo_deadline(now, claims.exp + self.introspected_rules.leeway);
-        Ok(accept(claims, valid_until, observer, then))
+        Ok(accept(claims, valid_until, None, observer, then))
     }
 
     /// The issuer a token names (unverified `iss`): its rules and keys alone apply.
@@ -230,6 +234,7 @@ impl Verifier {
 fn accept<O: Observer, R>(
     claims: Claims<'_>,
     valid_until: f64,
+    key_retired: Option<Retired>,
     observer: &mut O,
     then: impl FnOnce(&Accepted<'_>, &mut O) -> R,
 ) -> R {
@@ -238,6 +243,7 @@ fn accept<O: Observer, R>(
         &Accepted {
             claims,
             valid_until,
+            key_retired,
         },
         observer,
     )

@@ -3,6 +3,7 @@
 //! helpers to mint tokens and wrap them in events.
 #![allow(dead_code)]
 
+pub(crate) mod doc_server;
 pub(crate) mod emulator;
 pub(crate) mod otlp;
 

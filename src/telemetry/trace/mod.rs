@@ -362,6 +362,7 @@ impl Tracer {
             let name = match call.kind {
                 CallKind::JwksFetch => "scopegate.jwks_fetch",
                 CallKind::Introspection => "scopegate.introspect",
+                CallKind::PermissionsFetch => "scopegate.permissions_fetch",
             };
             let mut span = b.span(
                 name.into(),
