@@ -93,7 +93,8 @@ fn bench_stages(c: &mut Criterion) {
             black_box(json::parse_object(black_box(&claims), json::JsonLimits::default()).is_ok())
         });
     });
-    let table = s.memo.scope_table();
+    let permissions = s.memo.permissions();
+    let table = &permissions.table;
     g.bench_function("scope bits", |b| {
         b.iter(|| black_box(table.bits(black_box(["orders.read", "orders.write", "profile"]))));
     });

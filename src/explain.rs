@@ -252,7 +252,8 @@ impl Steps<'_> {
             });
         verdict(out, "signature", checked.map(|()| String::new()))?;
         let claims = claims?;
-        let table = self.authorizer.scope_table();
+        let permissions = self.authorizer.permissions();
+        let table = &permissions.table;
         let bits = table.bits(claims.scopes.iter().map(AsRef::as_ref));
         let granted = table.scope_names(&bits);
         let _ = writeln!(

@@ -5,12 +5,11 @@
 //! runtime, `replay`, the benches and the lab's emulator.
 
 use crate::event::{self, EventKind, IdentitySource};
+use crate::grants::{Compiled, Grants};
 use crate::keys::KeySet;
 use crate::memo::{TokenMemo, Verified};
 use crate::outcome::{Decision, Observer, Outcome, Reject, Report};
-use crate::policy::PolicyMemo;
 use crate::respond;
-use crate::scopes::ScopeTable;
 use crate::token;
 use crate::verify::{Accepted, Verifier};
 use std::sync::Arc;
@@ -56,13 +55,13 @@ impl Report for Response {
     }
 }
 
-/// The authorizer state, immutable after start-up except for its memos.
+/// The authorizer state, immutable after start-up except for its memos and
+/// what it refreshes (key sets, the permissions document), each swapped whole.
 pub struct Authorizer {
     pub(crate) identity: IdentitySource,
     pub(crate) max_token_bytes: usize,
     pub(crate) verifier: Verifier,
-    pub(crate) table: ScopeTable,
-    pub(crate) policies: PolicyMemo,
+    pub(crate) grants: Grants,
     pub(crate) memo: Option<TokenMemo>,
     pub(crate) simple_response: bool,
 }
@@ -98,26 +97,33 @@ impl Authorizer {
         let event = event::parse(event, &self.identity)?;
         let token = token::bearer(event.identity_value()?, self.max_token_bytes)?;
         observer.extracted();
-        if let Some(hit) = self.remembered(token, now, observer) {
-            return Ok(self.respond(&hit, event.kind, event.arn.as_deref(), true));
+        let grants = self.grants.in_force(now)?;
+        let arn = event.arn.as_deref();
+        if let Some(hit) = self.remembered(token, now, &grants, observer) {
+            return Ok(self.respond(&hit, &grants, event.kind, arn, true));
         }
         let verified = self
             .verifier
             .verify(token, now, observer, |accepted, observer| {
-                self.map(accepted, token, now, observer)
+                self.map(accepted, &grants, token, now, observer)
             })?;
         let verified = self.remember(token, verified);
-        Ok(self.respond(&verified, event.kind, event.arn.as_deref(), false))
+        Ok(self.respond(&verified, &grants, event.kind, arn, false))
     }
 
-    /// The verified-token memo's answer for `token`, if it still holds.
+    /// The verified-token memo's answer for `token`, if it still holds
+    /// under the permissions in force.
     fn remembered(
         &self,
         token: &str,
         now: f64,
+        grants: &Compiled,
         observer: &mut impl Observer,
     ) -> Option<Arc<Verified>> {
-        let hit = self.memo.as_ref().and_then(|m| m.get(token, now));
+        let hit = self
+            .memo
+            .as_ref()
+            .and_then(|m| m.get(token, now, grants.generation));
         observer.memo_looked_up(hit.is_some());
         hit
     }
@@ -135,13 +141,14 @@ impl Authorizer {
     fn map(
         &self,
         accepted: &Accepted<'_>,
+        grants: &Compiled,
         token: &str,
         now: f64,
         observer: &mut impl Observer,
     ) -> Verified {
         let claims = &accepted.claims;
-        let bits = self.table.bits(claims.scopes.iter().map(AsRef::as_ref));
-        let (grant, policy_hit) = self.policies.get_or_render(&self.table, bits);
+        let bits = grants.table.bits(claims.scopes.iter().map(AsRef::as_ref));
+        let (grant, policy_hit) = grants.policies.get_or_render(&grants.table, bits);
         let room = self.memo.as_ref().map_or(0, |_| token.len());
         let iam = respond::IamText::render(claims, &grant, room);
         observer.mapped(policy_hit);
@@ -152,6 +159,7 @@ impl Authorizer {
         Verified {
             valid_until,
             key_retired: accepted.key_retired.clone(),
+            generation: grants.generation,
             grant,
             iam,
         }
@@ -161,12 +169,13 @@ impl Authorizer {
     fn respond(
         &self,
         verified: &Arc<Verified>,
+        grants: &Compiled,
         kind: EventKind,
         arn: Option<&str>,
         memo_hit: bool,
     ) -> Response {
         let (body, allowed) = if self.simple_response && kind == EventKind::HttpV2 {
-            let authorized = arn.is_some_and(|arn| verified.grant.allows(&self.table, arn));
+            let authorized = arn.is_some_and(|arn| verified.grant.allows(&grants.table, arn));
             let body = Body::Simple(respond::simple_response(authorized, verified.context()));
             (body, authorized)
         } else {
@@ -185,7 +194,7 @@ impl Authorizer {
 
     /// Forgets memoised token verifications (between a benchmark's warm-up
     /// and its measured pass). Rendered policies are kept: they depend only
-    /// on the permissions document.
+    /// on the permissions document (and go with it when it is replaced).
     pub fn clear_memos(&self) {
         if let Some(memo) = &self.memo {
             memo.clear();
@@ -208,8 +217,13 @@ impl Authorizer {
         &self.identity
     }
 
-    /// The compiled permissions document.
-    pub fn scope_table(&self) -> &ScopeTable {
-        &self.table
+    /// The permissions document as last loaded, whatever its age.
+    pub fn permissions(&self) -> Arc<Compiled> {
+        self.grants.current()
+    }
+
+    /// The permissions in force and their refresh.
+    pub fn grants(&self) -> &Grants {
+        &self.grants
     }
 }

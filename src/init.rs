@@ -7,13 +7,13 @@
 
 use crate::clock;
 use crate::config::{Config, ConfigError, ENV_PERMISSIONS, IssuerConfig, Source};
+use crate::grants::{Grants, Remote};
 use crate::handler::Authorizer;
 use crate::keys::remote::{Location, RemoteKeys};
 use crate::keys::{KeySet, KeySource};
 use crate::memo::TokenMemo;
 use crate::net::discovery::Discovery;
 use crate::net::http::{self, Client};
-use crate::policy::PolicyMemo;
 use crate::scopes::{self, ScopeTable};
 use crate::verify::introspect::Introspector;
 use crate::verify::{ClaimRules, Issuer, Verifier};
@@ -94,17 +94,20 @@ impl Authorizer {
             Vec::new(),
             None,
         );
-        assemble(config, verifier, table)
+        assemble(
+            config,
+            verifier,
+            Grants::fixed(table, config.policy_memo_entries),
+        )
     }
 }
 
-fn assemble(config: &Config, verifier: Verifier, table: ScopeTable) -> Authorizer {
+fn assemble(config: &Config, verifier: Verifier, grants: Grants) -> Authorizer {
     Authorizer {
         identity: config.identity.clone(),
         max_token_bytes: config.max_token_bytes,
         verifier,
-        table,
-        policies: PolicyMemo::new(config.policy_memo_entries),
+        grants,
         memo: (config.token_memo_entries > 0)
             .then(|| TokenMemo::new(config.token_memo_entries, config.token_memo_max_seconds)),
         simple_response: config.simple_response,
@@ -176,10 +179,42 @@ fn key_source(
     Ok(KeySource::Static(Arc::new(keys)))
 }
 
-/// The permissions document, validated and compiled.
-fn permissions(config: &Config) -> Result<ScopeTable, InitError> {
+/// The permissions document, validated and compiled; an S3 object or a URL
+/// is refreshed as `SCOPEGATE_PERMISSIONS_*` say.
+fn permissions(config: &Config) -> Result<Grants, InitError> {
+    let fail = |e: String| ConfigError::new(ENV_PERMISSIONS, e);
+    let remote = match &config.permissions {
+        Source::S3 { bucket, key } => Some(Remote::S3 {
+            target: config.aws.s3_target().map_err(&fail)?,
+            bucket: bucket.clone(),
+            key: key.clone(),
+        }),
+        Source::Url(url) => {
+            http::check_url(url).map_err(&fail)?;
+            Some(Remote::Url(url.clone()))
+        }
+        _ => None,
+    };
+    if let Some(remote) = remote {
+        let client = Client::new(
+            config.key_cache.timeout_ms,
+            config.permission_limits.max_bytes as u64,
+        );
+        return Ok(Grants::remote(
+            remote,
+            client,
+            config.permission_limits,
+            config.policy_memo_entries,
+            config.permissions_refresh.clone(),
+            clock::now(),
+        )
+        .map_err(fail)?);
+    }
     let document = config.permissions.load(ENV_PERMISSIONS, &config.aws)?;
     let rules = scopes::parse_rules(&document, config.permission_limits)
-        .map_err(|e| ConfigError::new(ENV_PERMISSIONS, e.to_string()))?;
-    Ok(ScopeTable::compile(&rules))
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(Grants::fixed(
+        ScopeTable::compile(&rules),
+        config.policy_memo_entries,
+    ))
 }

@@ -8,7 +8,8 @@
 //!    [`outcome`] (`Decision`, `Reject`, `Outcome`, the `Observer` hooks).
 //! 2. [`net`]: the HTTP client and URL rule, OIDC discovery, S3, outbound-call records.
 //! 3. The stages, in pipeline order: [`event`] → [`token`] → [`keys`] →
-//!    [`verify`] → [`scopes`] → [`policy`] → [`respond`], and [`memo`],
+//!    [`verify`] → [`scopes`] → [`policy`] → [`respond`], with [`grants`]
+//!    (the permissions in force, refreshed and swapped whole) and [`memo`],
 //!    which remembers verified tokens.
 //! 4. [`handler`]: the [`Authorizer`], whose `handle` is one call per stage;
 //!    [`telemetry`] beside it (metrics, logs, traces), which knows only outcomes.
@@ -28,6 +29,7 @@ pub mod outcome;
 pub mod net;
 
 pub mod event;
+pub mod grants;
 pub mod keys;
 pub mod memo;
 pub mod policy;

@@ -21,6 +21,9 @@ pub struct Verified {
     pub valid_until: f64,
     /// The verifying key's flag: once it is retired, the entry must not answer.
     pub key_retired: Option<Retired>,
+    /// The permissions document `grant` comes from ([`crate::grants::Compiled`]):
+    /// after a swap, the entry must not answer.
+    pub generation: u64,
     /// The token's grant, shared by every token with the same scopes.
     pub grant: Arc<Grant>,
     /// The per-token parts of the IAM response and, once memoised, the
@@ -123,11 +126,15 @@ impl TokenMemo {
         }
     }
 
-    /// The entry for `token` if it is still valid at `now`.
+    /// The entry for `token` if it is still valid at `now` and was rendered
+    /// from the permissions of `generation`.
     #[inline]
-    pub fn get(&self, token: &str, now: f64) -> Option<Arc<Verified>> {
+    pub fn get(&self, token: &str, now: f64, generation: u64) -> Option<Arc<Verified>> {
         let hit = self.cache.get(token)?;
-        if now < hit.valid_until && !hit.key_retired.as_ref().is_some_and(Retired::is_retired) {
+        if now < hit.valid_until
+            && hit.generation == generation
+            && !hit.key_retired.as_ref().is_some_and(Retired::is_retired)
+        {
             Some(hit)
         } else {
             self.cache.remove(token);
@@ -188,6 +195,7 @@ mod tests {
         Verified {
             valid_until,
             key_retired: None,
+            generation: 1,
             grant,
             iam,
         }
@@ -205,28 +213,42 @@ mod tests {
             },
         );
         memo.insert("other", entry(100.0));
-        assert!(memo.get("t", 1.0).is_some());
+        assert!(memo.get("t", 1.0, 1).is_some());
         key.retire();
-        assert!(memo.get("t", 1.0).is_none());
-        assert!(memo.get("other", 1.0).is_some(), "other keys' entries stay");
+        assert!(memo.get("t", 1.0, 1).is_none());
+        assert!(
+            memo.get("other", 1.0, 1).is_some(),
+            "other keys' entries stay"
+        );
     }
 
     #[test]
     fn entries_answer_until_their_deadline_and_not_after() {
         let memo = TokenMemo::new(4, 600.0);
         memo.insert("t", entry(100.0));
-        assert!(memo.get("t", 99.9).is_some());
-        assert!(memo.get("t", 100.0).is_none());
-        assert!(memo.get("t", 50.0).is_none(), "an expired entry is dropped");
+        assert!(memo.get("t", 99.9, 1).is_some());
+        assert!(memo.get("t", 100.0, 1).is_none());
+        assert!(
+            memo.get("t", 50.0, 1).is_none(),
+            "an expired entry is dropped"
+        );
+    }
+
+    #[test]
+    fn an_entry_from_other_permissions_does_not_answer() {
+        let memo = TokenMemo::new(4, 600.0);
+        memo.insert("t", entry(100.0));
+        assert!(memo.get("t", 1.0, 1).is_some());
+        assert!(memo.get("t", 1.0, 2).is_none());
     }
 
     #[test]
     fn lookups_need_the_exact_token() {
         let memo = TokenMemo::new(4, 600.0);
         memo.insert("a.b.c", entry(100.0));
-        assert!(memo.get("a.b.c ", 1.0).is_none());
-        assert!(memo.get("a.b.C", 1.0).is_none());
-        assert!(memo.get("a.b.c", 1.0).is_some());
+        assert!(memo.get("a.b.c ", 1.0, 1).is_none());
+        assert!(memo.get("a.b.C", 1.0, 1).is_none());
+        assert!(memo.get("a.b.c", 1.0, 1).is_some());
     }
 
     #[test]
@@ -237,10 +259,10 @@ mod tests {
             memo.insert(&format!("head-{i:02}.{tail}"), entry(100.0 + f64::from(i)));
         }
         for i in 0..20 {
-            let hit = memo.get(&format!("head-{i:02}.{tail}"), 1.0).unwrap();
+            let hit = memo.get(&format!("head-{i:02}.{tail}"), 1.0, 1).unwrap();
             assert_eq!(hit.valid_until, 100.0 + f64::from(i));
         }
-        assert!(memo.get(&format!("head-99.{tail}"), 1.0).is_none());
+        assert!(memo.get(&format!("head-99.{tail}"), 1.0, 1).is_none());
     }
 
     #[test]

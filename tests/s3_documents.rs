@@ -5,64 +5,9 @@
 
 mod support;
 
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use support::moto::{put, start_moto};
 use support::*;
-
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn moto() -> PathBuf {
-    PathBuf::from(tool("SCOPEGATE_MOTO_SERVER"))
-}
-
-fn start_moto() -> (Killed, u16) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(moto())
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto_server");
-    let deadline = Instant::now() + Duration::from_mins(1);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (Killed(child), port)
-}
-
-/// Puts `body` at s3://bucket/key with boto3 (moto's own venv has it).
-fn put(port: u16, bucket: &str, key: &str, body: &str) {
-    let python = moto().with_file_name("python");
-    let out = Command::new(python)
-        .args([
-            "-c",
-            "import boto3, sys; s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test'); s3.create_bucket(Bucket=sys.argv[2]); s3.put_object(Bucket=sys.argv[2], Key=sys.argv[3], Body=sys.argv[4].encode())",
-            &format!("http://127.0.0.1:{port}"),
-            bucket,
-            key,
-            body,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn replay(port: u16, permissions: &str, events: &str) -> Output {
     let keys = Keys::load();

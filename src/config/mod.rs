@@ -68,8 +68,13 @@ pub struct Config {
     /// …), or, without `SCOPEGATE_ISSUER`, the first `SCOPEGATE_ISSUERS` entry.
     /// It also judges introspection answers.
     pub primary: IssuerConfig,
-    /// `SCOPEGATE_PERMISSIONS`: the permissions document, inline JSON or a file path. Required.
+    /// `SCOPEGATE_PERMISSIONS`: the permissions document: inline JSON, a file
+    /// path, `s3://bucket/key` or an https URL (the last two refreshed). Required.
     pub permissions: Source,
+    /// `SCOPEGATE_PERMISSIONS_MAX_AGE_SECONDS` / `_MAX_STALE_SECONDS` /
+    /// `_WHEN_STALE`: how a remote document is refreshed. Default to `300`,
+    /// `86400` and `unauthorized`.
+    pub permissions_refresh: crate::grants::RefreshSettings,
     /// `SCOPEGATE_ALGORITHMS`: allowed `alg` values, comma-separated. Defaults to all nine asymmetric ones.
     pub algorithms: Vec<Alg>,
     /// `SCOPEGATE_LEEWAY_SECONDS`: clock skew on `exp`/`nbf`/`iat`. Defaults to `60`.
@@ -247,6 +252,7 @@ impl Config {
         Ok(Config {
             primary,
             key_cache: remote::key_cache(src)?,
+            permissions_refresh: remote::permissions_refresh(src)?,
             introspection: remote::introspection(src)?,
             aws: AwsEnvironment::from_strings(src),
             other_issuers,

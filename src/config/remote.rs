@@ -6,9 +6,11 @@ use super::names::{
     ENV_HTTP_MAX_BYTES, ENV_HTTP_TIMEOUT_MS, ENV_INTROSPECTION_CACHE_ENTRIES,
     ENV_INTROSPECTION_CACHE_SECONDS, ENV_INTROSPECTION_CLIENT_ID, ENV_INTROSPECTION_CLIENT_SECRET,
     ENV_INTROSPECTION_URL, ENV_JWKS_COOLDOWN, ENV_JWKS_MAX_AGE, ENV_JWKS_MAX_STALE, ENV_MODE,
+    ENV_PERMISSIONS_MAX_AGE, ENV_PERMISSIONS_MAX_STALE, ENV_PERMISSIONS_WHEN_STALE,
 };
 use super::parse::{choice, non_empty, number, positive, seconds};
 use super::{ConfigError, Strings};
+use crate::grants::{self, RefreshSettings, WhenStale};
 use crate::keys::remote::{CacheSettings, DEFAULT_COOLDOWN, DEFAULT_MAX_AGE, DEFAULT_MAX_STALE};
 use crate::net::http;
 use crate::verify::introspect::{DEFAULT_CACHE_ENTRIES, DEFAULT_CACHE_SECONDS, Mode, Settings};
@@ -26,6 +28,30 @@ pub(crate) fn key_cache(src: &dyn Strings) -> Result<CacheSettings, ConfigError>
         return Err(ConfigError::new(
             ENV_JWKS_MAX_STALE,
             "must be at least SCOPEGATE_JWKS_MAX_AGE_SECONDS",
+        ));
+    }
+    Ok(s)
+}
+
+/// How a remote permissions document is refreshed.
+pub(crate) fn permissions_refresh(src: &dyn Strings) -> Result<RefreshSettings, ConfigError> {
+    let s = RefreshSettings {
+        max_age: seconds(src, ENV_PERMISSIONS_MAX_AGE, grants::DEFAULT_MAX_AGE)?,
+        max_stale: seconds(src, ENV_PERMISSIONS_MAX_STALE, grants::DEFAULT_MAX_STALE)?,
+        when_stale: choice(
+            src,
+            ENV_PERMISSIONS_WHEN_STALE,
+            WhenStale::Unauthorized,
+            &[
+                ("unauthorized", WhenStale::Unauthorized),
+                ("deny", WhenStale::Deny),
+            ],
+        )?,
+    };
+    if s.max_stale < s.max_age {
+        return Err(ConfigError::new(
+            ENV_PERMISSIONS_MAX_STALE,
+            "must be at least SCOPEGATE_PERMISSIONS_MAX_AGE_SECONDS",
         ));
     }
     Ok(s)

@@ -140,13 +140,22 @@ pub fn record(kind: CallKind, started: Instant, result: &'static str) {
 /// and logged as one WARN line on stderr (the error names the URL, never a
 /// token or secret), since nobody waits for a background refresh's answer.
 pub fn record_failure(kind: CallKind, started: Instant, error: &str) {
-    record(kind, started, "error");
+    record_refused(kind, started, "error", error);
+}
+
+/// Records a call that ended as `result` because of `error` (a document
+/// that failed validation is `invalid`): counted, kept, and logged as one
+/// WARN line like a failure.
+pub fn record_refused(kind: CallKind, started: Instant, result: &'static str, error: &str) {
+    record(kind, started, result);
     let call = kind.name();
     let mut line = String::with_capacity(96 + error.len());
     line.push_str(r#"{"level":"WARN","timestamp":"#);
     line.push_str(&((crate::clock::now() * 1000.0) as u64).to_string());
     line.push_str(r#","message":"outbound call failed","call":""#);
     line.push_str(call);
+    line.push_str(r#"","result":""#);
+    line.push_str(result);
     line.push_str(r#"","error":"#);
     push_json_str(&mut line, error);
     line.push('}');

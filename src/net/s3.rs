@@ -4,7 +4,7 @@
 //! in the binary. Requests are path-style, so an endpoint override points
 //! them at moto_server in the tests.
 
-use crate::net::http::Client;
+use crate::net::http::{Client, Fetched};
 use aws_lc_rs::{digest, hmac};
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -26,6 +26,23 @@ pub struct Target {
 
 /// The object's bytes.
 pub fn get_object(target: &Target, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
+    let answer = get_object_if(target, bucket, key, None)?;
+    match answer.status {
+        200 => Ok(answer.body),
+        404 => Err("no such object (HTTP 404)".into()),
+        403 => Err("access denied (HTTP 403): the function's role needs s3:GetObject on it".into()),
+        other => Err(format!("HTTP {other}")),
+    }
+}
+
+/// GET the object, with `If-None-Match: etag` when given (S3 answers 304
+/// when it still matches); the status is the caller's to judge.
+pub fn get_object_if(
+    target: &Target,
+    bucket: &str,
+    key: &str,
+    etag: Option<&str>,
+) -> Result<Fetched, String> {
     if bucket.is_empty() || key.is_empty() {
         return Err("expected s3://bucket/key".into());
     }
@@ -35,13 +52,7 @@ pub fn get_object(target: &Target, bucket: &str, key: &str) -> Result<Vec<u8>, S
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let answer = client.get(&url, None, &refs)?;
-    match answer.status {
-        200 => Ok(answer.body),
-        404 => Err("no such object (HTTP 404)".into()),
-        403 => Err("access denied (HTTP 403): the function's role needs s3:GetObject on it".into()),
-        other => Err(format!("HTTP {other}")),
-    }
+    client.get(&url, etag, &refs)
 }
 
 /// URI-encodes per SigV4 (unreserved characters kept; `/` kept in keys).

@@ -72,6 +72,9 @@ pub enum Reject {
     IntrospectionFailed,
     /// A claim the issuer's `require` names is missing or has another value.
     UnmetRequirement,
+    /// The permissions document is older than its maximum staleness
+    /// (refreshes failing) and configured to fail closed.
+    PermissionsUnavailable,
 }
 
 impl Reject {
@@ -109,6 +112,7 @@ impl Reject {
             Reject::UnmetRequirement => "unmet_requirement",
             Reject::Inactive => "inactive",
             Reject::IntrospectionFailed => "introspection_failed",
+            Reject::PermissionsUnavailable => "permissions_unavailable",
         }
     }
 
@@ -118,7 +122,7 @@ impl Reject {
     }
 
     /// Every reason, in declaration order, for documentation, tables and exhaustive tests.
-    pub const ALL: [Reject; 31] = [
+    pub const ALL: [Reject; 32] = [
         Reject::BadEvent,
         Reject::MissingIdentity,
         Reject::BadScheme,
@@ -150,6 +154,7 @@ impl Reject {
         Reject::Inactive,
         Reject::IntrospectionFailed,
         Reject::UnmetRequirement,
+        Reject::PermissionsUnavailable,
     ];
 }
 

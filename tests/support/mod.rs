@@ -5,6 +5,7 @@
 
 pub(crate) mod doc_server;
 pub(crate) mod emulator;
+pub(crate) mod moto;
 pub(crate) mod otlp;
 
 use scopegate::config::{Config, Strings};

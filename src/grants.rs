@@ -1,0 +1,339 @@
+//! The permissions in force: the compiled scope table and the policies
+//! rendered from it, as one immutable [`Compiled`] document. A remote
+//! document (S3, or an https URL) is refreshed once it is older than its
+//! maximum age: fetched with `If-None-Match`, validated and compiled on a
+//! background thread, and swapped in whole, so a request reads one
+//! lock-free snapshot and never waits for a refresh. A new document that
+//! fails validation keeps the last good one (logged with the rule and
+//! field, counted as `invalid`); a failing fetch keeps it too, up to the
+//! maximum staleness, after which requests fail as configured. Each
+//! document has its own generation: a memoised token answer rendered from
+//! another one does not answer ([`crate::memo`]).
+
+use crate::net::calls::{self, CallKind};
+use crate::net::http::Client;
+use crate::net::s3::{self, Target};
+use crate::outcome::Reject;
+use crate::policy::PolicyMemo;
+use crate::scopes::{self, PermissionLimits, ScopeTable};
+use arc_swap::ArcSwap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+/// A remote document is refreshed once older than this. Defaults to `300`.
+pub const DEFAULT_MAX_AGE: f64 = 300.0;
+/// Past this age (refreshes failing) the document is no longer used. Defaults to `86400`.
+pub const DEFAULT_MAX_STALE: f64 = 86_400.0;
+/// After a failed fetch, the next is tried this much later (or at the max age, if sooner).
+pub const RETRY_SECONDS: f64 = 10.0;
+
+/// One compiled permissions document and the policies rendered from it.
+pub struct Compiled {
+    /// Scope → bit → Resources.
+    pub table: ScopeTable,
+    /// Grants rendered from `table`, by scope bitset.
+    pub policies: PolicyMemo,
+    /// Unique to this document in the process (never 0).
+    pub generation: u64,
+}
+
+static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+
+impl Compiled {
+    /// `table` with an empty policy memo of `policy_entries`.
+    pub fn new(table: ScopeTable, policy_entries: usize) -> Compiled {
+        Compiled {
+            table,
+            policies: PolicyMemo::new(policy_entries),
+            generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+}
+
+/// What requests get once the document is older than its maximum staleness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenStale {
+    /// `Unauthorized` (`permissions_unavailable`): API Gateway does not cache it.
+    Unauthorized,
+    /// The deny-all policy for every valid token (cached for the TTL).
+    Deny,
+}
+
+/// How a remote document is kept fresh.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshSettings {
+    /// Refresh once older than this (seconds); 0 never refreshes.
+    pub max_age: f64,
+    /// Stop using a document this old (seconds).
+    pub max_stale: f64,
+    /// What requests get after that.
+    pub when_stale: WhenStale,
+}
+
+impl Default for RefreshSettings {
+    fn default() -> RefreshSettings {
+        RefreshSettings {
+            max_age: DEFAULT_MAX_AGE,
+            max_stale: DEFAULT_MAX_STALE,
+            when_stale: WhenStale::Unauthorized,
+        }
+    }
+}
+
+/// Where a refreshed document comes from.
+#[derive(Debug, Clone)]
+pub enum Remote {
+    /// An S3 object, read with the function's credentials.
+    S3 {
+        /// Credentials and endpoint.
+        target: Target,
+        /// The bucket.
+        bucket: String,
+        /// The object key.
+        key: String,
+    },
+    /// An https URL (http on loopback).
+    Url(String),
+}
+
+impl std::fmt::Display for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Remote::S3 { bucket, key, .. } => write!(f, "s3://{bucket}/{key}"),
+            Remote::Url(url) => f.write_str(url),
+        }
+    }
+}
+
+/// The document in force and its ages: swapped whole.
+pub struct Snapshot {
+    /// The document.
+    pub compiled: Arc<Compiled>,
+    fetched_at: f64,
+    fresh_until: f64,
+}
+
+/// What a remote document needs to refresh.
+struct Refresher {
+    remote: Remote,
+    client: Client,
+    limits: PermissionLimits,
+    policy_entries: usize,
+    /// The last good document's ETag; held only by the fetch in flight.
+    etag: Mutex<Option<String>>,
+    busy: AtomicBool,
+}
+
+/// The permissions in force, fixed or refreshed.
+pub struct Grants {
+    current: Arc<ArcSwap<Snapshot>>,
+    refresher: Option<Arc<Refresher>>,
+    settings: RefreshSettings,
+    /// What [`WhenStale::Deny`] answers with: a document granting nothing.
+    nothing: Arc<Compiled>,
+}
+
+/// A fetch that did not produce a new document.
+enum Unchanged {
+    NotModified,
+    Invalid(String),
+    Failed(String),
+}
+
+impl Grants {
+    /// A document that never changes.
+    pub fn fixed(table: ScopeTable, policy_entries: usize) -> Grants {
+        let settings = RefreshSettings {
+            max_age: 0.0,
+            max_stale: f64::INFINITY,
+            when_stale: WhenStale::Unauthorized,
+        };
+        Grants::with(table, policy_entries, 0.0, None, settings)
+    }
+
+    /// A remote document, fetched now (at `now`): an error names why it
+    /// cannot be used (the caller names the setting).
+    pub fn remote(
+        remote: Remote,
+        client: Client,
+        limits: PermissionLimits,
+        policy_entries: usize,
+        settings: RefreshSettings,
+        now: f64,
+    ) -> Result<Grants, String> {
+        let refresher = Refresher {
+            remote,
+            client,
+            limits,
+            policy_entries,
+            etag: Mutex::new(None),
+            busy: AtomicBool::new(false),
+        };
+        let table = match refresher.fetch(false) {
+            Ok(table) => table,
+            Err(Unchanged::Invalid(e) | Unchanged::Failed(e)) => return Err(e),
+            Err(Unchanged::NotModified) => return Err("HTTP 304 without a cached copy".into()),
+        };
+        Ok(Grants::with(
+            table,
+            policy_entries,
+            now,
+            Some(Arc::new(refresher)),
+            settings,
+        ))
+    }
+
+    fn with(
+        table: ScopeTable,
+        policy_entries: usize,
+        now: f64,
+        refresher: Option<Arc<Refresher>>,
+        settings: RefreshSettings,
+    ) -> Grants {
+        let fresh_until = if refresher.is_some() && settings.max_age > 0.0 {
+            now + settings.max_age
+        } else {
+            f64::INFINITY
+        };
+        Grants {
+            current: Arc::new(ArcSwap::from_pointee(Snapshot {
+                compiled: Arc::new(Compiled::new(table, policy_entries)),
+                fetched_at: now,
+                fresh_until,
+            })),
+            refresher,
+            settings,
+            nothing: Arc::new(Compiled::new(ScopeTable::compile(&[]), 1)),
+        }
+    }
+
+    /// The document to answer with at `now`, without a lock. A document
+    /// past its max age starts a background refresh; one past its maximum
+    /// staleness answers as configured.
+    #[inline]
+    pub fn in_force(&self, now: f64) -> Result<Arc<Compiled>, Reject> {
+        let snapshot = self.current.load();
+        if now >= snapshot.fresh_until {
+            self.refresh_in_background(now);
+        }
+        if now - snapshot.fetched_at <= self.settings.max_stale {
+            return Ok(Arc::clone(&snapshot.compiled));
+        }
+        match self.settings.when_stale {
+            WhenStale::Unauthorized => Err(Reject::PermissionsUnavailable),
+            WhenStale::Deny => Ok(Arc::clone(&self.nothing)),
+        }
+    }
+
+    /// The document last loaded, whatever its age.
+    pub fn current(&self) -> Arc<Compiled> {
+        Arc::clone(&self.current.load().compiled)
+    }
+
+    /// Refreshes now, on this thread (tests, the lab); returns once the
+    /// fetch has finished (or at once if one is already in flight).
+    pub fn refresh_now(&self, now: f64) {
+        if let Some(refresher) = &self.refresher
+            && !refresher.busy.swap(true, Ordering::AcqRel)
+        {
+            refresher.refresh(&self.current, &self.settings, now);
+            refresher.busy.store(false, Ordering::Release);
+        }
+    }
+
+    fn refresh_in_background(&self, now: f64) {
+        let Some(refresher) = &self.refresher else {
+            return;
+        };
+        if refresher.busy.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (me, current, settings) = (
+            Arc::clone(refresher),
+            Arc::clone(&self.current),
+            self.settings.clone(),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("scopegate-permissions-refresh".into())
+            .spawn(move || {
+                me.refresh(&current, &settings, now);
+                me.busy.store(false, Ordering::Release);
+            });
+        if spawned.is_err() {
+            refresher.busy.store(false, Ordering::Release);
+        }
+    }
+}
+
+impl Refresher {
+    /// One refresh at `now`: a new document is swapped in; otherwise the
+    /// old one stays, with its next attempt scheduled.
+    fn refresh(&self, current: &ArcSwap<Snapshot>, settings: &RefreshSettings, now: f64) {
+        let started = Instant::now();
+        let old = current.load_full();
+        let (compiled, fetched_at, retry_in) = match self.fetch(true) {
+            Ok(table) => {
+                calls::record(CallKind::PermissionsFetch, started, "ok");
+                let compiled = Arc::new(Compiled::new(table, self.policy_entries));
+                (compiled, now, settings.max_age)
+            }
+            Err(Unchanged::NotModified) => {
+                calls::record(CallKind::PermissionsFetch, started, "not_modified");
+                (Arc::clone(&old.compiled), now, settings.max_age)
+            }
+            Err(Unchanged::Invalid(e)) => {
+                // Retrying soon would fetch the same document: wait for the max age.
+                calls::record_refused(CallKind::PermissionsFetch, started, "invalid", &e);
+                (Arc::clone(&old.compiled), old.fetched_at, settings.max_age)
+            }
+            Err(Unchanged::Failed(e)) => {
+                calls::record_failure(CallKind::PermissionsFetch, started, &e);
+                let retry = RETRY_SECONDS.min(settings.max_age);
+                (Arc::clone(&old.compiled), old.fetched_at, retry)
+            }
+        };
+        current.store(Arc::new(Snapshot {
+            compiled,
+            fetched_at,
+            fresh_until: now + retry_in,
+        }));
+    }
+
+    /// Fetches and compiles the document; `conditional` sends the last
+    /// good document's ETag.
+    fn fetch(&self, conditional: bool) -> Result<ScopeTable, Unchanged> {
+        let mut etag = self.etag.lock().unwrap_or_else(PoisonError::into_inner);
+        let sent = etag.clone().filter(|_| conditional);
+        let answer = match &self.remote {
+            Remote::S3 {
+                target,
+                bucket,
+                key,
+            } => s3::get_object_if(target, bucket, key, sent.as_deref()),
+            Remote::Url(url) => self.client.get(url, sent.as_deref(), &[]),
+        }
+        .map_err(|e| Unchanged::Failed(format!("{}: {e}", self.remote)))?;
+        match answer.status {
+            304 if sent.is_some() => return Err(Unchanged::NotModified),
+            200 => {}
+            404 => {
+                return Err(Unchanged::Failed(format!(
+                    "{}: no such object (HTTP 404)",
+                    self.remote
+                )));
+            }
+            403 => {
+                return Err(Unchanged::Failed(format!(
+                    "{}: access denied (HTTP 403): the function's role needs read access",
+                    self.remote
+                )));
+            }
+            other => return Err(Unchanged::Failed(format!("{}: HTTP {other}", self.remote))),
+        }
+        let rules = scopes::parse_rules(&answer.body, self.limits)
+            .map_err(|e| Unchanged::Invalid(format!("{}: {e}", self.remote)))?;
+        *etag = answer.etag;
+        Ok(ScopeTable::compile(&rules))
+    }
+}

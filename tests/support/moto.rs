@@ -1,0 +1,93 @@
+//! A real S3 API on loopback: moto_server (from scripts/test.sh), started
+//! per test and stopped with it, and objects written with boto3 from
+//! moto's own virtualenv.
+
+use super::tool;
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub(crate) struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn moto() -> PathBuf {
+    PathBuf::from(tool("SCOPEGATE_MOTO_SERVER"))
+}
+
+pub(crate) fn start_moto() -> (Killed, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(moto())
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto_server");
+    let deadline = Instant::now() + Duration::from_mins(1);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (Killed(child), port)
+}
+
+/// Puts `body` at s3://bucket/key with boto3 (moto's own venv has it).
+pub(crate) fn put(port: u16, bucket: &str, key: &str, body: &str) {
+    let python = moto().with_file_name("python");
+    let out = Command::new(python)
+        .args([
+            "-c",
+            "import boto3, sys; s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test'); s3.create_bucket(Bucket=sys.argv[2]); s3.put_object(Bucket=sys.argv[2], Key=sys.argv[3], Body=sys.argv[4].encode())",
+            &format!("http://127.0.0.1:{port}"),
+            bucket,
+            key,
+            body,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Deletes s3://bucket/key.
+pub(crate) fn delete(port: u16, bucket: &str, key: &str) {
+    let python = moto().with_file_name("python");
+    let out = Command::new(python)
+        .args([
+            "-c",
+            "import boto3, sys; s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test'); s3.delete_object(Bucket=sys.argv[2], Key=sys.argv[3])",
+            &format!("http://127.0.0.1:{port}"),
+            bucket,
+            key,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The settings that point an authorizer's S3 reads at moto on `port`.
+pub(crate) fn aws_settings(port: u16) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL_S3", format!("http://127.0.0.1:{port}")),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_ACCESS_KEY_ID", "test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+        ("AWS_SESSION_TOKEN", "session-token-as-lambda-has".into()),
+    ]
+}
