@@ -4,6 +4,7 @@
 #                          jsonschema, cfn-lint and opentelemetry-proto (the OTLP receiver)
 #   PATH                   gains cargo-lambda (the Lambda Runtime API emulator)
 #   KEYCLOAK_DIST          a Keycloak distribution (tar.gz) for tests/keycloak.rs
+#   SCOPEGATE_RIE          the AWS Lambda Runtime Interface Emulator (from the aws-sam-cli wheel)
 # Everything goes under $SCOPEGATE_TOOLS (default ~/.cache/scopegate-tools).
 set -euo pipefail
 SCOPEGATE_TOOLS="${SCOPEGATE_TOOLS:-$HOME/.cache/scopegate-tools}"
@@ -33,6 +34,24 @@ w = glob.glob(sys.argv[1] + "/*.whl")[0]
 open(sys.argv[2], "wb").write(zipfile.ZipFile(w).read("aws_lambda_powertools/metrics/schema.json"))' "$_dl" "$SCOPEGATE_EMF_SCHEMA"
 fi
 export PATH="$_venv/bin:$PATH"
+# The official AWS Lambda Runtime Interface Emulator, as the aws-sam-cli
+# wheel ships it (samcli/local/rapid/aws-lambda-rie-<arch>): the end-to-end
+# harness of tests/runtime_emulator.rs and scripts/bench-runtime.sh.
+SAM_CLI_VERSION=1.170.0
+_rie_arch="$(uname -m | sed 's/aarch64/arm64/')"
+export SCOPEGATE_RIE="$SCOPEGATE_TOOLS/rie-$SAM_CLI_VERSION/aws-lambda-rie-$_rie_arch"
+if [ ! -x "$SCOPEGATE_RIE" ]; then
+  echo "# extracting aws-lambda-rie from aws-sam-cli $SAM_CLI_VERSION" >&2
+  _dl="$SCOPEGATE_TOOLS/sam-wheel"
+  rm -rf "$_dl" && mkdir -p "$_dl" "$(dirname "$SCOPEGATE_RIE")"
+  "$_venv/bin/pip" download -q --disable-pip-version-check --no-deps \
+    "aws-sam-cli==$SAM_CLI_VERSION" -d "$_dl" >&2
+  "$_venv/bin/python" -c 'import sys, zipfile, glob
+w = glob.glob(sys.argv[1] + "/*.whl")[0]
+open(sys.argv[2], "wb").write(zipfile.ZipFile(w).read("samcli/local/rapid/" + sys.argv[2].rsplit("/", 1)[1]))' "$_dl" "$SCOPEGATE_RIE"
+  chmod +x "$SCOPEGATE_RIE"
+  rm -rf "$_dl"
+fi
 # promtool (Debian's prometheus package) checks the Prometheus exposition.
 if ! command -v promtool >/dev/null 2>&1; then
   echo "# installing promtool (Debian package prometheus)" >&2

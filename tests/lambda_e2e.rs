@@ -218,32 +218,5 @@ fn check_function_output(output: &str, token: &str) {
         emf.iter()
             .all(|d| d["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "scopegate-e2e")
     );
-    let python = tool("SCOPEGATE_TEST_PYTHON");
-    let mut validate = Command::new(python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/support/validate_emf.py"
-        ))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let docs: String = emf.iter().map(|d| format!("{d}\n")).collect();
-    validate
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(docs.as_bytes())
-        .unwrap();
-    let out = validate.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "EMF schema: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        emf.len().to_string()
-    );
+    validate_emf(&emf);
 }

@@ -25,7 +25,7 @@ pub use stage_clock::{Marks, StageClock};
 
 use crate::clock;
 use crate::net::calls;
-use crate::outcome::Report;
+use crate::outcome::{Outcome, Report};
 use emf::Flusher;
 use log::{Level, Line};
 use metrics::Unit;
@@ -196,6 +196,25 @@ pub struct Invocation<'a> {
     pub invoked_arn: Option<&'a str>,
 }
 
+/// What an invocation leaves for after its answer ([`Telemetry::finish`]).
+#[derive(Debug)]
+#[must_use = "pass it to Telemetry::finish, or its log line, EMF and spans are lost"]
+pub struct AfterAnswer {
+    line: Option<String>,
+    trace: Option<PendingTrace>,
+}
+
+#[derive(Debug)]
+struct PendingTrace {
+    started: trace::Started,
+    clock: StageClock,
+    calls: Vec<calls::Call>,
+    request_id: String,
+    invoked_arn: Option<String>,
+    cold_start: bool,
+    outcome: Outcome,
+}
+
 /// Everything telemetry holds for one process, built once: the
 /// instruments (one set per recorder), the EMF writer, the tracer and the
 /// log level. The Lambda, `replay` and the lab's emulator all wrap the
@@ -268,11 +287,26 @@ impl Telemetry {
         out: &mut impl Write,
         handle: impl FnOnce(&mut StageClock) -> R,
     ) -> (R, u64) {
+        let (result, nanos, after) = self.observe_deferred(invocation, handle);
+        self.finish(after, out);
+        (result, nanos)
+    }
+
+    /// [`Telemetry::observe`] with the work nobody waits for left in the
+    /// returned [`AfterAnswer`]: the log line, the EMF documents and the
+    /// trace export. The Lambda runs it after the response is posted
+    /// (through [`Telemetry::finish`]); only the counters and histograms
+    /// are recorded here (memory writes).
+    pub fn observe_deferred<R: Report>(
+        &self,
+        invocation: &Invocation<'_>,
+        handle: impl FnOnce(&mut StageClock) -> R,
+    ) -> (R, u64, AfterAnswer) {
         let cold_start = self.cold.swap(false, Ordering::Relaxed);
         let traced = self
             .tracer
             .as_ref()
-            .and_then(|t| Some((t, t.start(invocation.xray_trace_id)?)));
+            .and_then(|t| t.start(invocation.xray_trace_id));
         let mut clock = if traced.is_some() {
             StageClock::detailed()
         } else {
@@ -300,28 +334,45 @@ impl Telemetry {
             duration_us: nanos as f64 / 1000.0,
             cold_start,
         };
-        if line.level() <= self.log_level {
-            let _ = writeln!(out, "{}", line.render());
+        let after = AfterAnswer {
+            line: (line.level() <= self.log_level).then(|| line.render()),
+            trace: traced.map(|started| PendingTrace {
+                started,
+                clock,
+                calls: outbound,
+                request_id: invocation.request_id.to_string(),
+                invoked_arn: invocation.invoked_arn.map(str::to_string),
+                cold_start,
+                outcome,
+            }),
+        };
+        (result, nanos, after)
+    }
+
+    /// The deferred part of an invocation: its log line and EMF documents
+    /// written to `out`, its spans exported.
+    pub fn finish(&self, after: AfterAnswer, out: &mut impl Write) {
+        if let Some(line) = after.line {
+            let _ = writeln!(out, "{line}");
         }
         if let Some(emf) = &self.emf {
             emf.lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .invocation_done(out);
         }
-        if let Some((tracer, started)) = &traced {
+        if let (Some(tracer), Some(t)) = (&self.tracer, after.trace) {
             tracer.finish(
-                started,
+                &t.started,
                 &trace::Finished {
-                    clock: &clock,
-                    calls: &outbound,
-                    request_id: invocation.request_id,
-                    invoked_arn: invocation.invoked_arn,
-                    cold_start,
-                    outcome,
+                    clock: &t.clock,
+                    calls: &t.calls,
+                    request_id: &t.request_id,
+                    invoked_arn: t.invoked_arn.as_deref(),
+                    cold_start: t.cold_start,
+                    outcome: t.outcome,
                 },
             );
         }
-        (result, nanos)
     }
 
     /// Writes buffered metrics (aggregated EMF) before the process ends.

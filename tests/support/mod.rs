@@ -7,6 +7,7 @@ pub(crate) mod doc_server;
 pub(crate) mod emulator;
 pub(crate) mod moto;
 pub(crate) mod otlp;
+pub(crate) mod rie;
 
 use scopegate::config::{Config, Strings};
 use scopegate::jose::Alg;
@@ -177,4 +178,37 @@ pub(crate) fn with_signature(token: &str, sig: &[u8]) -> String {
 pub(crate) fn signature_of(token: &str) -> Vec<u8> {
     let cut = token.rfind('.').expect("three segments");
     scopegate::codec::b64::decode(&token.as_bytes()[cut + 1..]).expect("b64")
+}
+
+/// Checks EMF documents against the schema AWS published (validate_emf.py).
+pub(crate) fn validate_emf(emf: &[&serde_json::Value]) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut validate = Command::new(tool("SCOPEGATE_TEST_PYTHON"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/validate_emf.py"
+        ))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let docs: String = emf.iter().map(|d| format!("{d}\n")).collect();
+    validate
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(docs.as_bytes())
+        .unwrap();
+    let out = validate.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "EMF schema: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        emf.len().to_string()
+    );
 }
