@@ -75,6 +75,9 @@ fn exercise(binary: &Path) {
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("POWERTOOLS_METRICS_NAMESPACE", "scopegate-e2e")
         .env("SCOPEGATE_LOG_LEVEL", "debug")
+        // Per-invocation EMF (the default is aggregated), so each
+        // invocation's documents can be checked.
+        .env("SCOPEGATE_METRICS_FLUSH", "invocation")
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", traces.endpoint())
         .stdout(Stdio::from(log_file.try_clone().unwrap()))
         .stderr(Stdio::null());
@@ -139,8 +142,11 @@ fn exercise(binary: &Path) {
     let allowed_token = token(r#"["orders.read"]"#);
     let (ok, _, stderr) = invoke(port, &token_event(&allowed_token));
     assert!(ok, "{stderr}");
-    drop(function);
+    // The emulator answers as soon as the response is posted; the log line,
+    // EMF and spans follow it (deferred), so wait for the last export
+    // before stopping the function.
     check_traces(&traces, 5);
+    drop(function);
     check_function_output(&std::fs::read_to_string(&log_path).unwrap(), &allowed_token);
     let _ = std::fs::remove_file(&log_path);
 }

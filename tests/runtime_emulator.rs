@@ -2,8 +2,8 @@
 //! Emulator (aws-lambda-rie, from the aws-sam-cli wheel), as it runs on
 //! `provided.al2023`: Allow, Deny and the exact 401 error shape; a bad
 //! configuration failing INIT with the variable named; EMF documents on
-//! stdout that validate against AWS's schema; and, with aggregated EMF,
-//! the buffered values flushed when the emulator relays SIGTERM.
+//! stdout that validate against AWS's schema; and, with aggregated EMF (the
+//! default), the buffered values flushed when the emulator relays SIGTERM.
 
 mod support;
 
@@ -107,7 +107,8 @@ fn a_bad_configuration_fails_init_naming_the_variable() {
 #[test]
 fn emf_per_invocation_on_stdout_validates_against_the_schema() {
     let keys = Keys::load();
-    let rie = Rie::start(&bootstrap(), &function_env(&keys, &[]));
+    let env = function_env(&keys, &[("SCOPEGATE_METRICS_FLUSH", "invocation")]);
+    let rie = Rie::start(&bootstrap(), &env);
     let signed = token(&keys, r#"["orders.read"]"#);
     for _ in 0..3 {
         assert_eq!(rie.invoke(&token_event(&signed)).0, 200);
@@ -127,9 +128,9 @@ fn emf_per_invocation_on_stdout_validates_against_the_schema() {
 }
 
 #[test]
-fn aggregated_emf_is_flushed_when_the_emulator_relays_sigterm() {
+fn aggregated_emf_the_default_is_flushed_when_the_emulator_relays_sigterm() {
     let keys = Keys::load();
-    let env = function_env(&keys, &[("SCOPEGATE_METRICS_FLUSH", "aggregated")]);
+    let env = function_env(&keys, &[]);
     let rie = Rie::start(&bootstrap(), &env);
     let signed = token(&keys, r#"["orders.read"]"#);
     for _ in 0..4 {

@@ -6,9 +6,10 @@ use scopegate::testkit::fixture::{self, Mode, Options};
 use std::path::Path;
 
 const HELP: &str =
-    "usage: scopegate-lab fixture DIR [--mode unique|zipf] [--events N] [--users N] [--seed N]
+    "usage: scopegate-lab fixture DIR [--mode unique|zipf] [--events N] [--users N] [--seed N] [--now UNIX|wall]
   writes config.json, jwks.json, permissions.json, events.jsonl, expected.jsonl and meta.jsonl
-  (defaults: --mode unique --events 20000 --users 1000 --seed 1; keys are generated fresh)";
+  (defaults: --mode unique --events 20000 --users 1000 --seed 1 --now 1735689600; `wall` is the
+  current time, for a function that reads the real clock; keys are generated fresh)";
 
 pub fn main(args: &[String]) -> Result<(), String> {
     let mut options = Options::default();
@@ -50,6 +51,15 @@ pub fn main(args: &[String]) -> Result<(), String> {
                 options.seed = v
                     .parse()
                     .map_err(|_| format!("--seed: `{v}` is not a whole number"))?;
+            }
+            "--now" => {
+                let v = value()?;
+                options.now = if v == "wall" {
+                    scopegate::clock::now() as u64
+                } else {
+                    v.parse()
+                        .map_err(|_| format!("--now: `{v}` is not Unix seconds or `wall`"))?
+                };
             }
             other if other.starts_with('-') => {
                 return Err(format!("unknown option `{other}` (see --help)"));

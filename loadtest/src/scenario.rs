@@ -164,7 +164,7 @@ pub struct Telemetry {
 impl Default for Telemetry {
     fn default() -> Telemetry {
         Telemetry {
-            emf_flush: "per-invocation".to_string(),
+            emf_flush: "aggregated".to_string(),
             aggregate_every: 100,
         }
     }

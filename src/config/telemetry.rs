@@ -55,10 +55,13 @@ pub fn telemetry(src: &dyn Strings) -> Result<Settings, ConfigError> {
             .then(|| non_empty(src, ENV_AWS_FUNCTION_NAME))
             .flatten();
         let high_resolution = choice(src, ENV_RESOLUTION, false, &[("60", false), ("1", true)])?;
+        // Aggregated by default: per-invocation documents were most of the
+        // authorizer's bill at high traffic (BENCHMARKS.md, "EMF flush
+        // default"), and buffered values now reach stdout at SIGTERM.
         let aggregated = choice(
             src,
             ENV_FLUSH,
-            false,
+            true,
             &[("invocation", false), ("aggregated", true)],
         )?;
         let flush = if aggregated {
@@ -323,7 +326,13 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(s.namespace, "Ours");
-        assert_eq!(s.flush, Flush::PerInvocation);
+        assert_eq!(
+            s.flush,
+            Flush::Aggregated {
+                invocations: DEFAULT_FLUSH_INVOCATIONS,
+                seconds: DEFAULT_FLUSH_SECONDS
+            }
+        );
         assert!(s.emf && !s.high_resolution);
     }
 
