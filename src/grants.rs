@@ -16,7 +16,7 @@ use crate::net::s3::{self, Target};
 use crate::outcome::Reject;
 use crate::policy::PolicyMemo;
 use crate::scopes::{self, PermissionLimits, ScopeTable};
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, Guard};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
@@ -112,6 +112,27 @@ pub struct Snapshot {
     pub compiled: Arc<Compiled>,
     fetched_at: f64,
     fresh_until: f64,
+}
+
+/// The document a request answers with: a guard on the current snapshot
+/// (no reference count is touched on the request path), or the document
+/// granting nothing.
+pub enum InForce<'a> {
+    /// The snapshot in force.
+    Current(Guard<Arc<Snapshot>>),
+    /// Past the maximum staleness, configured to deny.
+    Nothing(&'a Compiled),
+}
+
+impl std::ops::Deref for InForce<'_> {
+    type Target = Compiled;
+    #[inline]
+    fn deref(&self) -> &Compiled {
+        match self {
+            InForce::Current(snapshot) => &snapshot.compiled,
+            InForce::Nothing(nothing) => nothing,
+        }
+    }
 }
 
 /// What a remote document needs to refresh.
@@ -212,17 +233,17 @@ impl Grants {
     /// past its max age starts a background refresh; one past its maximum
     /// staleness answers as configured.
     #[inline]
-    pub fn in_force(&self, now: f64) -> Result<Arc<Compiled>, Reject> {
+    pub fn in_force(&self, now: f64) -> Result<InForce<'_>, Reject> {
         let snapshot = self.current.load();
         if now >= snapshot.fresh_until {
             self.refresh_in_background(now);
         }
         if now - snapshot.fetched_at <= self.settings.max_stale {
-            return Ok(Arc::clone(&snapshot.compiled));
+            return Ok(InForce::Current(snapshot));
         }
         match self.settings.when_stale {
             WhenStale::Unauthorized => Err(Reject::PermissionsUnavailable),
-            WhenStale::Deny => Ok(Arc::clone(&self.nothing)),
+            WhenStale::Deny => Ok(InForce::Nothing(&self.nothing)),
         }
     }
 

@@ -1,5 +1,6 @@
-//! Where a document comes from: inline, a file, S3 or (keys only) a URL
-//! or discovery, and the AWS environment an S3 read signs with.
+//! Where a document comes from: inline, a file, S3, a URL (keys and
+//! permissions) or (keys only) discovery, and the AWS environment an S3
+//! read signs with.
 
 use super::names::{
     ENV_AWS_ACCESS_KEY_ID, ENV_AWS_DEFAULT_REGION, ENV_AWS_ENDPOINT_URL, ENV_AWS_ENDPOINT_URL_S3,
@@ -23,7 +24,8 @@ pub enum Source {
         /// The object key.
         key: String,
     },
-    /// A URL (https, or http on loopback): the JWKS, kept fresh by the key cache.
+    /// A URL (https, or http on loopback): a JWKS kept fresh by the key
+    /// cache, or a permissions document kept fresh by [`crate::grants`].
     Url(String),
     /// `discover`: OIDC discovery from the issuer finds the JWKS URL.
     Discover,
@@ -64,7 +66,7 @@ impl Source {
                 .map_err(|e| ConfigError::new(var, format!("s3://{bucket}/{key}: {e}"))),
             Source::Url(_) | Source::Discover => Err(ConfigError::new(
                 var,
-                "a URL or `discover` is a key source (SCOPEGATE_JWKS only)",
+                "a URL or `discover` is fetched by its owner (the key cache, the permissions refresh), not loaded once",
             )),
         }
     }
