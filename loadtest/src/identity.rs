@@ -48,6 +48,35 @@ impl Identity {
         Ok(Identity { key, settings })
     }
 
+    /// Reads the permissions from `source` (`s3://…`, an https or loopback
+    /// URL, a file) instead of the embedded document, refreshed every
+    /// `max_age` seconds as a Lambda would (an S3 source signs with this
+    /// process's `AWS_*` variables).
+    #[must_use]
+    pub fn with_permissions(mut self, source: &str, max_age: f64) -> Identity {
+        use scopegate::config::Env;
+        self.settings
+            .insert("SCOPEGATE_PERMISSIONS".into(), source.to_string());
+        self.settings.insert(
+            "SCOPEGATE_PERMISSIONS_MAX_AGE_SECONDS".into(),
+            max_age.to_string(),
+        );
+        for name in [
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_S3",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+        ] {
+            if let Some(value) = Env.get(name) {
+                self.settings.insert(name.into(), value);
+            }
+        }
+        self
+    }
+
     /// The configuration a Lambda would read from its environment.
     pub fn settings(&self) -> &HashMap<String, String> {
         &self.settings

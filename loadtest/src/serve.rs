@@ -23,11 +23,17 @@ use tokio::sync::watch;
 
 const HELP: &str = "usage: scopegate-lab serve [--port N] [--ttl SECONDS] [--config FILE]
                           [--authorizer token|request] [--upstream http://127.0.0.1:PORT] [--alg RS256|ES256]
+                          [--permissions SOURCE] [--permissions-max-age SECONDS]
 
 A local API Gateway (REST) with the scopegate authorizer in-process, its
 authorizer result cache (TTL 0..=3600, default 300), IAM policy evaluation,
 and an embedded identity provider under /idp (discovery, JWKS, tokens).
-Prometheus metrics on /metrics. --port 0 picks a free port (default 8080).";
+Prometheus metrics on /metrics. --port 0 picks a free port (default 8080).
+--permissions reads the permissions document from s3://bucket/key (with
+this process's AWS_* variables: moto_server works), an https or loopback
+URL, or a file, refreshed every --permissions-max-age seconds (default 300)
+as the Lambda would: replace it while traffic runs and watch the decisions
+and scopegate_permissions_fetches_total follow.";
 
 /// How to run the server.
 pub struct Options {
@@ -36,6 +42,10 @@ pub struct Options {
     pub config: GatewayConfig,
     pub upstream: Option<String>,
     pub alg: String,
+    /// A permissions document to read (and refresh) instead of the embedded one.
+    pub permissions: Option<String>,
+    /// Its refresh interval, seconds.
+    pub permissions_max_age: f64,
 }
 
 impl Default for Options {
@@ -46,6 +56,8 @@ impl Default for Options {
             config: GatewayConfig::default_api(),
             upstream: None,
             alg: "ES256".into(),
+            permissions: None,
+            permissions_max_age: 300.0,
         }
     }
 }
@@ -119,7 +131,10 @@ struct Shared {
 
 pub async fn start(options: Options) -> Result<Running, String> {
     prometheus();
-    let identity = Identity::new(&options.alg)?;
+    let mut identity = Identity::new(&options.alg)?;
+    if let Some(source) = &options.permissions {
+        identity = identity.with_permissions(source, options.permissions_max_age);
+    }
     let authorizer = identity.authorizer()?;
     let gateway = Arc::new(Gateway::new(options.config, authorizer, options.ttl));
     let idp = Arc::new(Idp { identity });
@@ -296,6 +311,16 @@ fn parse(args: &[String]) -> Result<Option<Options>, String> {
                 o.upstream = Some(u.trim_end_matches('/').to_string());
             }
             "--alg" => o.alg = value()?,
+            "--permissions" => o.permissions = Some(value()?),
+            "--permissions-max-age" => {
+                let v: f64 = value()?
+                    .parse()
+                    .map_err(|_| "--permissions-max-age: not a number")?;
+                if !(v >= 0.0 && v.is_finite()) {
+                    return Err("--permissions-max-age: must be 0 or more seconds".into());
+                }
+                o.permissions_max_age = v;
+            }
             other => return Err(format!("unknown option `{other}` (see --help)")),
         }
     }

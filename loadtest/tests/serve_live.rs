@@ -259,3 +259,79 @@ fn every_grafana_prometheus_panel_returns_data_from_a_real_prometheus() {
         let _ = Empty::<Bytes>::new();
     });
 }
+
+/// A one-document HTTP server on loopback whose body the test replaces.
+fn document_server(body: std::sync::Arc<std::sync::Mutex<String>>) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                line.clear();
+            }
+            let doc = body.lock().unwrap().clone();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{doc}",
+                doc.len()
+            );
+        }
+    });
+    port
+}
+
+#[test]
+fn serve_follows_a_permissions_document_replaced_while_it_runs() {
+    use scopegate_lab::identity;
+    let document = std::sync::Arc::new(std::sync::Mutex::new(identity::permissions()));
+    let port = document_server(std::sync::Arc::clone(&document));
+    runtime().block_on(async {
+        let running = serve::start(Options {
+            port: 0,
+            ttl: 0.0,
+            permissions: Some(format!("http://127.0.0.1:{port}/permissions.json")),
+            permissions_max_age: 1.0,
+            ..Options::default()
+        })
+        .await
+        .unwrap();
+        let base = format!("http://{}", running.addr);
+        let c = client();
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64()
+            .floor();
+        let read = running
+            .idp
+            .identity
+            .mint("alice", "pets.read", t - 10.0, t + 3600.0)
+            .unwrap();
+        let bearer = format!("Bearer {read}");
+        let (s, _) = send(&c, "GET", &format!("{base}/prod/pets/9"), Some(&bearer), "").await;
+        assert_eq!(s, 200);
+        // pets.read now grants reports only: within a few refreshes the
+        // emulator's answers follow (bounded wait, no timing asserted).
+        *document.lock().unwrap() =
+            identity::permissions().replace(r#""scope":"pets.read""#, r#""scope":"nobody""#);
+        let mut status = 200;
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            status = send(&c, "GET", &format!("{base}/prod/pets/9"), Some(&bearer), "")
+                .await
+                .0;
+            if status == 403 {
+                break;
+            }
+        }
+        assert_eq!(status, 403, "the refreshed document took over");
+        let (_, metrics) = send(&c, "GET", &format!("{base}/metrics"), None, "").await;
+        assert!(
+            metrics.contains("scopegate_permissions_fetches_total{result=\"ok\"}"),
+            "{metrics}"
+        );
+    });
+}
