@@ -282,7 +282,10 @@ fn emf_count(docs: &[serde_json::Value], name: &str) -> usize {
 fn replay_emf_validates_in_both_flush_modes() {
     let fixture = Fixture::generate("zipf", 600);
     for (mode, extra) in [
-        ("invocation", vec![]),
+        (
+            "invocation",
+            vec!["--set", "SCOPEGATE_METRICS_FLUSH=invocation"],
+        ),
         (
             "aggregated",
             vec![

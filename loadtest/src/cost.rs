@@ -114,6 +114,8 @@ mod tests {
         // 1 ms at 128 MB on arm64, scaled to 730 hours.
         let mut scenario = Scenario::default_scenario();
         scenario.duration_seconds = 3600.0;
+        // Per-invocation EMF: every invocation's documents are priced.
+        scenario.telemetry.emf_flush = "per-invocation".into();
         let model = Model {
             ttl: 0.0,
             lifetime: 1e9,
