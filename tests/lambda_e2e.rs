@@ -226,3 +226,58 @@ fn check_function_output(output: &str, token: &str) {
     );
     validate_emf(&emf);
 }
+
+/// The answer leaves before the trace export: with the collector holding
+/// the export in flight, the invocation is already answered (the
+/// emulator returns at `/response`), and the export, released afterwards,
+/// still succeeds. Before, the export ran before the answer: the invoke
+/// waited for it, the test could only release the collector after the
+/// exporter's timeout, and the function logged "trace export failed".
+#[test]
+fn the_answer_does_not_wait_for_the_trace_export() {
+    let keys = Keys::load();
+    let (_emulator, port) = start_emulator();
+    let collector = support::doc_server::DocServer::start();
+    collector.set("/v1/traces", "", None);
+    let err_path = std::env::temp_dir().join(format!(
+        "scopegate-e2e-defer-{}-{port}.err",
+        std::process::id()
+    ));
+    let err_file = std::fs::File::create(&err_path).unwrap();
+    let mut function = Command::new(env!("CARGO_BIN_EXE_scopegate"));
+    function
+        .env(
+            "AWS_LAMBDA_RUNTIME_API",
+            format!("http://127.0.0.1:{port}/.rt"),
+        )
+        .env("AWS_LAMBDA_FUNCTION_NAME", "_")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", collector.url(""))
+        .env("OTEL_EXPORTER_OTLP_TIMEOUT", "3000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(err_file));
+    for (k, v) in settings(&keys, &[]) {
+        function.env(k, v);
+    }
+    let function = Killed(function.spawn().expect("start the scopegate binary"));
+    let held = collector.hold_next();
+    let (ok, stdout, stderr) = invoke(port, &token_event("not.a.token"));
+    assert!(!ok && stderr.contains("Unauthorized"), "{stdout} {stderr}");
+    held.wait_until_in_flight();
+    held.release();
+    // A second invocation starts only once the first one's export is done.
+    let (ok, _, stderr) = invoke(port, &token_event("not.a.token"));
+    assert!(!ok, "{stderr}");
+    for _ in 0..100 {
+        if collector.requests("/v1/traces") >= 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(function);
+    let log = std::fs::read_to_string(&err_path).unwrap_or_default();
+    let _ = std::fs::remove_file(&err_path);
+    assert_eq!(collector.requests("/v1/traces"), 2, "{log}");
+    assert!(!log.contains("trace export failed"), "{log}");
+}

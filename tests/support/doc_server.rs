@@ -2,8 +2,8 @@
 //! a permissions document): bodies and ETags the test changes while it
 //! runs, `304 Not Modified` for a matching `If-None-Match`, a count of
 //! requests per path, and a hold that keeps the next request in flight
-//! until the test releases it (so a test can act while a refresh is
-//! provably in progress, with no timing guess).
+//! until the test releases it (so a test can act while a refresh or an
+//! export is provably in progress, with no timing guess).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -117,16 +117,24 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         .unwrap_or("/")
         .to_string();
     let mut if_none_match = None;
+    let mut content_length = 0usize;
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
             break;
         }
-        if let Some((name, value)) = line.split_once(':')
-            && name.eq_ignore_ascii_case("if-none-match")
-        {
-            if_none_match = Some(value.trim().to_string());
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("if-none-match") {
+                if_none_match = Some(value.trim().to_string());
+            } else if name.eq_ignore_ascii_case("content-length") {
+                content_length = value.trim().parse().unwrap_or(0);
+            }
         }
+    }
+    // Read a request body (an OTLP export) so closing does not reset the connection.
+    let mut body = vec![0; content_length];
+    if std::io::Read::read_exact(&mut reader, &mut body).is_err() {
+        return;
     }
     let hold = {
         let mut st = state.lock().unwrap();
