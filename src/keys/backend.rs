@@ -7,7 +7,9 @@
 //! S < L — the hostile-token suite checks each.
 
 use crate::jose::{Alg, Curve};
-use aws_lc_rs::signature::{self, ParsedPublicKey, VerificationAlgorithm};
+use aws_lc_rs::signature::{
+    self, ParsedPublicKey, RsaParameters, RsaPublicKeyComponents, VerificationAlgorithm,
+};
 use std::sync::Arc;
 
 /// Key material in the form the verifier wants.
@@ -58,40 +60,17 @@ fn algorithm(alg: Alg) -> &'static dyn VerificationAlgorithm {
     }
 }
 
-/// DER `INTEGER` of a big-endian unsigned value.
-fn der_integer(out: &mut Vec<u8>, value: &[u8]) {
-    let pad = value.first().is_some_and(|&b| b & 0x80 != 0);
-    der_header(out, 0x02, value.len() + usize::from(pad));
-    if pad {
-        out.push(0);
-    }
-    out.extend_from_slice(value);
-}
-
-fn der_header(out: &mut Vec<u8>, tag: u8, len: usize) {
-    out.push(tag);
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes
-            .iter()
-            .position(|&b| b != 0)
-            .unwrap_or(bytes.len() - 1);
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-}
-
-/// PKCS#1 `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`.
-pub fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
-    let mut body = Vec::with_capacity(n.len() + e.len() + 16);
-    der_integer(&mut body, n);
-    der_integer(&mut body, e);
-    let mut out = Vec::with_capacity(body.len() + 4);
-    der_header(&mut out, 0x30, body.len());
-    out.extend_from_slice(&body);
-    out
+/// The RSA parameters of an RSA `alg` (the same statics as [`algorithm`]).
+fn rsa_parameters(alg: Alg) -> Option<&'static RsaParameters> {
+    Some(match alg {
+        Alg::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+        Alg::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+        Alg::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+        Alg::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
+        Alg::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
+        Alg::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
+        Alg::ES256 | Alg::ES384 | Alg::EdDSA => return None,
+    })
 }
 
 /// The parsed public key of one JWK for each algorithm it may verify.
@@ -103,17 +82,20 @@ impl Prepared {
     /// refuses the key for (an RSA key under 2048 bits, say) is left out,
     /// and verifying with it fails.
     pub fn new(material: &KeyMaterial, algs: impl IntoIterator<Item = Alg>) -> Prepared {
-        let bytes: Vec<u8> = match material {
-            KeyMaterial::Rsa { n, e } => rsa_public_key_der(n, e),
-            KeyMaterial::Ec { point, .. } => point.to_vec(),
-            KeyMaterial::Ed25519 { x } => x.to_vec(),
-        };
         let parsed = algs
             .into_iter()
             .filter_map(|alg| {
-                ParsedPublicKey::new(algorithm(alg), &bytes)
-                    .ok()
-                    .map(|p| (alg, p))
+                let key = match material {
+                    // aws-lc-rs builds the key from n and e itself (no DER of ours).
+                    KeyMaterial::Rsa { n, e } => RsaPublicKeyComponents {
+                        n: &n[..],
+                        e: &e[..],
+                    }
+                    .to_parsed_public_key(rsa_parameters(alg)?),
+                    KeyMaterial::Ec { point, .. } => ParsedPublicKey::new(algorithm(alg), point),
+                    KeyMaterial::Ed25519 { x } => ParsedPublicKey::new(algorithm(alg), x),
+                };
+                key.ok().map(|p| (alg, p))
             })
             .collect();
         Prepared(Arc::new(parsed))
@@ -147,24 +129,3 @@ impl PartialEq for Prepared {
 }
 
 impl Eq for Prepared {}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn der_lengths_and_sign_padding() {
-        // 0x80 needs a leading zero to stay positive.
-        assert_eq!(
-            rsa_public_key_der(&[0x80], &[0x01, 0x00, 0x01]),
-            [
-                0x30, 0x09, 0x02, 0x02, 0x00, 0x80, 0x02, 0x03, 0x01, 0x00, 0x01
-            ]
-        );
-        let n = vec![0xC5; 256];
-        let der = rsa_public_key_der(&n, &[3]);
-        // Long form: 0x82 then two length bytes; 257-byte modulus INTEGER.
-        assert_eq!(&der[..4], &[0x30, 0x82, 0x01, 0x08]);
-        assert_eq!(&der[4..8], &[0x02, 0x82, 0x01, 0x01]);
-    }
-}
