@@ -56,12 +56,10 @@ impl Idp {
 
     /// `user`, `scope` (space-separated) and `lifetime` (seconds) from a form body.
     fn token(&self, body: &[u8]) -> Answer {
-        let form = String::from_utf8_lossy(body);
         let field = |name: &str| {
-            form.split('&')
-                .filter_map(|kv| kv.split_once('='))
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.replace('+', " ").replace("%20", " "))
+            form_urlencoded::parse(body)
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
         };
         let user = field("user")
             .or_else(|| field("username"))

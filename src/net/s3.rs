@@ -4,6 +4,7 @@
 //! in the binary. Requests are path-style, so an endpoint override points
 //! them at moto_server in the tests.
 
+use crate::codec::percent;
 use crate::net::http::{Client, Fetched};
 use aws_lc_rs::{digest, hmac};
 use std::fmt::Write as _;
@@ -53,19 +54,6 @@ pub fn get_object_if(
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     client.get(&url, etag, &refs)
-}
-
-/// URI-encodes per SigV4 (unreserved characters kept; `/` kept in keys).
-fn encode(s: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) || (keep_slash && b == b'/') {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -171,7 +159,7 @@ pub fn signed_get(
         .next()
         .unwrap_or("")
         .to_string();
-    let path = format!("/{}/{}", encode(bucket, false), encode(key, true));
+    let path = format!("/{}/{}", percent::unreserved(bucket), percent::path(key));
     let payload = "UNSIGNED-PAYLOAD";
     let mut headers = vec![
         ("host".to_string(), host),

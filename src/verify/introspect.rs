@@ -7,12 +7,12 @@
 //! past the token's `exp`. The client secret never appears in errors.
 
 use crate::codec::b64;
+use crate::codec::percent;
 use crate::net::calls::{self, CallKind};
 use crate::net::discovery::Discovery;
 use crate::net::http::Client;
 use crate::outcome::Reject;
 use quick_cache::sync::Cache;
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -85,19 +85,6 @@ fn count(result: &'static str, started: Instant) {
     calls::record(CallKind::Introspection, started, result);
 }
 
-/// application/x-www-form-urlencoded, for `client_secret_basic` and the body.
-fn form_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
 impl Introspector {
     /// An introspector with `client`; without a configured URL the
     /// endpoint comes from `discovery` (the issuer's, shared with its keys).
@@ -106,8 +93,8 @@ impl Introspector {
         let basic = b64::encode_standard(
             format!(
                 "{}:{}",
-                form_encode(&settings.client_id),
-                form_encode(&settings.client_secret)
+                percent::unreserved(&settings.client_id),
+                percent::unreserved(&settings.client_secret)
             )
             .as_bytes(),
         );
@@ -156,7 +143,10 @@ impl Introspector {
                 self.client.post_form(
                     &url,
                     &self.basic,
-                    &format!("token={}&token_type_hint=access_token", form_encode(token)),
+                    &format!(
+                        "token={}&token_type_hint=access_token",
+                        percent::unreserved(token)
+                    ),
                 )
             })
             .map_err(|_| {
