@@ -13,9 +13,6 @@ pub const ISSUER: &str = "https://idp.scopegate-lab.localhost";
 pub const AUDIENCE: &str = "api://scopegate-lab";
 pub const API_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:lab0api000";
 
-/// The RS256 development key (see `loadtest/keys/README.md`).
-const DEV_RSA_PKCS8: &[u8] = include_bytes!("../keys/dev-rsa-2048.pk8");
-
 /// Scopes handed to lab users, most common first.
 pub const USER_SCOPES: [&str; 4] = [
     "pets.read",
@@ -30,10 +27,11 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// `alg` is `RS256` (the committed key) or `ES256` (a fresh key).
+    /// `alg` is `RS256` or `ES256`: a key generated now (aws-lc-rs
+    /// generates RSA keys too, so none is committed).
     pub fn new(alg: &str) -> Result<Identity, String> {
         let key = match alg {
-            "RS256" => SigningKey::from_pkcs8("lab-rsa", Alg::RS256, DEV_RSA_PKCS8)?,
+            "RS256" => SigningKey::generate("lab-rsa", Alg::RS256)?,
             "ES256" => SigningKey::generate("lab-ec", Alg::ES256)?,
             other => return Err(format!("no development key for {other}")),
         };
