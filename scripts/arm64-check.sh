@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The SAM template deploys arm64 by default: cross-build the bootstrap the
-# README's way (cargo lambda build --release --arm64) and run it under
+# README's way (cargo lambda build --profile lambda --arm64) and run it under
 # qemu-user on a fixture from the project's own generator (scopegate-lab
 # fixture), expecting every decision right, so the aarch64 crypto backend
 # is exercised, not only compiled.
@@ -18,7 +18,7 @@ if ! command -v qemu-aarch64-static >/dev/null 2>&1 || [ ! -e /lib/ld-linux-aarc
 fi
 TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
 # Its own lambda dir: the x86-64 bootstrap the tests run stays where it is.
-cargo-lambda lambda build --release --arm64 --quiet --lambda-dir "$TARGET/lambda-arm64"
+cargo-lambda lambda build --profile lambda --arm64 --quiet --lambda-dir "$TARGET/lambda-arm64"
 BIN="$TARGET/lambda-arm64/scopegate/bootstrap"
 # ELF e_machine 0xB7 is AArch64.
 "$SCOPEGATE_TEST_PYTHON" -c 'import sys

@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 source scripts/test-deps.sh
 # The Lambda bootstrap the README's recipe builds; a test runs it under the
 # Runtime API emulator (cargo-lambda and zig come from scripts/test-deps.sh).
-cargo-lambda lambda build --release --x86-64 --quiet
+cargo-lambda lambda build --profile lambda --x86-64 --quiet
 cargo test --workspace "$@"

@@ -39,7 +39,7 @@ fn the_binary_answers_allow_deny_and_unauthorized_under_the_runtime_emulator() {
     exercise(Path::new(env!("CARGO_BIN_EXE_scopegate")));
 }
 
-/// The `bootstrap` that `cargo lambda build --release --x86-64` makes (the
+/// The `bootstrap` that `cargo lambda build --profile lambda --x86-64` makes (the
 /// README's recipe; scripts/test.sh builds it first), as deployed.
 #[test]
 fn the_bootstrap_built_the_documented_way_answers_too() {
@@ -50,7 +50,7 @@ fn the_bootstrap_built_the_documented_way_answers_too() {
     let bootstrap = target.join("lambda/scopegate/bootstrap");
     assert!(
         bootstrap.exists(),
-        "{} missing: run scripts/test.sh (it runs cargo lambda build --release --x86-64)",
+        "{} missing: run scripts/test.sh (it runs cargo lambda build --profile lambda --x86-64)",
         bootstrap.display()
     );
     exercise(&bootstrap);

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// The release bootstrap scripts/test.sh builds (`cargo lambda build --release`).
+/// The release bootstrap scripts/test.sh builds (`cargo lambda build --profile lambda`).
 pub(crate) fn bootstrap() -> PathBuf {
     let target = Path::new(env!("CARGO_BIN_EXE_scopegate"))
         .parent()
@@ -22,7 +22,7 @@ pub(crate) fn bootstrap() -> PathBuf {
     let bootstrap = target.join("lambda/scopegate/bootstrap");
     assert!(
         bootstrap.exists(),
-        "{} missing: run scripts/test.sh (it runs cargo lambda build --release --x86-64)",
+        "{} missing: run scripts/test.sh (it runs cargo lambda build --profile lambda --x86-64)",
         bootstrap.display()
     );
     bootstrap
