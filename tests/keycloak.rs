@@ -10,8 +10,9 @@
 mod support;
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use support::emulator::{Killed, free_port, invoke, start_emulator};
+use support::emulator::{Killed, free_port, function_command, invoke, start_emulator};
 
 const ARN: &str = "arn:aws:execute-api:eu-west-1:123456789012:kcapi12345";
 
@@ -160,14 +161,7 @@ fn keycloak_tokens_through_replay_and_the_lambda_binary() {
     // 2. The Lambda binary under the Runtime API emulator, configured by its environment.
     let (_emulator, port) = start_emulator();
     let mut function = Killed(
-        Command::new(env!("CARGO_BIN_EXE_scopegate"))
-            .env(
-                "AWS_LAMBDA_RUNTIME_API",
-                format!("http://127.0.0.1:{port}/.rt"),
-            )
-            .env("AWS_LAMBDA_FUNCTION_NAME", "_")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        function_command(Path::new(env!("CARGO_BIN_EXE_scopegate")), port)
             .env("SCOPEGATE_METRICS", "off")
             .env("SCOPEGATE_ISSUERS", kc.issuers())
             .env("SCOPEGATE_PERMISSIONS", dir.join("permissions.json"))

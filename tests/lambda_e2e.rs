@@ -10,7 +10,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use support::emulator::{Killed, invoke, start_emulator};
+use support::emulator::{Killed, bootstrap, function_command, invoke, start_emulator};
 use support::*;
 
 /// The raw HTTP answer of the emulator's Invoke API (status line and body).
@@ -43,17 +43,7 @@ fn the_binary_answers_allow_deny_and_unauthorized_under_the_runtime_emulator() {
 /// README's recipe; scripts/test.sh builds it first), as deployed.
 #[test]
 fn the_bootstrap_built_the_documented_way_answers_too() {
-    let target = Path::new(env!("CARGO_BIN_EXE_scopegate"))
-        .parent()
-        .and_then(Path::parent)
-        .expect("target dir");
-    let bootstrap = target.join("lambda/scopegate/bootstrap");
-    assert!(
-        bootstrap.exists(),
-        "{} missing: run scripts/test.sh (it runs cargo lambda build --profile lambda --x86-64)",
-        bootstrap.display()
-    );
-    exercise(&bootstrap);
+    exercise(&bootstrap());
 }
 
 fn exercise(binary: &Path) {
@@ -64,15 +54,8 @@ fn exercise(binary: &Path) {
     let log_path =
         std::env::temp_dir().join(format!("scopegate-e2e-{}-{port}.log", std::process::id()));
     let log_file = std::fs::File::create(&log_path).unwrap();
-    let mut function = Command::new(binary);
+    let mut function = function_command(binary, port);
     function
-        .env(
-            "AWS_LAMBDA_RUNTIME_API",
-            format!("http://127.0.0.1:{port}/.rt"),
-        )
-        .env("AWS_LAMBDA_FUNCTION_NAME", "_")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("POWERTOOLS_METRICS_NAMESPACE", "scopegate-e2e")
         .env("SCOPEGATE_LOG_LEVEL", "debug")
         // Per-invocation EMF (the default is aggregated), so each

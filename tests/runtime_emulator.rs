@@ -8,7 +8,8 @@
 mod support;
 
 use serde_json::Value;
-use support::rie::{Rie, bootstrap};
+use support::emulator::bootstrap;
+use support::rie::Rie;
 use support::*;
 
 fn function_env(keys: &Keys, extra: &[(&str, &str)]) -> Vec<(String, String)> {

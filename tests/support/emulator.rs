@@ -2,6 +2,7 @@
 //! and its invoke client, for tests that run the real binary.
 
 use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -85,4 +86,35 @@ pub(crate) fn start_emulator() -> (Killed, u16) {
     );
     wait_for_port(port);
     (emulator, port)
+}
+
+/// `binary` as the function of the emulator on `port`: the Runtime API
+/// address and the variables Lambda sets; the caller adds its own.
+pub(crate) fn function_command(binary: &Path, port: u16) -> Command {
+    let mut function = Command::new(binary);
+    function
+        .env(
+            "AWS_LAMBDA_RUNTIME_API",
+            format!("http://127.0.0.1:{port}/.rt"),
+        )
+        .env("AWS_LAMBDA_FUNCTION_NAME", "_")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128");
+    function
+}
+
+/// The bootstrap scripts/test.sh builds the README's way
+/// (`cargo lambda build --profile lambda --x86-64`), as deployed.
+pub(crate) fn bootstrap() -> PathBuf {
+    let target = Path::new(env!("CARGO_BIN_EXE_scopegate"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("target dir");
+    let bootstrap = target.join("lambda/scopegate/bootstrap");
+    assert!(
+        bootstrap.exists(),
+        "{} missing: run scripts/test.sh (it runs cargo lambda build --profile lambda --x86-64)",
+        bootstrap.display()
+    );
+    bootstrap
 }

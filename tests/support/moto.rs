@@ -40,18 +40,15 @@ pub(crate) fn start_moto() -> (Killed, u16) {
     (Killed(child), port)
 }
 
-/// Puts `body` at s3://bucket/key with boto3 (moto's own venv has it).
-pub(crate) fn put(port: u16, bucket: &str, key: &str, body: &str) {
-    let python = moto().with_file_name("python");
-    let out = Command::new(python)
-        .args([
-            "-c",
-            "import boto3, sys; s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test'); s3.create_bucket(Bucket=sys.argv[2]); s3.put_object(Bucket=sys.argv[2], Key=sys.argv[3], Body=sys.argv[4].encode())",
-            &format!("http://127.0.0.1:{port}"),
-            bucket,
-            key,
-            body,
-        ])
+/// Runs `statement` with `s3` a boto3 client for moto on `port`, and the
+/// rest of `args` as `sys.argv[2:]` (moto's own venv has boto3).
+fn boto3(port: u16, statement: &str, args: &[&str]) {
+    let script = format!(
+        "import boto3, sys; s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test'); {statement}"
+    );
+    let out = Command::new(moto().with_file_name("python"))
+        .args(["-c", &script, &format!("http://127.0.0.1:{port}")])
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -61,23 +58,21 @@ pub(crate) fn put(port: u16, bucket: &str, key: &str, body: &str) {
     );
 }
 
+/// Puts `body` at s3://bucket/key (creating the bucket).
+pub(crate) fn put(port: u16, bucket: &str, key: &str, body: &str) {
+    boto3(
+        port,
+        "s3.create_bucket(Bucket=sys.argv[2]); s3.put_object(Bucket=sys.argv[2], Key=sys.argv[3], Body=sys.argv[4].encode())",
+        &[bucket, key, body],
+    );
+}
+
 /// Deletes s3://bucket/key.
 pub(crate) fn delete(port: u16, bucket: &str, key: &str) {
-    let python = moto().with_file_name("python");
-    let out = Command::new(python)
-        .args([
-            "-c",
-            "import boto3, sys; s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test'); s3.delete_object(Bucket=sys.argv[2], Key=sys.argv[3])",
-            &format!("http://127.0.0.1:{port}"),
-            bucket,
-            key,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    boto3(
+        port,
+        "s3.delete_object(Bucket=sys.argv[2], Key=sys.argv[3])",
+        &[bucket, key],
     );
 }
 

@@ -13,21 +13,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// The release bootstrap scripts/test.sh builds (`cargo lambda build --profile lambda`).
-pub(crate) fn bootstrap() -> PathBuf {
-    let target = Path::new(env!("CARGO_BIN_EXE_scopegate"))
-        .parent()
-        .and_then(Path::parent)
-        .expect("target dir");
-    let bootstrap = target.join("lambda/scopegate/bootstrap");
-    assert!(
-        bootstrap.exists(),
-        "{} missing: run scripts/test.sh (it runs cargo lambda build --profile lambda --x86-64)",
-        bootstrap.display()
-    );
-    bootstrap
-}
-
 /// One emulator with one function.
 pub(crate) struct Rie {
     process: Option<Killed>,
