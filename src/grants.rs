@@ -267,7 +267,8 @@ impl Grants {
         let Some(refresher) = &self.refresher else {
             return;
         };
-        if refresher.busy.swap(true, Ordering::AcqRel) {
+        // A load first: while a refresh is in flight, requests only read the flag.
+        if refresher.busy.load(Ordering::Relaxed) || refresher.busy.swap(true, Ordering::AcqRel) {
             return;
         }
         let (me, current, settings) = (

@@ -46,21 +46,18 @@ impl std::fmt::Debug for KeyMaterial {
     }
 }
 
-fn algorithm(alg: Alg) -> &'static dyn VerificationAlgorithm {
-    match alg {
-        Alg::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
-        Alg::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
-        Alg::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
-        Alg::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
-        Alg::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
-        Alg::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
+/// The algorithm of a key given as bytes (an EC point, an Ed25519 key);
+/// RSA keys are given as n and e ([`rsa_parameters`]).
+fn point_algorithm(alg: Alg) -> Option<&'static dyn VerificationAlgorithm> {
+    Some(match alg {
         Alg::ES256 => &signature::ECDSA_P256_SHA256_FIXED,
         Alg::ES384 => &signature::ECDSA_P384_SHA384_FIXED,
         Alg::EdDSA => &signature::ED25519,
-    }
+        _ => return None,
+    })
 }
 
-/// The RSA parameters of an RSA `alg` (the same statics as [`algorithm`]).
+/// The RSA parameters of an RSA `alg`.
 fn rsa_parameters(alg: Alg) -> Option<&'static RsaParameters> {
     Some(match alg {
         Alg::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
@@ -92,8 +89,10 @@ impl Prepared {
                         e: &e[..],
                     }
                     .to_parsed_public_key(rsa_parameters(alg)?),
-                    KeyMaterial::Ec { point, .. } => ParsedPublicKey::new(algorithm(alg), point),
-                    KeyMaterial::Ed25519 { x } => ParsedPublicKey::new(algorithm(alg), x),
+                    KeyMaterial::Ec { point, .. } => {
+                        ParsedPublicKey::new(point_algorithm(alg)?, point)
+                    }
+                    KeyMaterial::Ed25519 { x } => ParsedPublicKey::new(point_algorithm(alg)?, x),
                 };
                 key.ok().map(|p| (alg, p))
             })
