@@ -252,7 +252,7 @@ impl Grants {
         Arc::clone(&self.current.load().compiled)
     }
 
-    /// Refreshes now, on this thread (tests, the lab); returns once the
+    /// Refreshes now, on this thread (tests drive the lifecycle with it); returns once the
     /// fetch has finished (or at once if one is already in flight).
     pub fn refresh_now(&self, now: f64) {
         if let Some(refresher) = &self.refresher
