@@ -5,73 +5,53 @@
 use scopegate::testkit::fixture::{self, Mode, Options};
 use std::path::Path;
 
-const HELP: &str =
-    "usage: scopegate-lab fixture DIR [--mode unique|zipf] [--events N] [--users N] [--seed N] [--now UNIX|wall]
-  writes config.json, jwks.json, permissions.json, events.jsonl, expected.jsonl and meta.jsonl
-  (defaults: --mode unique --events 20000 --users 1000 --seed 1 --now 1735689600; `wall` is the
-  current time, for a function that reads the real clock; keys are generated fresh)";
+/// Writes config.json, jwks.json, permissions.json, events.jsonl,
+/// expected.jsonl and meta.jsonl; keys are generated fresh.
+#[derive(Debug, clap::Args)]
+pub struct FixtureArgs {
+    /// Directory to write.
+    dir: String,
+    /// `unique`: every event a new token; `zipf`: popular users repeat theirs.
+    #[arg(long, default_value = "unique", value_parser = ["unique", "zipf"])]
+    mode: String,
+    /// Events to write.
+    #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = crate::cli::positive_count)]
+    events: usize,
+    /// Distinct users.
+    #[arg(long, value_name = "N", default_value_t = 1_000, value_parser = crate::cli::positive_count)]
+    users: usize,
+    /// Generator seed.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    seed: u64,
+    /// The fixture's clock, Unix seconds, or `wall` for the current time (a
+    /// function that reads the real clock).
+    #[arg(long, value_name = "UNIX|wall", default_value = "1735689600", value_parser = parse_now)]
+    now: u64,
+}
 
-pub fn main(args: &[String]) -> Result<(), String> {
-    let mut options = Options::default();
-    let mut dir = None;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or(format!("{flag} needs a value"))
-        };
-        let count = |flag: &str, v: String| {
-            v.parse::<usize>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or(format!("{flag}: `{v}` is not a positive count"))
-        };
-        match flag {
-            "-h" | "--help" => {
-                println!("{HELP}");
-                return Ok(());
-            }
-            "--mode" => {
-                options.mode = match value()?.as_str() {
-                    "unique" => Mode::Unique,
-                    "zipf" => Mode::Zipf,
-                    other => return Err(format!("--mode: `{other}` is not unique or zipf")),
-                }
-            }
-            "--events" => options.events = count(flag, value()?)?,
-            "--users" => options.users = count(flag, value()?)?,
-            "--seed" => {
-                let v = value()?;
-                options.seed = v
-                    .parse()
-                    .map_err(|_| format!("--seed: `{v}` is not a whole number"))?;
-            }
-            "--now" => {
-                let v = value()?;
-                options.now = if v == "wall" {
-                    scopegate::clock::now() as u64
-                } else {
-                    v.parse()
-                        .map_err(|_| format!("--now: `{v}` is not Unix seconds or `wall`"))?
-                };
-            }
-            other if other.starts_with('-') => {
-                return Err(format!("unknown option `{other}` (see --help)"));
-            }
-            path => {
-                if dir.replace(path.to_string()).is_some() {
-                    return Err("give exactly one DIR".into());
-                }
-            }
-        }
+fn parse_now(v: &str) -> Result<u64, String> {
+    if v == "wall" {
+        Ok(scopegate::clock::now() as u64)
+    } else {
+        v.parse()
+            .map_err(|_| format!("`{v}` is not Unix seconds or `wall`"))
     }
-    let dir = dir.ok_or(format!("no DIR given\n{HELP}"))?;
+}
+
+pub fn main(args: FixtureArgs) -> Result<(), String> {
+    let options = Options {
+        mode: if args.mode == "zipf" {
+            Mode::Zipf
+        } else {
+            Mode::Unique
+        },
+        events: args.events,
+        users: args.users,
+        seed: args.seed,
+        now: args.now,
+        ..Options::default()
+    };
+    let dir = args.dir;
     let written = fixture::generate(Path::new(&dir), &options)?;
     let [allow, deny, unauthorized] = written.decisions;
     println!(

@@ -18,6 +18,7 @@
 // what it is for at its top, and its items are not a published API.
 #![allow(missing_docs)]
 
+pub mod cli;
 pub mod cost;
 pub mod fixture;
 pub mod gateway;

@@ -12,7 +12,7 @@ use crate::identity::{Identity, USER_SCOPES};
 use crate::scenario::Scenario;
 use crate::serve::{self, Options};
 use crate::sim::{Durations, Model, Simulator};
-use crate::sweep::parse_ttls;
+use crate::sweep::{Ttls, parse_ttls};
 use crate::traffic::{Event, Traffic};
 use bytes::Bytes;
 use hdrhistogram::Histogram;
@@ -24,16 +24,42 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-const HELP: &str =
-    "usage: scopegate-lab live [--scenario NAME|FILE] [--rps N] [--duration SECONDS] [--ttls LIST]
+/// Runs the scenario's traffic shape, scaled to --rps at its peak and
+/// --duration seconds, as real HTTP requests against a local `serve` for
+/// each TTL, with an open-loop load generator. Reports requests,
+/// invocations, hit ratio and latency next to what `sweep` predicts for the
+/// same arrivals; exits 1 if invocations or hit ratio differ by more than
+/// 5 %. Revocations are left out: the in-process authorizer verifies JWTs
+/// locally and cannot see them.
+#[derive(Debug, clap::Args)]
+pub struct LiveArgs {
+    /// Shipped scenario or a TOML file.
+    #[arg(long, value_name = "NAME|FILE", default_value = "steady")]
+    scenario: String,
+    /// Requests per second at the scenario's peak, (0, 50000].
+    #[arg(long, value_name = "N", default_value_t = 400.0, value_parser = parse_rps)]
+    rps: f64,
+    /// Seconds per TTL, (0, 3600].
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = parse_duration)]
+    duration: f64,
+    /// Comma-separated TTLs in whole seconds.
+    #[arg(long, value_name = "LIST", value_parser = parse_ttls, default_value = "0,1,5,15")]
+    ttls: Ttls,
+}
 
-Runs the scenario's traffic shape, scaled to --rps at its peak (default 400)
-and --duration seconds (default 10), as real HTTP requests against a local
-`serve` for each TTL (default 0,1,5,15), with an open-loop load generator.
-Reports requests, invocations, hit ratio and latency next to what `sweep`
-predicts for the same arrivals; exits 1 if invocations or hit ratio differ
-by more than 5 %. Revocations are left out: the in-process authorizer
-verifies JWTs locally and cannot see them.";
+fn parse_rps(v: &str) -> Result<f64, String> {
+    match v.parse::<f64>() {
+        Ok(r) if r > 0.0 && r <= 50_000.0 => Ok(r),
+        _ => Err(format!("`{v}` is not in (0, 50000]")),
+    }
+}
+
+fn parse_duration(v: &str) -> Result<f64, String> {
+    match v.parse::<f64>() {
+        Ok(d) if d > 0.0 && d <= 3600.0 => Ok(d),
+        _ => Err(format!("`{v}` is not in (0, 3600] seconds")),
+    }
+}
 
 /// Agreement the model must reach.
 pub const TOLERANCE: f64 = 0.05;
@@ -289,27 +315,9 @@ pub fn render(rows: &[Comparison]) -> String {
     s
 }
 
-pub fn main(args: &[String]) -> Result<(), String> {
-    let mut scenario = Scenario::default_scenario();
-    let (mut rps, mut duration, mut ttls) = (400.0, 10.0, vec![0.0, 1.0, 5.0, 15.0]);
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().cloned().ok_or(format!("{flag} needs a value"));
-        match flag.as_str() {
-            "-h" | "--help" => {
-                println!("{HELP}");
-                return Ok(());
-            }
-            "--scenario" => scenario = Scenario::load(&value()?)?,
-            "--rps" => rps = value()?.parse().map_err(|_| "--rps: not a number")?,
-            "--duration" => duration = value()?.parse().map_err(|_| "--duration: not a number")?,
-            "--ttls" => ttls = parse_ttls(&value()?)?,
-            other => return Err(format!("unknown option `{other}` (see --help)")),
-        }
-    }
-    if !(rps > 0.0 && rps <= 50_000.0 && duration > 0.0 && duration <= 3600.0) {
-        return Err("--rps must be in (0, 50000] and --duration in (0, 3600]".into());
-    }
+pub fn main(args: LiveArgs) -> Result<(), String> {
+    let scenario = Scenario::load(&args.scenario)?;
+    let (rps, duration, ttls) = (args.rps, args.duration, args.ttls.0);
     let plan = Plan {
         scenario: scale(&scenario, rps, duration),
         ttls,

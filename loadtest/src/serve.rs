@@ -16,24 +16,99 @@ use hyper_util::rt::TokioIo;
 use metrics::Counter;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-const HELP: &str = "usage: scopegate-lab serve [--port N] [--ttl SECONDS] [--config FILE]
-                          [--authorizer token|request] [--upstream http://127.0.0.1:PORT] [--alg RS256|ES256]
-                          [--permissions SOURCE] [--permissions-max-age SECONDS]
+/// A local API Gateway (REST) with the scopegate authorizer in-process, its
+/// authorizer result cache, IAM policy evaluation, and an embedded identity
+/// provider under /idp (discovery, JWKS, tokens). Prometheus metrics on
+/// /metrics.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Authorizer result cache TTL, 0..=3600 seconds (API Gateway's range).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300.0, value_parser = parse_ttl)]
+    ttl: f64,
+    /// Gateway configuration (routes, authorizer) as TOML, instead of the default API.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Authorizer type (overrides the configuration's).
+    #[arg(long, value_name = "KIND", value_parser = ["token", "request"])]
+    authorizer: Option<String>,
+    /// Forward allowed requests to this loopback backend instead of answering them.
+    #[arg(long, value_name = "http://127.0.0.1:PORT")]
+    upstream: Option<String>,
+    /// Signature algorithm of the embedded IdP.
+    #[arg(long, value_name = "ALG", default_value = "ES256", value_parser = ["RS256", "ES256"])]
+    alg: String,
+    /// Permissions document from s3://bucket/key (with this process's AWS_*
+    /// variables: moto_server works), an https or loopback URL, or a file,
+    /// refreshed as the Lambda would: replace it while traffic runs and watch
+    /// the decisions and scopegate_permissions_fetches_total follow.
+    #[arg(long, value_name = "SOURCE")]
+    permissions: Option<String>,
+    /// Refresh interval of --permissions.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300.0, value_parser = non_negative_seconds)]
+    permissions_max_age: f64,
+}
 
-A local API Gateway (REST) with the scopegate authorizer in-process, its
-authorizer result cache (TTL 0..=3600, default 300), IAM policy evaluation,
-and an embedded identity provider under /idp (discovery, JWKS, tokens).
-Prometheus metrics on /metrics. --port 0 picks a free port (default 8080).
---permissions reads the permissions document from s3://bucket/key (with
-this process's AWS_* variables: moto_server works), an https or loopback
-URL, or a file, refreshed every --permissions-max-age seconds (default 300)
-as the Lambda would: replace it while traffic runs and watch the decisions
-and scopegate_permissions_fetches_total follow.";
+/// A TTL in API Gateway's range.
+pub fn parse_ttl(v: &str) -> Result<f64, String> {
+    let ttl: f64 = v.parse().map_err(|_| format!("`{v}` is not a number"))?;
+    if (0.0..=3600.0).contains(&ttl) {
+        Ok(ttl)
+    } else {
+        Err("API Gateway allows 0..=3600 seconds".into())
+    }
+}
+
+/// A finite duration of zero or more seconds.
+pub fn non_negative_seconds(v: &str) -> Result<f64, String> {
+    match v.parse::<f64>() {
+        Ok(s) if s.is_finite() && s >= 0.0 => Ok(s),
+        _ => Err(format!("`{v}` is not 0 or more seconds")),
+    }
+}
+
+impl ServeArgs {
+    fn resolve(self) -> Result<Options, String> {
+        let mut config = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                GatewayConfig::parse(&text)?
+            }
+            None => GatewayConfig::default_api(),
+        };
+        match self.authorizer.as_deref() {
+            Some("token") => config.authorizer = AuthorizerKind::Token,
+            Some("request") => config.authorizer = AuthorizerKind::Request,
+            _ => {}
+        }
+        let upstream = match self.upstream {
+            Some(u) => {
+                scopegate::net::http::check_loopback_url(&u)
+                    .map_err(|e| format!("--upstream: {e}"))?;
+                Some(u.trim_end_matches('/').to_string())
+            }
+            None => None,
+        };
+        Ok(Options {
+            port: self.port,
+            ttl: self.ttl,
+            config,
+            upstream,
+            alg: self.alg,
+            permissions: self.permissions,
+            permissions_max_age: self.permissions_max_age,
+        })
+    }
+}
 
 /// How to run the server.
 pub struct Options {
@@ -275,63 +350,8 @@ async fn proxy(shared: &Shared, upstream: &str, method: &str, path: &str) -> Res
     }
 }
 
-fn parse(args: &[String]) -> Result<Option<Options>, String> {
-    let mut o = Options::default();
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().cloned().ok_or(format!("{flag} needs a value"));
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--port" => o.port = value()?.parse().map_err(|_| "--port: not a port number")?,
-            "--ttl" => {
-                let ttl: f64 = value()?.parse().map_err(|_| "--ttl: not a number")?;
-                if !(0.0..=3600.0).contains(&ttl) {
-                    return Err("--ttl: API Gateway allows 0..=3600 seconds".into());
-                }
-                o.ttl = ttl;
-            }
-            "--config" => {
-                let path = value()?;
-                let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-                o.config = GatewayConfig::parse(&text)?;
-            }
-            "--authorizer" => {
-                o.config.authorizer = match value()?.as_str() {
-                    "token" => AuthorizerKind::Token,
-                    "request" => AuthorizerKind::Request,
-                    other => {
-                        return Err(format!("--authorizer: `{other}` is not token or request"));
-                    }
-                }
-            }
-            "--upstream" => {
-                let u = value()?;
-                scopegate::net::http::check_loopback_url(&u)
-                    .map_err(|e| format!("--upstream: {e}"))?;
-                o.upstream = Some(u.trim_end_matches('/').to_string());
-            }
-            "--alg" => o.alg = value()?,
-            "--permissions" => o.permissions = Some(value()?),
-            "--permissions-max-age" => {
-                let v: f64 = value()?
-                    .parse()
-                    .map_err(|_| "--permissions-max-age: not a number")?;
-                if !(v >= 0.0 && v.is_finite()) {
-                    return Err("--permissions-max-age: must be 0 or more seconds".into());
-                }
-                o.permissions_max_age = v;
-            }
-            other => return Err(format!("unknown option `{other}` (see --help)")),
-        }
-    }
-    Ok(Some(o))
-}
-
-pub fn main(args: &[String]) -> Result<(), String> {
-    let Some(options) = parse(args)? else {
-        println!("{HELP}");
-        return Ok(());
-    };
+pub fn main(args: ServeArgs) -> Result<(), String> {
+    let options = args.resolve()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

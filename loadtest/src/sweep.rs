@@ -14,34 +14,64 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-pub const DEFAULT_TTLS: [f64; 8] = [0.0, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0];
 /// API Gateway accepts authorizer result TTLs from 0 to 3600 seconds.
 pub const MAX_TTL: f64 = 3600.0;
 
-const HELP: &str = "usage: scopegate-lab sweep [options]
+/// Simulates a traffic scenario through API Gateway's authorizer cache at
+/// each TTL and reports invocations, hit ratio, cold starts, added latency,
+/// cost per month and exposure, with a recommendation. The authorizer's
+/// durations are measured on this machine first.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Shipped scenario (steady, spiky, many-users, long-lived-tokens) or a TOML file.
+    #[arg(long, value_name = "NAME|FILE", default_value = "steady")]
+    scenario: String,
+    /// Comma-separated TTLs in whole seconds, 0..=3600 (API Gateway's range).
+    #[arg(long, value_name = "LIST", value_parser = parse_ttls, default_value = "0,1,5,15,60,300,900,3600")]
+    ttls: Ttls,
+    /// Report directory.
+    #[arg(long, value_name = "DIR", default_value = "lab-report")]
+    out: PathBuf,
+    /// Override the scenario's simulated time.
+    #[arg(long, value_name = "SECONDS")]
+    duration: Option<f64>,
+    /// Override the scenario's seed.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Override lambda.memory_mb.
+    #[arg(long, value_name = "MB")]
+    memory_mb: Option<u32>,
+    /// Override lambda.architecture.
+    #[arg(long, value_name = "ARCH", value_parser = ["arm64", "x86_64"])]
+    arch: Option<String>,
+    /// Override telemetry.emf_flush.
+    #[arg(long, value_name = "MODE", value_parser = ["per-invocation", "aggregated"])]
+    emf_flush: Option<String>,
+    /// Target: authorizer cost per month at most USD.
+    #[arg(long, value_name = "USD")]
+    max_cost: Option<f64>,
+    /// Target: cache hit ratio at least R, 0..=1 (the scenario's, else 0.9).
+    #[arg(long, value_name = "R")]
+    min_hit_ratio: Option<f64>,
+    /// Exposure budget: longest window past expiry or revocation (the scenario's, else 60).
+    #[arg(long, value_name = "SECONDS")]
+    max_exposure: Option<f64>,
+    /// Size of one EMF document, for the logs cost.
+    #[arg(long, value_name = "BYTES")]
+    emf_document_bytes: Option<f64>,
+    /// Distinct tokens the handler is measured on.
+    #[arg(long, value_name = "N", default_value_t = Plan::default().tokens, value_parser = crate::cli::positive_count)]
+    samples: usize,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
 
-Simulates a traffic scenario through API Gateway's authorizer cache at each
-TTL and reports invocations, hit ratio, cold starts, added latency, cost per
-month and exposure, with a recommendation. The authorizer's durations are
-measured on this machine first.
+/// A sorted, deduplicated list of TTLs (a newtype so clap takes the whole list as one value).
+#[derive(Debug, Clone)]
+pub struct Ttls(pub Vec<f64>);
 
-  --scenario NAME|FILE    shipped scenario (steady, spiky, many-users,
-                          long-lived-tokens) or a TOML file [steady]
-  --ttls LIST             comma-separated seconds, 0..=3600 [0,1,5,15,60,300,900,3600]
-  --out DIR               report directory [lab-report]
-  --duration SECONDS      override the scenario's simulated time
-  --seed N                override the scenario's seed
-  --memory-mb MB          override lambda.memory_mb
-  --arch arm64|x86_64     override lambda.architecture
-  --emf-flush MODE        per-invocation | aggregated
-  --max-cost USD          target: authorizer cost per month at most USD
-  --min-hit-ratio R       target: cache hit ratio at least R (0..1) [0.9]
-  --max-exposure SECONDS  exposure budget: longest window past expiry/revocation [60]
-  --emf-document-bytes N  size of one EMF document, for the logs cost
-  --samples N             distinct tokens the handler is measured on [300]
-  --quiet                 no progress bar";
-
-/// Parsed command line.
+/// What a sweep runs on, once the command line is applied to the scenario.
 struct Args {
     scenario: Scenario,
     ttls: Vec<f64>,
@@ -51,111 +81,75 @@ struct Args {
     quiet: bool,
 }
 
-fn parse_number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
-    value
-        .parse()
-        .map_err(|_| format!("{flag}: `{value}` is not a valid number"))
-}
-
-pub fn parse_ttls(list: &str) -> Result<Vec<f64>, String> {
+pub fn parse_ttls(list: &str) -> Result<Ttls, String> {
     let mut ttls = Vec::new();
     for part in list.split(',') {
-        let ttl: f64 = parse_number("--ttls", part.trim())?;
+        let part = part.trim();
+        let ttl: f64 = part
+            .parse()
+            .map_err(|_| format!("`{part}` is not a number"))?;
         if !(0.0..=MAX_TTL).contains(&ttl) || ttl.fract() != 0.0 {
             return Err(format!(
-                "--ttls: {ttl} is not a whole number of seconds in 0..=3600 (API Gateway's range)"
+                "{ttl} is not a whole number of seconds in 0..=3600 (API Gateway's range)"
             ));
         }
         ttls.push(ttl);
     }
     ttls.sort_by(f64::total_cmp);
     ttls.dedup();
-    Ok(ttls)
+    Ok(Ttls(ttls))
 }
 
-fn parse(args: &[String]) -> Result<Option<Args>, String> {
-    let mut pairs: Vec<(String, Option<String>)> = Vec::new();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--quiet" => pairs.push((arg.clone(), None)),
-            flag if flag.starts_with("--") => {
-                if let Some((f, v)) = flag.split_once('=') {
-                    pairs.push((f.to_string(), Some(v.to_string())));
-                } else {
-                    let value = it.next().ok_or(format!("{flag} needs a value"))?;
-                    pairs.push((flag.to_string(), Some(value.clone())));
-                }
-            }
-            other => return Err(format!("unexpected argument `{other}` (see --help)")),
+impl SweepArgs {
+    fn resolve(self) -> Result<Args, String> {
+        let mut scenario = Scenario::load(&self.scenario)?;
+        let mut prices = Prices::default();
+        if let Some(v) = self.duration {
+            scenario.duration_seconds = v;
         }
-    }
-    let value_of = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(f, _)| f == name)
-            .and_then(|(_, v)| v.clone())
-    };
-    let mut scenario = match value_of("--scenario") {
-        Some(s) => Scenario::load(&s)?,
-        None => Scenario::default_scenario(),
-    };
-    let mut prices = Prices::default();
-    let mut out = Args {
-        scenario: scenario.clone(),
-        ttls: DEFAULT_TTLS.to_vec(),
-        out: PathBuf::from("lab-report"),
-        prices: prices.clone(),
-        samples: Plan::default().tokens,
-        quiet: false,
-    };
-    for (flag, value) in &pairs {
-        let v = value.as_deref().unwrap_or("");
-        match flag.as_str() {
-            "--scenario" => {}
-            "--quiet" => out.quiet = true,
-            "--ttls" => out.ttls = parse_ttls(v)?,
-            "--out" => out.out = PathBuf::from(v),
-            "--duration" => scenario.duration_seconds = parse_number(flag, v)?,
-            "--seed" => scenario.seed = parse_number(flag, v)?,
-            "--memory-mb" => scenario.lambda.memory_mb = parse_number(flag, v)?,
-            "--arch" => scenario.lambda.architecture = v.to_string(),
-            "--emf-flush" => scenario.telemetry.emf_flush = v.to_string(),
-            "--max-cost" => {
-                scenario.targets.max_authorizer_cost_per_month = Some(parse_number(flag, v)?);
-            }
-            "--min-hit-ratio" => scenario.targets.min_hit_ratio = Some(parse_number(flag, v)?),
-            "--max-exposure" => {
-                scenario.targets.max_exposure_seconds = Some(parse_number(flag, v)?);
-            }
-            "--emf-document-bytes" => prices.emf_document_bytes = parse_number(flag, v)?,
-            "--samples" => {
-                out.samples = parse_number(flag, v)?;
-                if out.samples == 0 {
-                    return Err("--samples must be at least 1".into());
-                }
-            }
-            other => return Err(format!("unknown option `{other}` (see --help)")),
+        if let Some(v) = self.seed {
+            scenario.seed = v;
         }
+        if let Some(v) = self.memory_mb {
+            scenario.lambda.memory_mb = v;
+        }
+        if let Some(v) = self.arch {
+            scenario.lambda.architecture = v;
+        }
+        if let Some(v) = self.emf_flush {
+            scenario.telemetry.emf_flush = v;
+        }
+        if let Some(v) = self.max_cost {
+            scenario.targets.max_authorizer_cost_per_month = Some(v);
+        }
+        if let Some(v) = self.min_hit_ratio {
+            scenario.targets.min_hit_ratio = Some(v);
+        }
+        if let Some(v) = self.max_exposure {
+            scenario.targets.max_exposure_seconds = Some(v);
+        }
+        if let Some(v) = self.emf_document_bytes {
+            prices.emf_document_bytes = v;
+        }
+        scenario.validate().map_err(|e| {
+            format!(
+                "scenario {} (after command-line overrides): {e}",
+                scenario.name
+            )
+        })?;
+        Ok(Args {
+            scenario,
+            ttls: self.ttls.0,
+            out: self.out,
+            prices,
+            samples: self.samples,
+            quiet: self.quiet,
+        })
     }
-    scenario.validate().map_err(|e| {
-        format!(
-            "scenario {} (after command-line overrides): {e}",
-            scenario.name
-        )
-    })?;
-    out.scenario = scenario;
-    out.prices = prices;
-    Ok(Some(out))
 }
 
-pub fn main(args: &[String]) -> Result<(), String> {
-    let Some(args) = parse(args)? else {
-        println!("{HELP}");
-        return Ok(());
-    };
+pub fn main(args: SweepArgs) -> Result<(), String> {
+    let args = args.resolve()?;
     let s = &args.scenario;
     eprintln!(
         "scenario {}: {} — measuring the authorizer ({}) on this machine…",
@@ -258,14 +252,23 @@ pub fn simulate_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser as _;
 
-    fn strings(args: &[&str]) -> Vec<String> {
-        args.iter().map(std::string::ToString::to_string).collect()
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        sweep: SweepArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<Args, String> {
+        let cli = Cli::try_parse_from(std::iter::once("sweep").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        cli.sweep.resolve()
     }
 
     #[test]
     fn ttls_are_checked_against_api_gateways_range() {
-        assert_eq!(parse_ttls("60,0,60,5").unwrap(), [0.0, 5.0, 60.0]);
+        assert_eq!(parse_ttls("60,0,60,5").unwrap().0, [0.0, 5.0, 60.0]);
         assert!(parse_ttls("7200").unwrap_err().contains("0..=3600"));
         assert!(parse_ttls("1.5").is_err());
         assert!(parse_ttls("ten").unwrap_err().contains("`ten`"));
@@ -273,22 +276,17 @@ mod tests {
 
     #[test]
     fn overrides_are_applied_and_validated() {
-        let a = parse(&strings(&[
-            "--scenario",
-            "spiky",
-            "--arch=x86_64",
-            "--duration",
-            "60",
-        ]))
-        .unwrap()
-        .unwrap();
+        let a = parse(&["--scenario", "spiky", "--arch=x86_64", "--duration", "60"]).unwrap();
         assert_eq!(a.scenario.name, "spiky");
         assert_eq!(a.scenario.lambda.architecture, "x86_64");
         assert_eq!(a.scenario.duration_seconds, 60.0);
-        let err = parse(&strings(&["--arch", "sparc"])).err().unwrap();
-        assert!(err.contains("lambda.architecture"), "{err}");
-        let err = parse(&strings(&["--bogus", "1"])).err().unwrap();
+        let err = parse(&["--arch", "sparc"]).err().unwrap();
+        assert!(err.contains("sparc") && err.contains("arm64"), "{err}");
+        let err = parse(&["--duration", "0"]).err().unwrap();
+        assert!(err.contains("duration_seconds"), "{err}");
+        let err = parse(&["--bogus", "1"]).err().unwrap();
         assert!(err.contains("--bogus"), "{err}");
-        assert!(parse(&strings(&["--help"])).unwrap().is_none());
+        let err = parse(&["--samples", "0"]).err().unwrap();
+        assert!(err.contains("--samples"), "{err}");
     }
 }

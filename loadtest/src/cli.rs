@@ -1,0 +1,154 @@
+//! The lab's command line: one clap parser for every subcommand, so every
+//! option takes `--flag value` and `--flag=value`, values are checked while
+//! parsing (the error names the flag), and `--help` shows the defaults.
+
+use crate::fixture::FixtureArgs;
+use crate::live::LiveArgs;
+use crate::serve::ServeArgs;
+use crate::sweep::SweepArgs;
+use clap::CommandFactory as _;
+
+/// The scopegate TTL lab: what the API Gateway authorizer cache TTL buys and what it costs.
+#[derive(Debug, clap::Parser)]
+#[command(name = "scopegate-lab", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Simulate a traffic scenario for each authorizer-cache TTL and report invocations, cost, latency and exposure.
+    Sweep(SweepArgs),
+    /// Run a local API Gateway emulator with an embedded development identity provider.
+    Serve(ServeArgs),
+    /// Drive real HTTP traffic against `serve` for each TTL and compare with what `sweep` predicts.
+    Live(LiveArgs),
+    /// Write a fixture directory (contract §6) for `scopegate replay --fixture`.
+    Fixture(FixtureArgs),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Writes the completion script for `shell` to stdout.
+pub fn completions(shell: clap_complete::Shell) {
+    let mut command = Cli::command();
+    clap_complete::generate(shell, &mut command, "scopegate-lab", &mut std::io::stdout());
+}
+
+/// A count of one or more, for clap.
+pub fn positive_count(v: &str) -> Result<usize, String> {
+    v.parse::<usize>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(format!("`{v}` is not a positive count"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser as _;
+
+    /// A valid value for every option of every subcommand. An option added
+    /// without a row here fails the test, so the rule covers new ones too.
+    const VALUES: &[(&str, &str, &str)] = &[
+        ("sweep", "scenario", "spiky"),
+        ("sweep", "ttls", "0,60"),
+        ("sweep", "out", "report-dir"),
+        ("sweep", "duration", "60"),
+        ("sweep", "seed", "7"),
+        ("sweep", "memory-mb", "256"),
+        ("sweep", "arch", "x86_64"),
+        ("sweep", "emf-flush", "per-invocation"),
+        ("sweep", "max-cost", "100"),
+        ("sweep", "min-hit-ratio", "0.8"),
+        ("sweep", "max-exposure", "120"),
+        ("sweep", "emf-document-bytes", "900"),
+        ("sweep", "samples", "20"),
+        ("serve", "port", "0"),
+        ("serve", "ttl", "60"),
+        ("serve", "config", "gateway.toml"),
+        ("serve", "authorizer", "request"),
+        ("serve", "upstream", "http://127.0.0.1:9000"),
+        ("serve", "alg", "RS256"),
+        ("serve", "permissions", "s3://bucket/key"),
+        ("serve", "permissions-max-age", "30"),
+        ("live", "scenario", "spiky"),
+        ("live", "rps", "100"),
+        ("live", "duration", "5"),
+        ("live", "ttls", "0,5"),
+        ("fixture", "mode", "zipf"),
+        ("fixture", "events", "100"),
+        ("fixture", "users", "10"),
+        ("fixture", "seed", "3"),
+        ("fixture", "now", "wall"),
+    ];
+
+    /// Positional arguments a subcommand needs before its options parse.
+    fn positionals(sub: &str) -> &'static [&'static str] {
+        match sub {
+            "fixture" => &["fixture-dir"],
+            "completions" => &["bash"],
+            _ => &[],
+        }
+    }
+
+    #[test]
+    fn every_option_of_every_subcommand_takes_both_forms() {
+        let mut checked = 0;
+        for sub in Cli::command().get_subcommands() {
+            let name = sub.get_name();
+            for arg in sub.get_arguments() {
+                let Some(long) = arg.get_long() else { continue };
+                if !arg.get_action().takes_values() || long == "help" || long == "version" {
+                    continue;
+                }
+                let Some(&(_, _, value)) = VALUES.iter().find(|(s, l, _)| *s == name && *l == long)
+                else {
+                    panic!("no sample value for `{name} --{long}`");
+                };
+                let base = ["scopegate-lab", name]
+                    .into_iter()
+                    .chain(positionals(name).iter().copied());
+                let joined = format!("--{long}={value}");
+                let separate = format!("--{long}");
+                for form in [vec![joined.as_str()], vec![separate.as_str(), value]] {
+                    let argv: Vec<&str> = base.clone().chain(form.iter().copied()).collect();
+                    if let Err(e) = Cli::try_parse_from(&argv) {
+                        panic!("{argv:?}: {e}");
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, VALUES.len(), "a row of VALUES names no option");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_flag() {
+        let err = Cli::try_parse_from(["scopegate-lab", "serve", "--ttl=7200"]).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("--ttl") && text.contains("0..=3600"),
+            "{text}"
+        );
+        let err = Cli::try_parse_from(["scopegate-lab", "live", "--rps", "0"]).unwrap_err();
+        assert!(err.to_string().contains("--rps"), "{err}");
+    }
+
+    #[test]
+    fn help_shows_defaults() {
+        let help = Cli::command()
+            .find_subcommand_mut("sweep")
+            .map(|c| c.render_long_help().to_string())
+            .unwrap();
+        assert!(help.contains("[default: steady]"), "{help}");
+        assert!(
+            help.contains("[default: 0,1,5,15,60,300,900,3600]"),
+            "{help}"
+        );
+    }
+}
