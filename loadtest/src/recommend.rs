@@ -21,10 +21,19 @@ pub struct Recommendation {
     /// The TTL to use, if the two constraints agree.
     pub ttl: Option<f64>,
     pub summary: String,
+    /// Exposure below every TTL: what the function itself allows.
+    pub function_exposure_seconds: f64,
 }
 
-/// `costs[i]` is the authorizer's monthly cost for `outcomes[i]`; both are in TTL order.
-pub fn recommend(targets: &Targets, outcomes: &[Outcome], costs: &[f64]) -> Recommendation {
+/// `costs[i]` is the authorizer's monthly cost for `outcomes[i]`; both are
+/// in TTL order. `function_exposure` is the longest the function itself
+/// allows a revoked token ([`crate::sim::Model::function_exposure_seconds`]).
+pub fn recommend(
+    targets: &Targets,
+    outcomes: &[Outcome],
+    costs: &[f64],
+    function_exposure: f64,
+) -> Recommendation {
     let (efficiency_target, efficient): (String, Box<dyn Fn(usize) -> bool>) =
         if let Some(ceiling) = targets.max_authorizer_cost_per_month {
             (
@@ -76,7 +85,7 @@ pub fn recommend(targets: &Targets, outcomes: &[Outcome], costs: &[f64]) -> Reco
         (_, None) => (
             None,
             format!(
-                "no TTL tried keeps exposure within {budget} s (even TTL 0 can only expose 0 s, so the budget is negative or TTL 0 was not tried)"
+                "no TTL tried keeps exposure within {budget} s: the function itself may allow a revoked token for {function_exposure} s (its introspection cache, or mode jwt), whatever the TTL; shorten SCOPEGATE_INTROSPECTION_CACHE_SECONDS or raise the budget"
             ),
         ),
     };
@@ -87,6 +96,7 @@ pub fn recommend(targets: &Targets, outcomes: &[Outcome], costs: &[f64]) -> Reco
         largest_safe_ttl,
         ttl,
         summary,
+        function_exposure_seconds: function_exposure,
     }
 }
 
@@ -106,6 +116,7 @@ mod tests {
             invoke_overhead: 0.0,
             platform_cold_start: 0.0,
             fresh_sessions: true,
+            ..Model::default()
         };
         let d = Durations::constant(0.001, 0.001);
         let mut o = Simulator::new(model, 1, &d, 1).run(std::iter::empty(), &AtomicU64::new(0));
@@ -116,6 +127,7 @@ mod tests {
             requests: 1,
             tokens: 1,
             longest_seconds: longest,
+            by_function: 0,
         };
         o
     }
@@ -135,7 +147,7 @@ mod tests {
             min_hit_ratio: Some(0.8),
             ..Targets::default()
         };
-        let r = recommend(&t, &table(), &[9.0, 2.0, 1.0, 0.5]);
+        let r = recommend(&t, &table(), &[9.0, 2.0, 1.0, 0.5], 0.0);
         assert_eq!(r.smallest_efficient_ttl, Some(60.0));
         assert_eq!(r.largest_safe_ttl, Some(60.0));
         assert_eq!(r.ttl, Some(60.0));
@@ -143,7 +155,7 @@ mod tests {
 
     #[test]
     fn conflicting_targets_get_no_ttl_and_an_explanation() {
-        let r = recommend(&Targets::default(), &table(), &[9.0, 2.0, 1.0, 0.5]);
+        let r = recommend(&Targets::default(), &table(), &[9.0, 2.0, 1.0, 0.5], 0.0);
         assert_eq!(r.smallest_efficient_ttl, Some(300.0));
         assert_eq!(r.largest_safe_ttl, Some(60.0));
         assert_eq!(r.ttl, None);
@@ -157,9 +169,23 @@ mod tests {
             max_exposure_seconds: Some(250.0),
             ..Targets::default()
         };
-        let r = recommend(&t, &table(), &[9.0, 2.0, 1.0, 0.5]);
+        let r = recommend(&t, &table(), &[9.0, 2.0, 1.0, 0.5], 0.0);
         assert_eq!(r.smallest_efficient_ttl, Some(300.0));
         assert_eq!(r.ttl, Some(300.0));
         assert!(r.efficiency_target.contains("$1.50"));
+    }
+
+    #[test]
+    fn the_functions_own_exposure_is_named_when_no_ttl_fits() {
+        let t = Targets {
+            max_exposure_seconds: Some(10.0),
+            ..Targets::default()
+        };
+        let mut outcomes = table();
+        outcomes[0].exposure.longest_seconds = 60.0;
+        let r = recommend(&t, &outcomes, &[9.0, 2.0, 1.0, 0.5], 60.0);
+        assert_eq!(r.ttl, None);
+        assert!(r.summary.contains("60 s"), "{}", r.summary);
+        assert!(r.summary.contains("INTROSPECTION_CACHE"), "{}", r.summary);
     }
 }

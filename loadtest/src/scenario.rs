@@ -33,9 +33,15 @@ pub struct Scenario {
     #[serde(default)]
     pub revocations: Revocations,
     #[serde(default)]
+    pub gateway: Gateway,
+    #[serde(default)]
+    pub authorizer: Authorizer,
+    #[serde(default)]
     pub lambda: Lambda,
     #[serde(default)]
     pub telemetry: Telemetry,
+    #[serde(default)]
+    pub billing: Billing,
     #[serde(default)]
     pub targets: Targets,
 }
@@ -122,6 +128,59 @@ pub struct Revocations {
     pub per_hour: f64,
 }
 
+/// API Gateway's side: how its authorizer cache is laid out. AWS documents
+/// neither one consistent cache per API nor a split, so both are
+/// assumptions; `scopegate-lab calibrate` fits `cache_partitions` from
+/// access logs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Gateway {
+    /// Independent caches a token's entry may live in (per node, per zone).
+    pub cache_partitions: u32,
+    /// `uniform`: each request lands on a random partition; `sticky`: a
+    /// user's requests always land on the same one.
+    pub routing: String,
+    /// Authorizers in front of the function, each with its own cache (the
+    /// SAM template has three); a user's requests spread evenly over them.
+    pub authorizers: u32,
+}
+
+impl Default for Gateway {
+    fn default() -> Gateway {
+        Gateway {
+            cache_partitions: 1,
+            routing: "uniform".to_string(),
+            authorizers: 1,
+        }
+    }
+}
+
+/// How scopegate itself decides, which bounds exposure below the cache.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Authorizer {
+    /// `jwt+introspect` (revocation is seen, through the introspection
+    /// cache) or `jwt` (a revoked token is accepted until its `exp`).
+    pub mode: String,
+    /// `SCOPEGATE_INTROSPECTION_CACHE_SECONDS`: how long the function keeps
+    /// an introspection answer (and so how long its memo may answer for a
+    /// revoked token).
+    pub introspection_cache_seconds: f64,
+    /// Assumption: one introspection round trip to the IdP, paid (and
+    /// billed) by an invocation whose answer is not cached.
+    pub introspection_round_trip_ms: f64,
+}
+
+impl Default for Authorizer {
+    fn default() -> Authorizer {
+        Authorizer {
+            mode: "jwt+introspect".to_string(),
+            introspection_cache_seconds: 60.0,
+            introspection_round_trip_ms: 30.0,
+        }
+    }
+}
+
 /// The authorizer function. Values marked "assumption" are not measured by
 /// the lab; set them from your own X-Ray traces and REPORT lines.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -137,6 +196,12 @@ pub struct Lambda {
     pub invoke_overhead_ms: f64,
     /// Assumption: unbilled sandbox creation before INIT on a cold start.
     pub platform_cold_start_ms: f64,
+    /// Concurrent executions available (the account default is 1,000 per region).
+    pub concurrency_limit: u32,
+    /// New environments per 10 seconds per function (AWS: 1,000).
+    pub scale_per_10_seconds: u32,
+    /// Assumption: an environment's longest life ("every few hours").
+    pub max_environment_lifetime_seconds: f64,
 }
 
 impl Default for Lambda {
@@ -147,6 +212,9 @@ impl Default for Lambda {
             idle_expiry_seconds: 600.0,
             invoke_overhead_ms: 10.0,
             platform_cold_start_ms: 100.0,
+            concurrency_limit: 1000,
+            scale_per_10_seconds: 1000,
+            max_environment_lifetime_seconds: 7200.0,
         }
     }
 }
@@ -159,6 +227,8 @@ pub struct Telemetry {
     pub emf_flush: String,
     /// In `aggregated` mode, invocations per EMF document.
     pub aggregate_every: u32,
+    /// The function's log group retention, for the storage cost.
+    pub log_retention_days: u32,
 }
 
 impl Default for Telemetry {
@@ -166,8 +236,20 @@ impl Default for Telemetry {
         Telemetry {
             emf_flush: "aggregated".to_string(),
             aggregate_every: 100,
+            log_retention_days: 30,
         }
     }
+}
+
+/// What the bill subtracts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Billing {
+    /// Subtract the always-free tiers (Lambda's 1 M requests and 400,000
+    /// GB-s, 5 GB of logs, 10 metrics). Off by default: a busy account's
+    /// other functions use them up. API Gateway's 1 M calls last 12 months
+    /// only and are never subtracted.
+    pub free_tier: bool,
 }
 
 /// What the recommendation optimises for; every field optional.
@@ -308,6 +390,48 @@ impl Scenario {
                 self.telemetry.emf_flush
             ));
         }
+        if !(1..=64).contains(&self.gateway.cache_partitions) {
+            return Err(format!(
+                "`gateway.cache_partitions` must be 1..=64, got {}",
+                self.gateway.cache_partitions
+            ));
+        }
+        if !matches!(self.gateway.routing.as_str(), "uniform" | "sticky") {
+            return Err(format!(
+                "`gateway.routing` must be uniform or sticky, got {}",
+                self.gateway.routing
+            ));
+        }
+        if !(1..=16).contains(&self.gateway.authorizers) {
+            return Err(format!(
+                "`gateway.authorizers` must be 1..=16, got {}",
+                self.gateway.authorizers
+            ));
+        }
+        if !matches!(self.authorizer.mode.as_str(), "jwt" | "jwt+introspect") {
+            return Err(format!(
+                "`authorizer.mode` must be jwt or jwt+introspect, got {}",
+                self.authorizer.mode
+            ));
+        }
+        non_negative(
+            self.authorizer.introspection_cache_seconds,
+            "authorizer.introspection_cache_seconds",
+        )?;
+        non_negative(
+            self.authorizer.introspection_round_trip_ms,
+            "authorizer.introspection_round_trip_ms",
+        )?;
+        if self.lambda.concurrency_limit == 0 {
+            return Err("`lambda.concurrency_limit` must be at least 1".into());
+        }
+        if self.lambda.scale_per_10_seconds == 0 {
+            return Err("`lambda.scale_per_10_seconds` must be at least 1".into());
+        }
+        positive(
+            self.lambda.max_environment_lifetime_seconds,
+            "lambda.max_environment_lifetime_seconds",
+        )?;
         if self.telemetry.aggregate_every == 0 {
             return Err("`telemetry.aggregate_every` must be at least 1".into());
         }

@@ -5,8 +5,8 @@
 use crate::cost::Prices;
 use crate::measure::{self, Plan};
 use crate::progress::Progress;
-use crate::recommend::recommend;
-use crate::report::{self, MeasuredHandler, Report, Row, SimulatorSpeed};
+use crate::recommend::{Recommendation, recommend};
+use crate::report::{self, MeasuredHandler, PartitionStudy, Report, Row, SimulatorSpeed};
 use crate::scenario::Scenario;
 use crate::sim::{self, Durations, Outcome};
 use std::path::PathBuf;
@@ -169,10 +169,24 @@ pub fn main(args: SweepArgs) -> Result<(), String> {
         measured.invalid_token.p50_us,
         measured.init.p50_us / 1000.0
     );
+    let mut prices = args.prices.clone();
+    prices.metric_series = crate::cost::emitted_series();
     let (outcomes, speed) = simulate_all(s, &args.ttls, &durations, args.quiet);
-    let costs: Vec<_> = outcomes.iter().map(|o| args.prices.monthly(s, o)).collect();
-    let authorizer_costs: Vec<f64> = costs.iter().map(|c| c.authorizer).collect();
-    let recommendation = recommend(&s.targets, &outcomes, &authorizer_costs);
+    let (costs, recommendation) = judge(s, &prices, &outcomes);
+    let mut partitions = Vec::new();
+    for n in study_partitions(s.gateway.cache_partitions) {
+        let mut split = s.clone();
+        split.gateway.cache_partitions = n;
+        let (outcomes, _) = simulate_all(&split, &args.ttls, &durations, true);
+        let (costs, recommendation) = judge(&split, &prices, &outcomes);
+        partitions.push(PartitionStudy {
+            cache_partitions: n,
+            hit_ratio: outcomes.iter().map(Outcome::hit_ratio).collect(),
+            authorizer_cost: costs.iter().map(|c| c.authorizer).collect(),
+            recommended_ttl: recommendation.ttl,
+            summary: recommendation.summary,
+        });
+    }
     let rows = outcomes
         .iter()
         .zip(costs)
@@ -181,9 +195,10 @@ pub fn main(args: SweepArgs) -> Result<(), String> {
     let report = Report {
         scenario: args.scenario.clone(),
         measured_handler: measured,
-        prices: args.prices.clone(),
+        prices,
         rows,
         recommendation,
+        partitions,
         simulator: speed,
     };
     println!("{}", report::table::render(&report));
@@ -196,6 +211,31 @@ pub fn main(args: SweepArgs) -> Result<(), String> {
         report::FILES.join(", ")
     );
     Ok(())
+}
+
+/// Partition counts the sweep is repeated at besides the scenario's own:
+/// one consistent cache, and two splits (AWS documents no topology).
+fn study_partitions(configured: u32) -> Vec<u32> {
+    [1, 3, 10]
+        .into_iter()
+        .filter(|&n| n != configured)
+        .collect()
+}
+
+/// Prices every outcome and recommends a TTL.
+fn judge(
+    scenario: &Scenario,
+    prices: &Prices,
+    outcomes: &[Outcome],
+) -> (Vec<crate::cost::Monthly>, Recommendation) {
+    let costs: Vec<_> = outcomes
+        .iter()
+        .map(|o| prices.monthly(scenario, o))
+        .collect();
+    let authorizer: Vec<f64> = costs.iter().map(|c| c.authorizer).collect();
+    let floor = sim::Model::new(scenario, 0.0).function_exposure_seconds();
+    let recommendation = recommend(&scenario.targets, outcomes, &authorizer, floor);
+    (costs, recommendation)
 }
 
 /// Simulates every TTL, one worker thread per core, with a progress bar.

@@ -101,6 +101,17 @@ impl EmfRecorder {
         }
     }
 
+    /// Series registered so far. Each becomes one CloudWatch custom metric
+    /// (a name with one combination of dimension values), the unit
+    /// CloudWatch bills EMF by; the TTL lab prices them.
+    pub fn series(&self) -> usize {
+        self.registry
+            .entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
     fn describe(&self, key: &KeyName, unit: Option<Unit>) {
         if let Some(unit) = unit {
             self.registry

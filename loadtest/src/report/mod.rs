@@ -32,7 +32,11 @@ pub struct Row {
     pub cost_per_month: Monthly,
     pub exposed_requests: u64,
     pub exposed_tokens: u64,
+    /// Exposed requests the function itself allowed (no TTL removes them).
+    pub exposed_by_function: u64,
     pub longest_exposure_seconds: f64,
+    pub throttled: u64,
+    pub introspections: u64,
 }
 
 impl Row {
@@ -53,7 +57,10 @@ impl Row {
             cost_per_month: cost,
             exposed_requests: outcome.exposure.requests,
             exposed_tokens: outcome.exposure.tokens,
+            exposed_by_function: outcome.exposure.by_function,
             longest_exposure_seconds: outcome.exposure.longest_seconds,
+            throttled: outcome.throttled,
+            introspections: outcome.introspections,
         }
     }
 }
@@ -111,7 +118,21 @@ pub struct Report {
     pub prices: Prices,
     pub rows: Vec<Row>,
     pub recommendation: Recommendation,
+    /// The same sweep with the cache split into other partition counts.
+    pub partitions: Vec<PartitionStudy>,
     pub simulator: SimulatorSpeed,
+}
+
+/// The sweep at one `gateway.cache_partitions`: what moves with N.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartitionStudy {
+    pub cache_partitions: u32,
+    /// Hit ratio at each TTL of the sweep, in its order.
+    pub hit_ratio: Vec<f64>,
+    /// Authorizer cost per month at each TTL.
+    pub authorizer_cost: Vec<f64>,
+    pub recommended_ttl: Option<f64>,
+    pub summary: String,
 }
 
 /// The files written to the report directory, in writing order.
@@ -127,13 +148,13 @@ pub const FILES: [&str; 6] = [
 impl Report {
     pub fn csv(&self) -> String {
         let mut out = String::from(
-            "ttl_seconds,requests,invocations,cache_hits,hit_ratio,unauthorized,cold_starts,peak_concurrency,added_latency_mean_ms,added_latency_p50_ms,added_latency_p99_ms,added_latency_p999_ms,authorizer_cost_per_month_usd,lambda_requests_usd,lambda_duration_usd,logs_usd,api_gateway_usd,exposed_requests,exposed_tokens,longest_exposure_seconds\n",
+            "ttl_seconds,requests,invocations,cache_hits,hit_ratio,unauthorized,cold_starts,peak_concurrency,added_latency_mean_ms,added_latency_p50_ms,added_latency_p99_ms,added_latency_p999_ms,authorizer_cost_per_month_usd,lambda_requests_usd,lambda_duration_usd,logs_usd,log_storage_usd,custom_metrics_usd,api_gateway_usd,exposed_requests,exposed_tokens,exposed_by_function,longest_exposure_seconds,throttled,introspections\n",
         );
         for r in &self.rows {
             let c = &r.cost_per_month;
             let _ = writeln!(
                 out,
-                "{},{},{},{},{:.6},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.4},{:.4},{:.4},{:.4},{:.2},{},{},{:.3}",
+                "{},{},{},{},{:.6},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.4},{:.4},{:.4},{:.4},{:.4},{:.4},{:.2},{},{},{},{:.3},{},{}",
                 r.ttl_seconds,
                 r.requests,
                 r.invocations,
@@ -150,10 +171,15 @@ impl Report {
                 c.lambda_requests,
                 c.lambda_duration,
                 c.logs,
+                c.log_storage,
+                c.custom_metrics,
                 c.api_gateway,
                 r.exposed_requests,
                 r.exposed_tokens,
-                r.longest_exposure_seconds
+                r.exposed_by_function,
+                r.longest_exposure_seconds,
+                r.throttled,
+                r.introspections
             );
         }
         out

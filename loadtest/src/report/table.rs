@@ -79,5 +79,77 @@ pub fn render(report: &Report) -> String {
         report.recommendation.exposure_budget_seconds,
         report.recommendation.summary
     );
+    let floor = report.recommendation.function_exposure_seconds;
+    let _ = writeln!(
+        out,
+        "Exposure includes the function's own: up to {floor} s after a revocation at any TTL ({}).",
+        if s.authorizer.mode == "jwt" {
+            "mode jwt sees no revocation: a revoked token lives until its exp".to_string()
+        } else {
+            format!(
+                "its introspection cache, {} s",
+                s.authorizer.introspection_cache_seconds
+            )
+        }
+    );
+    render_partitions(&mut out, report);
     out
+}
+
+/// N, hit ratio, cost, recommended TTL, and the summary when it is not the scenario's own.
+type StudyLine<'a> = (u32, f64, f64, Option<f64>, Option<&'a str>);
+
+/// The sweep at other cache partition counts, at the recommended TTL (or
+/// the one nearest 60 s), saying when the verdict changes.
+fn render_partitions(out: &mut String, report: &Report) {
+    if report.partitions.is_empty() || report.rows.is_empty() {
+        return;
+    }
+    let ttls: Vec<f64> = report.rows.iter().map(|r| r.ttl_seconds).collect();
+    let at = report
+        .recommendation
+        .ttl
+        .and_then(|t| ttls.iter().position(|&x| x == t))
+        .unwrap_or_else(|| {
+            (0..ttls.len())
+                .min_by(|&a, &b| (ttls[a] - 60.0).abs().total_cmp(&(ttls[b] - 60.0).abs()))
+                .unwrap_or(0)
+        });
+    let s = &report.scenario;
+    let label = ttl_label(ttls[at]);
+    let _ = writeln!(
+        out,
+        "\nCache partitions (AWS documents no cache topology; this scenario: {} {}, {} authorizer(s)), at TTL {label}:",
+        s.gateway.cache_partitions, s.gateway.routing, s.gateway.authorizers
+    );
+    let mine = (
+        s.gateway.cache_partitions,
+        report.rows[at].hit_ratio,
+        report.rows[at].cost_per_month.authorizer,
+        report.recommendation.ttl,
+    );
+    let mut lines: Vec<StudyLine<'_>> = vec![(mine.0, mine.1, mine.2, mine.3, None)];
+    for p in &report.partitions {
+        lines.push((
+            p.cache_partitions,
+            p.hit_ratio.get(at).copied().unwrap_or(0.0),
+            p.authorizer_cost.get(at).copied().unwrap_or(0.0),
+            p.recommended_ttl,
+            Some(p.summary.as_str()),
+        ));
+    }
+    lines.sort_by_key(|l| l.0);
+    for (n, hit, cost, ttl, summary) in lines {
+        let verdict = match (summary, ttl == report.recommendation.ttl) {
+            (None, _) => "(this scenario)".to_string(),
+            (Some(_), true) => "same verdict".to_string(),
+            (Some(summary), false) => format!("VERDICT CHANGES: {summary}"),
+        };
+        let _ = writeln!(
+            out,
+            "  N = {n:>2}: hit ratio {:>5.1}%, authorizer {:>8}/mo; {verdict}",
+            hit * 100.0,
+            dollars(cost)
+        );
+    }
 }

@@ -7,10 +7,17 @@
 //! answer the cache gives for a token that had expired or been revoked.
 //!
 //! Approximations, stated so they can be judged: the authorizer refuses a
-//! token at its `exp` (no leeway) and honours revocation (mode
-//! `jwt+introspect`); a refused client gets a new token for its next
-//! request; the verified-token memo is taken to hit for a token the
-//! authorizer has verified before, unless the environment is cold.
+//! token at its `exp` (no leeway); in mode `jwt+introspect` it sees a
+//! revocation once its introspection answer (kept
+//! `introspection_cache_seconds`, one cache for all environments) is older
+//! than that, and in mode `jwt` never; a refused client gets a new token
+//! for its next request; the verified-token memo is taken to hit for a
+//! token the authorizer has verified before, unless the environment is
+//! cold. The cache may be split into partitions (a request lands on a
+//! random one, or a user always on the same one) and each authorizer has
+//! its own. An environment is busy for the billed duration plus the invoke
+//! overhead; Lambda's concurrency limit, scale rate and environment
+//! lifetime apply, and a throttled invocation is an API Gateway 500.
 
 pub mod lambda;
 
@@ -18,6 +25,7 @@ use crate::rng::Rng;
 use crate::scenario::Scenario;
 use crate::traffic::{Event, Traffic};
 use hdrhistogram::Histogram;
+pub use lambda::Limits;
 use lambda::Pool;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -54,6 +62,9 @@ pub struct Exposure {
     pub tokens: u64,
     /// The longest time past expiry or revocation that the cache still answered.
     pub longest_seconds: f64,
+    /// Of `requests`, those the function itself allowed after revocation
+    /// (its introspection cache, or mode `jwt`): exposure no TTL removes.
+    pub by_function: u64,
 }
 
 /// What one TTL produced over the scenario.
@@ -66,10 +77,17 @@ pub struct Outcome {
     /// Requests refused with 401 (invalid, expired or revoked tokens).
     pub unauthorized: u64,
     pub cold_starts: u64,
+    /// Environments retired at their maximum lifetime.
+    pub retired_environments: u64,
+    /// Invocations Lambda throttled (answered 500 by API Gateway, not billed).
+    pub throttled: u64,
+    /// Invocations that asked the IdP's introspection endpoint.
+    pub introspections: u64,
     pub peak_concurrency: usize,
     /// Sum over invocations of the handler duration rounded up to 1 ms (Lambda's billing unit).
     pub billed_ms: u64,
-    /// Sum over cold starts of the INIT duration rounded up to 1 ms.
+    /// What cold starts add to the billed duration: AWS bills
+    /// ceil(INIT + duration), so this is that minus ceil(duration).
     pub init_billed_ms: u64,
     /// Latency the authorizer adds to each request, in microseconds.
     pub added_latency_us: Histogram<u64>,
@@ -105,20 +123,101 @@ pub struct Model {
     /// Users first seen hold a brand-new token (closed-form tests); otherwise
     /// one of uniformly random age (steady state).
     pub fresh_sessions: bool,
+    pub topology: Topology,
+    /// `None`: mode `jwt`, revocation is never seen.
+    pub introspection: Option<Introspection>,
+    pub limits: Limits,
+}
+
+/// How API Gateway's cache is laid out.
+#[derive(Debug, Clone, Copy)]
+pub struct Topology {
+    pub partitions: u32,
+    /// A user's requests always land on the same partition.
+    pub sticky: bool,
+    /// Authorizers with a cache each; a request uses one of them at random.
+    pub authorizers: u32,
+}
+
+impl Topology {
+    pub const ONE: Topology = Topology {
+        partitions: 1,
+        sticky: false,
+        authorizers: 1,
+    };
+
+    /// Cache slots one user's token may occupy.
+    fn slots(self) -> usize {
+        let partitions = if self.sticky { 1 } else { self.partitions };
+        (partitions * self.authorizers) as usize
+    }
+}
+
+/// The function's introspection cache.
+#[derive(Debug, Clone, Copy)]
+pub struct Introspection {
+    /// Seconds an introspection answer is reused.
+    pub cache: f64,
+    /// Seconds one introspection call takes.
+    pub round_trip: f64,
+}
+
+impl Default for Model {
+    /// The closed-form model: no topology, no limits, introspection on every miss for free.
+    fn default() -> Model {
+        Model {
+            ttl: 0.0,
+            lifetime: 1e9,
+            refresh_skew: 0.0,
+            late_refresh_fraction: 0.0,
+            idle_expiry: 600.0,
+            invoke_overhead: 0.0,
+            platform_cold_start: 0.0,
+            fresh_sessions: true,
+            topology: Topology::ONE,
+            introspection: Some(Introspection {
+                cache: 0.0,
+                round_trip: 0.0,
+            }),
+            limits: Limits::NONE,
+        }
+    }
 }
 
 impl Model {
     pub fn new(scenario: &Scenario, ttl: f64) -> Model {
+        let a = &scenario.authorizer;
+        let l = &scenario.lambda;
         Model {
             ttl,
             lifetime: scenario.tokens.lifetime_seconds,
             refresh_skew: scenario.tokens.refresh_skew_seconds,
             late_refresh_fraction: scenario.tokens.late_refresh_fraction,
-            idle_expiry: scenario.lambda.idle_expiry_seconds,
-            invoke_overhead: scenario.lambda.invoke_overhead_ms / 1000.0,
-            platform_cold_start: scenario.lambda.platform_cold_start_ms / 1000.0,
+            idle_expiry: l.idle_expiry_seconds,
+            invoke_overhead: l.invoke_overhead_ms / 1000.0,
+            platform_cold_start: l.platform_cold_start_ms / 1000.0,
             fresh_sessions: false,
+            topology: Topology {
+                partitions: scenario.gateway.cache_partitions,
+                sticky: scenario.gateway.routing == "sticky",
+                authorizers: scenario.gateway.authorizers,
+            },
+            introspection: (a.mode == "jwt+introspect").then(|| Introspection {
+                cache: a.introspection_cache_seconds,
+                round_trip: a.introspection_round_trip_ms / 1000.0,
+            }),
+            limits: Limits {
+                concurrency: l.concurrency_limit as usize,
+                scale_per_10_seconds: f64::from(l.scale_per_10_seconds),
+                max_lifetime: l.max_environment_lifetime_seconds,
+            },
         }
+    }
+
+    /// The longest the function itself allows a revoked token, whatever the
+    /// TTL: its introspection cache, or the whole token lifetime in mode `jwt`.
+    pub fn function_exposure_seconds(&self) -> f64 {
+        self.introspection.map_or(self.lifetime, |i| i.cache)
     }
 }
 
@@ -128,9 +227,9 @@ struct Session {
     exp: f64,
     refresh_at: f64,
     revoked_at: f64,
-    /// The cache entry for the current token answers until this time.
-    cached_until: f64,
     started: bool,
+    /// When the function last asked the IdP about the current token.
+    introspected_at: f64,
     /// Refreshes only when refused.
     late: bool,
     /// The authorizer has verified the current token before (memo).
@@ -143,8 +242,8 @@ const UNSEEN: Session = Session {
     exp: 0.0,
     refresh_at: 0.0,
     revoked_at: f64::INFINITY,
-    cached_until: f64::NEG_INFINITY,
     started: false,
+    introspected_at: f64::NEG_INFINITY,
     late: false,
     verified: false,
     exposed: false,
@@ -157,6 +256,10 @@ pub struct Simulator<'d> {
     model: Model,
     durations: &'d Durations,
     sessions: Vec<Session>,
+    /// Until when each cache slot answers for its user's current token
+    /// (`slots` per user, see [`Topology`]).
+    cached_until: Vec<f64>,
+    slots: usize,
     rng: Rng,
     pool: Pool,
     out: Outcome,
@@ -171,6 +274,9 @@ impl<'d> Simulator<'d> {
             cache_hits: 0,
             unauthorized: 0,
             cold_starts: 0,
+            retired_environments: 0,
+            throttled: 0,
+            introspections: 0,
             peak_concurrency: 0,
             billed_ms: 0,
             init_billed_ms: 0,
@@ -180,8 +286,11 @@ impl<'d> Simulator<'d> {
             exposure: Exposure::default(),
             simulated_seconds: 0.0,
         };
+        let slots = model.topology.slots();
         Simulator {
-            pool: Pool::new(model.idle_expiry),
+            pool: Pool::new(model.idle_expiry, model.limits),
+            cached_until: vec![f64::NEG_INFINITY; users * slots],
+            slots,
             model,
             durations,
             sessions: vec![UNSEEN; users],
@@ -220,6 +329,8 @@ impl<'d> Simulator<'d> {
 
     pub fn finish(mut self) -> Outcome {
         self.out.cold_starts = self.pool.cold_starts;
+        self.out.retired_environments = self.pool.retired;
+        self.out.throttled = self.pool.throttled;
         self.out.peak_concurrency = self.pool.peak_concurrency;
         self.out
     }
@@ -230,9 +341,39 @@ impl<'d> Simulator<'d> {
         s.exp = t + self.model.lifetime;
         s.refresh_at = if s.late { f64::INFINITY } else { s.exp - skew };
         s.revoked_at = f64::INFINITY;
-        s.cached_until = f64::NEG_INFINITY;
+        s.introspected_at = f64::NEG_INFINITY;
         s.verified = false;
         s.exposed = false;
+        let slots = self.slots;
+        self.cached_until[user * slots..(user + 1) * slots].fill(f64::NEG_INFINITY);
+    }
+
+    /// The cache slot this request reaches.
+    #[inline]
+    fn slot(&mut self, user: usize) -> usize {
+        let base = user * self.slots;
+        if self.slots == 1 {
+            return base;
+        }
+        let topology = self.model.topology;
+        let authorizer = self.rng.below(topology.authorizers as usize);
+        let partition = if topology.sticky {
+            0
+        } else {
+            self.rng.below(topology.partitions as usize)
+        };
+        base + authorizer * (self.slots / topology.authorizers as usize) + partition
+    }
+
+    /// Counts a request answered Allow for a token past `refused_after`.
+    fn expose(&mut self, user: usize, t: f64, refused_after: f64, by_function: bool) {
+        let s = &mut self.sessions[user];
+        let e = &mut self.out.exposure;
+        e.requests += 1;
+        e.by_function += u64::from(by_function);
+        e.tokens += u64::from(!s.exposed);
+        s.exposed = true;
+        e.longest_seconds = e.longest_seconds.max(t - refused_after);
     }
 
     /// A user seen for the first time already holds a token of uniformly
@@ -260,8 +401,9 @@ impl<'d> Simulator<'d> {
     fn request(&mut self, t: f64, user: usize, invalid: bool) {
         self.out.requests += 1;
         if invalid {
-            self.invoke(t, Class::Invalid);
-            self.out.unauthorized += 1;
+            if self.invoke(t, Class::Invalid, 0.0) {
+                self.out.unauthorized += 1;
+            }
             return;
         }
         if !self.sessions[user].started {
@@ -270,16 +412,13 @@ impl<'d> Simulator<'d> {
         if t >= self.sessions[user].refresh_at {
             self.new_token(user, t);
         }
-        let s = &mut self.sessions[user];
+        let slot = self.slot(user);
+        let s = self.sessions[user];
         let refused_after = s.exp.min(s.revoked_at);
-        if t < s.cached_until {
+        if t < self.cached_until[slot] {
             self.out.cache_hits += 1;
             if t >= refused_after {
-                let e = &mut self.out.exposure;
-                e.requests += 1;
-                e.tokens += u64::from(!s.exposed);
-                s.exposed = true;
-                e.longest_seconds = e.longest_seconds.max(t - refused_after);
+                self.expose(user, t, refused_after, false);
             }
             self.record(0.0);
             return;
@@ -289,22 +428,49 @@ impl<'d> Simulator<'d> {
         } else {
             Class::New
         };
-        if t >= refused_after {
-            self.invoke(t, Class::Invalid);
+        if t >= s.exp {
+            if self.invoke(t, Class::Invalid, 0.0) {
+                self.out.unauthorized += 1;
+                self.new_token(user, t);
+            }
+            return;
+        }
+        // Does the function ask the IdP, and what does it learn?
+        let (asks, refuses) = match self.model.introspection {
+            None => (false, false),
+            Some(i) if t >= s.introspected_at + i.cache => (true, t >= s.revoked_at),
+            Some(_) => (false, false),
+        };
+        let round_trip = match self.model.introspection {
+            Some(i) if asks => i.round_trip,
+            _ => 0.0,
+        };
+        if !self.invoke(t, if refuses { Class::Invalid } else { class }, round_trip) {
+            return;
+        }
+        if asks {
+            self.out.introspections += 1;
+            self.sessions[user].introspected_at = t;
+        }
+        if refuses {
             self.out.unauthorized += 1;
             self.new_token(user, t);
             return;
         }
-        s.verified = true;
-        if self.model.ttl > 0.0 {
-            s.cached_until = t + self.model.ttl;
+        if t >= s.revoked_at {
+            self.expose(user, t, s.revoked_at, true);
         }
-        self.invoke(t, class);
+        self.sessions[user].verified = true;
+        if self.model.ttl > 0.0 {
+            self.cached_until[slot] = t + self.model.ttl;
+        }
     }
 
     /// One authorizer invocation: draws its duration, runs it on an
     /// environment (maybe cold), bills it and records the added latency.
-    fn invoke(&mut self, t: f64, class: Class) {
+    /// `wait` is time the handler spends on the IdP. Returns false when
+    /// Lambda throttled it (API Gateway answers 500; nothing is billed).
+    fn invoke(&mut self, t: f64, class: Class, wait: f64) -> bool {
         let d = self.durations;
         let samples = match class {
             Class::New => &d.new_token,
@@ -315,21 +481,30 @@ impl<'d> Simulator<'d> {
         let init = d.init[self.rng.below(d.init.len())];
         let rng = &mut self.rng;
         let new_samples = &d.new_token;
-        let cold = self.pool.invoke(t, |cold| {
+        let overhead = self.model.invoke_overhead;
+        let served = self.pool.invoke(t, |cold| {
             if cold && matches!(class, Class::Repeat) {
                 // A fresh environment has an empty memo.
                 handler = new_samples[rng.below(new_samples.len())];
             }
-            handler + if cold { init } else { 0.0 }
+            // Busy for what Lambda bills, plus the invoke round trip.
+            let run = handler + wait + if cold { init } else { 0.0 };
+            billed_ms(run) as f64 / 1000.0 + overhead
         });
+        let Some(cold) = served else {
+            self.record(overhead);
+            return false;
+        };
         self.out.invocations += 1;
-        self.out.billed_ms += billed_ms(handler);
-        let mut latency = self.model.invoke_overhead + handler;
+        let duration = handler + wait;
+        self.out.billed_ms += billed_ms(duration);
+        let mut latency = overhead + duration;
         if cold {
-            self.out.init_billed_ms += billed_ms(init);
+            self.out.init_billed_ms += billed_ms(init + duration) - billed_ms(duration);
             latency += self.model.platform_cold_start + init;
         }
         self.record(latency);
+        true
     }
 
     #[inline]
