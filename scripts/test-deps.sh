@@ -5,6 +5,7 @@
 #   PATH                   gains cargo-lambda (the Lambda Runtime API emulator)
 #   KEYCLOAK_DIST          a Keycloak distribution (tar.gz) for tests/keycloak.rs
 #   SCOPEGATE_RIE          the AWS Lambda Runtime Interface Emulator (from the aws-sam-cli wheel)
+#   SCOPEGATE_LOCUST       Locust, for the TTL lab's calibration loop
 # Everything goes under $SCOPEGATE_TOOLS (default ~/.cache/scopegate-tools).
 set -euo pipefail
 SCOPEGATE_TOOLS="${SCOPEGATE_TOOLS:-$HOME/.cache/scopegate-tools}"
@@ -66,6 +67,14 @@ if [ ! -x "$SCOPEGATE_MOTO_SERVER" ]; then
   echo "# installing moto_server into $SCOPEGATE_TOOLS/moto-venv" >&2
   python3 -m venv "$SCOPEGATE_TOOLS/moto-venv"
   "$SCOPEGATE_TOOLS/moto-venv/bin/pip" install -q --disable-pip-version-check "moto[server]==5.1.21" >&2
+fi
+# Locust (the TTL lab's distributed load test: loadtest/tests/calibration_loop.rs)
+# in a venv of its own (gevent pins).
+export SCOPEGATE_LOCUST="$SCOPEGATE_TOOLS/locust-venv/bin/locust"
+if [ ! -x "$SCOPEGATE_LOCUST" ]; then
+  echo "# installing locust into $SCOPEGATE_TOOLS/locust-venv" >&2
+  python3 -m venv "$SCOPEGATE_TOOLS/locust-venv"
+  "$SCOPEGATE_TOOLS/locust-venv/bin/pip" install -q --disable-pip-version-check "locust==2.43.1" >&2
 fi
 # A real OpenID Connect provider for the key-source tests (npm oidc-provider).
 export OIDC_PROVIDER_PATH="$SCOPEGATE_TOOLS/idp/node_modules/oidc-provider/lib/index.js"

@@ -2,6 +2,8 @@
 //! option takes `--flag value` and `--flag=value`, values are checked while
 //! parsing (the error names the flag), and `--help` shows the defaults.
 
+use crate::calibrate::CalibrateArgs;
+use crate::export::ExportArgs;
 use crate::fixture::FixtureArgs;
 use crate::live::LiveArgs;
 use crate::serve::ServeArgs;
@@ -26,6 +28,10 @@ pub enum Command {
     Live(LiveArgs),
     /// Write a fixture directory (contract §6) for `scopegate replay --fixture`.
     Fixture(FixtureArgs),
+    /// Fit the model to API Gateway access logs and write a calibrated scenario.
+    Calibrate(CalibrateArgs),
+    /// Write a load test that reproduces a scenario against a real API (Locust).
+    Export(ExportArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -68,6 +74,26 @@ mod tests {
         ("sweep", "max-exposure", "120"),
         ("sweep", "emf-document-bytes", "900"),
         ("sweep", "samples", "20"),
+        ("sweep", "traffic-from", "access.log"),
+        ("serve", "cache-partitions", "3"),
+        ("serve", "access-log", "access.log"),
+        ("serve", "invocations-out", "invocations.json"),
+        ("calibrate", "access-log", "access.log"),
+        ("calibrate", "ttl", "5"),
+        ("calibrate", "invocations", "invocations.json"),
+        ("calibrate", "token-lifetime", "3600"),
+        ("calibrate", "max-partitions", "8"),
+        ("calibrate", "out", "calibrated.toml"),
+        ("export", "scenario", "spiky"),
+        ("export", "host", "https://api.example.com"),
+        ("export", "stage", "prod"),
+        ("export", "path", "/pets"),
+        ("export", "rps", "50"),
+        ("export", "duration", "60"),
+        ("export", "token-url", "https://idp.example.com/token"),
+        ("export", "clients", "clients.csv"),
+        ("export", "scope", "pets.read"),
+        ("export", "out", "locustfile.py"),
         ("serve", "port", "0"),
         ("serve", "ttl", "60"),
         ("serve", "config", "gateway.toml"),
@@ -91,6 +117,7 @@ mod tests {
     fn positionals(sub: &str) -> &'static [&'static str] {
         match sub {
             "fixture" => &["fixture-dir"],
+            "export" => &["locust"],
             "completions" => &["bash"],
             _ => &[],
         }
@@ -110,9 +137,20 @@ mod tests {
                 else {
                     panic!("no sample value for `{name} --{long}`");
                 };
+                // Options a subcommand requires come along with every form tried.
+                let required: &[&str] = match name {
+                    "calibrate" if long != "access-log" && long != "ttl" => {
+                        &["--access-log", "a.log", "--ttl", "5"]
+                    }
+                    "calibrate" if long == "access-log" => &["--ttl", "5"],
+                    "calibrate" => &["--access-log", "a.log"],
+                    "export" if long != "host" => &["--host", "http://127.0.0.1:1"],
+                    _ => &[],
+                };
                 let base = ["scopegate-lab", name]
                     .into_iter()
-                    .chain(positionals(name).iter().copied());
+                    .chain(positionals(name).iter().copied())
+                    .chain(required.iter().copied());
                 let joined = format!("--{long}={value}");
                 let separate = format!("--{long}");
                 for form in [vec![joined.as_str()], vec![separate.as_str(), value]] {

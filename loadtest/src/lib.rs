@@ -18,8 +18,11 @@
 // what it is for at its top, and its items are not a published API.
 #![allow(missing_docs)]
 
+pub mod access_log;
+pub mod calibrate;
 pub mod cli;
 pub mod cost;
+pub mod export;
 pub mod fixture;
 pub mod gateway;
 pub mod identity;

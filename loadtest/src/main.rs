@@ -19,6 +19,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => scopegate_lab::serve::main(args),
         Command::Live(args) => scopegate_lab::live::main(args),
         Command::Fixture(args) => scopegate_lab::fixture::main(args),
+        Command::Calibrate(args) => scopegate_lab::calibrate::main(&args),
+        Command::Export(args) => scopegate_lab::export::main(&args),
         Command::Completions { shell } => {
             scopegate_lab::cli::completions(shell);
             Ok(())

@@ -2,8 +2,9 @@
 //! 127.0.0.1, with Prometheus metrics on `/metrics`. `start` runs it on
 //! the current tokio runtime, which is how `live` and the tests use it.
 
+use crate::access_log;
 use crate::gateway::config::{AuthorizerKind, GatewayConfig};
-use crate::gateway::{Gateway, Reply};
+use crate::gateway::{Counts, Gateway, Reply};
 use crate::identity::Identity;
 use crate::idp::Idp;
 use bytes::Bytes;
@@ -55,6 +56,17 @@ pub struct ServeArgs {
     /// Refresh interval of --permissions.
     #[arg(long, value_name = "SECONDS", default_value_t = 300.0, value_parser = non_negative_seconds)]
     permissions_max_age: f64,
+    /// Split the authorizer cache into N partitions, each request landing on
+    /// a random one (AWS documents no topology; calibrate recovers N).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = crate::cli::positive_count)]
+    cache_partitions: usize,
+    /// Write an API Gateway access log (the README's JSON format) to FILE.
+    #[arg(long, value_name = "FILE")]
+    access_log: Option<String>,
+    /// On exit, write the authorizer's per-minute invocations to FILE as
+    /// `aws cloudwatch get-metric-statistics` prints them (needs --access-log).
+    #[arg(long, value_name = "FILE")]
+    invocations_out: Option<String>,
 }
 
 /// A TTL in API Gateway's range.
@@ -77,6 +89,11 @@ pub fn non_negative_seconds(v: &str) -> Result<f64, String> {
 
 impl ServeArgs {
     fn resolve(self) -> Result<Options, String> {
+        if self.invocations_out.is_some() && self.access_log.is_none() {
+            return Err(
+                "--invocations-out needs --access-log (it counts what the log records)".into(),
+            );
+        }
         let mut config = match &self.config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -106,6 +123,9 @@ impl ServeArgs {
             alg: self.alg,
             permissions: self.permissions,
             permissions_max_age: self.permissions_max_age,
+            cache_partitions: self.cache_partitions,
+            access_log: self.access_log,
+            invocations_out: self.invocations_out,
         })
     }
 }
@@ -121,6 +141,11 @@ pub struct Options {
     pub permissions: Option<String>,
     /// Its refresh interval, seconds.
     pub permissions_max_age: f64,
+    pub cache_partitions: usize,
+    /// Access log file.
+    pub access_log: Option<String>,
+    /// CloudWatch-style invocations file, written when the server stops.
+    pub invocations_out: Option<String>,
 }
 
 impl Default for Options {
@@ -133,6 +158,9 @@ impl Default for Options {
             alg: "ES256".into(),
             permissions: None,
             permissions_max_age: 300.0,
+            cache_partitions: 1,
+            access_log: None,
+            invocations_out: None,
         }
     }
 }
@@ -143,11 +171,31 @@ pub struct Running {
     pub gateway: Arc<Gateway>,
     pub idp: Arc<Idp>,
     stop: watch::Sender<bool>,
+    access_log: Option<Arc<access_log::Writer>>,
+    invocations_out: Option<String>,
+}
+
+impl Running {
+    /// Stops accepting, flushes the access log and writes the invocations file.
+    pub fn stop(self) -> Result<(), String> {
+        let _ = self.stop.send(true);
+        if let Some(log) = &self.access_log {
+            log.flush();
+            if let Some(path) = &self.invocations_out {
+                std::fs::write(path, log.invocations_json())
+                    .map_err(|e| format!("--invocations-out {path}: {e}"))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
+        if let Some(log) = &self.access_log {
+            log.flush();
+        }
     }
 }
 
@@ -202,6 +250,7 @@ struct Shared {
         Full<Bytes>,
     >,
     statuses: StatusCounters,
+    access_log: Option<Arc<access_log::Writer>>,
 }
 
 pub async fn start(options: Options) -> Result<Running, String> {
@@ -211,7 +260,14 @@ pub async fn start(options: Options) -> Result<Running, String> {
         identity = identity.with_permissions(source, options.permissions_max_age);
     }
     let authorizer = identity.authorizer()?;
-    let gateway = Arc::new(Gateway::new(options.config, authorizer, options.ttl));
+    let gateway = Arc::new(
+        Gateway::new(options.config, authorizer, options.ttl)
+            .with_cache_partitions(options.cache_partitions),
+    );
+    let access_log = match &options.access_log {
+        Some(path) => Some(Arc::new(access_log::Writer::create(path)?)),
+        None => None,
+    };
     let idp = Arc::new(Idp { identity });
     let listener = TcpListener::bind(("127.0.0.1", options.port))
         .await
@@ -225,6 +281,7 @@ pub async fn start(options: Options) -> Result<Running, String> {
         client: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
             .build_http(),
         statuses: StatusCounters::new(),
+        access_log: access_log.clone(),
     });
     let (stop, mut stopped) = watch::channel(false);
     tokio::spawn(async move {
@@ -252,7 +309,19 @@ pub async fn start(options: Options) -> Result<Running, String> {
         gateway,
         idp,
         stop,
+        access_log,
+        invocations_out: options.invocations_out,
     })
+}
+
+/// Ctrl-C or SIGTERM (how a test or a supervisor stops `serve`).
+async fn wait_for_stop() -> Result<(), String> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("cannot wait for SIGTERM: {e}"))?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.map_err(|e| format!("cannot wait for Ctrl-C: {e}")),
+        _ = term.recv() => Ok(()),
+    }
 }
 
 fn now() -> f64 {
@@ -290,13 +359,15 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
             None => respond(404, "application/json", r#"{"message":"Not Found"}"#),
         }
     } else {
-        let reply = shared.gateway.handle(
+        let time = now();
+        let handled = shared.gateway.handle_logged(
             &method,
             &path,
             |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()),
-            now(),
+            time,
         );
-        let response = match reply {
+        let (principal_id, invocation) = (handled.principal_id, handled.invocation);
+        let response = match handled.reply {
             Reply::Answer { status, body } => respond(status, "application/json", body),
             Reply::Integrate {
                 route,
@@ -315,7 +386,19 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
                 Some(upstream) => proxy(shared, upstream, &method, &path).await,
             },
         };
-        shared.statuses.count(response.status().as_u16());
+        let status = response.status().as_u16();
+        shared.statuses.count(status);
+        if let Some(log) = &shared.access_log {
+            log.write(&access_log::Entry {
+                time,
+                request_id: Counts::get(&shared.gateway.counts.requests),
+                method: &method,
+                path: &path,
+                status,
+                principal_id: principal_id.as_deref(),
+                invocation,
+            });
+        }
         response
     }
 }
@@ -357,12 +440,12 @@ pub fn main(args: ServeArgs) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
-        let ttl = options.ttl;
+        let (ttl, partitions) = (options.ttl, options.cache_partitions);
         let running = start(options).await?;
         let t = now().floor();
         let read = running.idp.identity.mint("alice", "pets.read", t, t + 3600.0)?;
         let base = format!("http://{}", running.addr);
-        println!("scopegate-lab serve: API Gateway emulator on {base} (stage prod, authorizer cache TTL {ttl} s)");
+        println!("scopegate-lab serve: API Gateway emulator on {base} (stage prod, authorizer cache TTL {ttl} s, {partitions} cache partition(s))");
         println!("  identity provider: {base}/idp/.well-known/openid-configuration");
         println!("  metrics:           {base}/metrics\n");
         println!("  # 200, a token with pets.read:");
@@ -371,10 +454,7 @@ pub fn main(args: ServeArgs) -> Result<(), String> {
         println!("  curl -i -X DELETE -H 'Authorization: Bearer {read}' {base}/prod/pets/7\n");
         println!("  # a fresh token from the IdP:");
         println!("  curl -s -d 'user=bob&scope=pets.read pets.write&lifetime=600' {base}/idp/token");
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
-        drop(running);
-        Ok(())
+        wait_for_stop().await?;
+        running.stop()
     })
 }

@@ -9,6 +9,7 @@ use crate::recommend::{Recommendation, recommend};
 use crate::report::{self, MeasuredHandler, PartitionStudy, Report, Row, SimulatorSpeed};
 use crate::scenario::Scenario;
 use crate::sim::{self, Durations, Outcome};
+use crate::traffic::Event;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -62,6 +63,11 @@ pub struct SweepArgs {
     /// Distinct tokens the handler is measured on.
     #[arg(long, value_name = "N", default_value_t = Plan::default().tokens, value_parser = crate::cli::positive_count)]
     samples: usize,
+    /// Replay the arrivals of this access log (the README's JSON format)
+    /// instead of the scenario's synthetic ones: its principals are the
+    /// users and its span the duration.
+    #[arg(long, value_name = "ACCESS_LOG")]
+    traffic_from: Option<String>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -79,6 +85,8 @@ struct Args {
     prices: Prices,
     samples: usize,
     quiet: bool,
+    /// Real arrivals to replay, when `--traffic-from` is given.
+    arrivals: Option<Vec<Event>>,
 }
 
 pub fn parse_ttls(list: &str) -> Result<Ttls, String> {
@@ -131,6 +139,23 @@ impl SweepArgs {
         if let Some(v) = self.emf_document_bytes {
             prices.emf_document_bytes = v;
         }
+        let arrivals = match &self.traffic_from {
+            Some(path) => {
+                let (logged, _) = crate::access_log::read(path)?;
+                let (events, users, span) = crate::calibrate::events(&logged);
+                if events.is_empty() {
+                    return Err(format!(
+                        "--traffic-from {path}: no requests with a principalId"
+                    ));
+                }
+                scenario.users.count = users;
+                scenario.duration_seconds = span.max(1.0);
+                scenario.description =
+                    format!("{} — arrivals replayed from {path}", scenario.description);
+                Some(events)
+            }
+            None => None,
+        };
         scenario.validate().map_err(|e| {
             format!(
                 "scenario {} (after command-line overrides): {e}",
@@ -144,6 +169,7 @@ impl SweepArgs {
             prices,
             samples: self.samples,
             quiet: self.quiet,
+            arrivals,
         })
     }
 }
@@ -171,13 +197,25 @@ pub fn main(args: SweepArgs) -> Result<(), String> {
     );
     let mut prices = args.prices.clone();
     prices.metric_series = crate::cost::emitted_series();
-    let (outcomes, speed) = simulate_all(s, &args.ttls, &durations, args.quiet);
+    let (outcomes, speed) = simulate_all(
+        s,
+        &args.ttls,
+        &durations,
+        args.arrivals.as_deref(),
+        args.quiet,
+    );
     let (costs, recommendation) = judge(s, &prices, &outcomes);
     let mut partitions = Vec::new();
     for n in study_partitions(s.gateway.cache_partitions) {
         let mut split = s.clone();
         split.gateway.cache_partitions = n;
-        let (outcomes, _) = simulate_all(&split, &args.ttls, &durations, true);
+        let (outcomes, _) = simulate_all(
+            &split,
+            &args.ttls,
+            &durations,
+            args.arrivals.as_deref(),
+            true,
+        );
         let (costs, recommendation) = judge(&split, &prices, &outcomes);
         partitions.push(PartitionStudy {
             cache_partitions: n,
@@ -238,14 +276,20 @@ fn judge(
     (costs, recommendation)
 }
 
-/// Simulates every TTL, one worker thread per core, with a progress bar.
+/// Simulates every TTL, one worker thread per core, with a progress bar;
+/// `arrivals` replaces the scenario's synthetic traffic when given.
 pub fn simulate_all(
     scenario: &Scenario,
     ttls: &[f64],
     durations: &Durations,
+    arrivals: Option<&[Event]>,
     quiet: bool,
 ) -> (Vec<Outcome>, SimulatorSpeed) {
-    let expected = scenario.rate.expected_requests(scenario.duration_seconds) * ttls.len() as f64;
+    let per_ttl = arrivals.map_or_else(
+        || scenario.rate.expected_requests(scenario.duration_seconds),
+        |a| a.len() as f64,
+    );
+    let expected = per_ttl * ttls.len() as f64;
     let progress = Progress::new(expected as u64, quiet);
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, Outcome, f64)>> = Mutex::new(Vec::new());
@@ -260,7 +304,16 @@ pub fn simulate_all(
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&ttl) = ttls.get(i) else { break };
                     let start = Instant::now();
-                    let outcome = sim::simulate(scenario, ttl, durations, progress.counter());
+                    let outcome = match arrivals {
+                        Some(events) => sim::Simulator::new(
+                            sim::Model::new(scenario, ttl),
+                            scenario.users.count,
+                            durations,
+                            scenario.seed,
+                        )
+                        .run(events.iter().copied(), progress.counter()),
+                        None => sim::simulate(scenario, ttl, durations, progress.counter()),
+                    };
                     let wall = start.elapsed().as_secs_f64();
                     if let Ok(mut r) = results.lock() {
                         r.push((i, outcome, wall));

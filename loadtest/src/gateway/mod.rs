@@ -34,6 +34,27 @@ pub enum Reply {
     Answer { status: u16, body: &'static str },
 }
 
+/// One request as the access log sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Handled {
+    pub reply: Reply,
+    /// The authorizer's `principalId`, when a policy (cached or new) answered.
+    pub principal_id: Option<String>,
+    /// Set when this request invoked the authorizer.
+    pub invocation: Option<Invoked>,
+}
+
+/// An authorizer invocation, as `$context.authorizer.*` reports it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Invoked {
+    /// The invocation's number (`$context.authorizer.requestId` in the lab).
+    pub id: u64,
+    /// Seconds the invocation took (`$context.authorizer.latency`).
+    pub latency: f64,
+    /// What it answered: 200 (a policy), 401 or 500.
+    pub status: u16,
+}
+
 /// Counts kept by the gateway (also exported as Prometheus metrics).
 #[derive(Debug, Default)]
 pub struct Counts {
@@ -100,11 +121,23 @@ impl Gateway {
         Gateway {
             config,
             authorizer,
-            cache: AuthorizerCache::new(ttl),
+            cache: AuthorizerCache::new(ttl, 1),
             telemetry: Telemetry::quiet().with_instruments(Instruments::register()),
             meters,
             counts: Counts::default(),
         }
+    }
+
+    /// The same gateway with its cache split into `n` partitions; each
+    /// request lands on one of them at random (uniform routing).
+    #[must_use]
+    pub fn with_cache_partitions(mut self, n: usize) -> Gateway {
+        self.cache = AuthorizerCache::new(self.cache.ttl(), n);
+        self
+    }
+
+    pub fn cache_partitions(&self) -> usize {
+        self.cache.partitions()
     }
 
     pub fn config(&self) -> &GatewayConfig {
@@ -123,12 +156,28 @@ impl Gateway {
         header: impl Fn(&str) -> Option<&'h str>,
         now: f64,
     ) -> Reply {
-        self.counts.requests.fetch_add(1, Ordering::Relaxed);
+        self.handle_logged(method, path, header, now).reply
+    }
+
+    /// [`Gateway::handle`], with what the access log records.
+    pub fn handle_logged<'h>(
+        &self,
+        method: &str,
+        path: &str,
+        header: impl Fn(&str) -> Option<&'h str>,
+        now: f64,
+    ) -> Handled {
+        let n = self.counts.requests.fetch_add(1, Ordering::Relaxed);
+        let answer = |reply: Reply| Handled {
+            reply,
+            principal_id: None,
+            invocation: None,
+        };
         let Some((route, resource_path)) = self.config.route(method, path) else {
-            return Reply::Answer {
+            return answer(Reply::Answer {
                 status: 403,
                 body: MISSING_TOKEN,
-            };
+            });
         };
         let reject_early = || {
             self.counts
@@ -141,30 +190,52 @@ impl Gateway {
             }
         };
         let Some(identity) = header(&self.config.identity_header).filter(|v| !v.is_empty()) else {
-            return reject_early();
+            return answer(reject_early());
         };
         if self.config.authorizer == AuthorizerKind::Token
             && let Some(re) = &self.config.validation
             && !re.is_match(identity)
         {
-            return reject_early();
+            return answer(reject_early());
         }
         let method_arn = format!("{API_ARN}/{}/{method}/{resource_path}", self.config.stage);
-        let policy = if let Some(policy) = self.cache.get(identity, now) {
+        let partition = spread(n) as usize;
+        let mut invocation = None;
+        let policy = if let Some(policy) = self.cache.get(partition, identity, now) {
             self.counts.cache_hits.fetch_add(1, Ordering::Relaxed);
             self.meters.cache_hits.increment(1);
             policy
         } else {
             self.meters.cache_misses.increment(1);
-            match self.invoke(identity, method, path, &method_arn, now) {
+            let started = std::time::Instant::now();
+            let id = self.counts.invocations.load(Ordering::Relaxed);
+            let result = self.invoke(identity, method, path, &method_arn, now);
+            let mut invoked = Invoked {
+                id,
+                latency: started.elapsed().as_secs_f64(),
+                status: 200,
+            };
+            match result {
                 Ok(policy) => {
-                    self.cache.put(identity, Arc::clone(&policy), now);
+                    self.cache
+                        .put(partition, identity, Arc::clone(&policy), now);
+                    invocation = Some(invoked);
                     policy
                 }
-                Err(reply) => return reply,
+                Err(reply) => {
+                    if let Reply::Answer { status, .. } = reply {
+                        invoked.status = status;
+                    }
+                    return Handled {
+                        reply,
+                        principal_id: None,
+                        invocation: Some(invoked),
+                    };
+                }
             }
         };
-        match policy.evaluate(&method_arn) {
+        let principal_id = Some(policy.principal_id.clone());
+        let reply = match policy.evaluate(&method_arn) {
             Verdict::Allow => Reply::Integrate {
                 route: route.to_string(),
                 principal_id: policy.principal_id.clone(),
@@ -177,6 +248,11 @@ impl Gateway {
                 status: 403,
                 body: IMPLICIT_DENY,
             },
+        };
+        Handled {
+            reply,
+            principal_id,
+            invocation,
         }
     }
 
@@ -234,6 +310,15 @@ impl Gateway {
             ),
         }
     }
+}
+
+/// A well-mixed 64-bit value from the request's sequence number
+/// (splitmix64): which cache partition a request lands on.
+fn spread(n: u64) -> u64 {
+    let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 #[cfg(test)]

@@ -116,7 +116,7 @@ fn the_cross_route_hazard_of_a_route_specific_policy() {
         r#"{{"principalId":"u-1","policyDocument":{{"Statement":[{{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"{API_ARN}/prod/GET/pets"}}]}}}}"#
     ))
     .unwrap();
-    g.cache.put(&token, Arc::new(narrow), NOW);
+    g.cache.put(0, &token, Arc::new(narrow), NOW);
     assert!(matches!(
         call(&g, "GET", "/prod/pets", Some(&token), NOW + 1.0),
         Reply::Integrate { .. }

@@ -92,6 +92,11 @@ pub fn render(report: &Report) -> String {
             )
         }
     );
+    let _ = writeln!(
+        out,
+        "For comparison, API Gateway's native REST JWT authorizer: no Lambda cost (its price is not published), no revocation — a revoked token is accepted until its exp, up to {} s.",
+        s.tokens.lifetime_seconds
+    );
     render_partitions(&mut out, report);
     out
 }
