@@ -264,6 +264,12 @@ mod tests {
     }
 
     #[test]
+    fn the_template_sets_this_format_on_the_stage() {
+        let template = include_str!("../../deploy/template.yaml");
+        assert!(template.contains(&format!("Format: '{FORMAT}'")));
+    }
+
+    #[test]
     fn the_format_names_only_documented_context_variables() {
         let v: serde_json::Value = serde_json::from_str(FORMAT).unwrap();
         for (_, value) in v.as_object().unwrap() {
