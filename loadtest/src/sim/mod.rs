@@ -227,6 +227,9 @@ struct Session {
     exp: f64,
     refresh_at: f64,
     revoked_at: f64,
+    /// Until when the first cache slot answers for the current token (the
+    /// only one, unless the cache is split: kept inline, one cache miss per request).
+    cached_until: f64,
     started: bool,
     /// When the function last asked the IdP about the current token.
     introspected_at: f64,
@@ -242,6 +245,7 @@ const UNSEEN: Session = Session {
     exp: 0.0,
     refresh_at: 0.0,
     revoked_at: f64::INFINITY,
+    cached_until: f64::NEG_INFINITY,
     started: false,
     introspected_at: f64::NEG_INFINITY,
     late: false,
@@ -256,9 +260,9 @@ pub struct Simulator<'d> {
     model: Model,
     durations: &'d Durations,
     sessions: Vec<Session>,
-    /// Until when each cache slot answers for its user's current token
-    /// (`slots` per user, see [`Topology`]).
-    cached_until: Vec<f64>,
+    /// Until when each further cache slot answers for its user's current
+    /// token (`slots - 1` per user, see [`Topology`]).
+    more_slots: Vec<f64>,
     slots: usize,
     rng: Rng,
     pool: Pool,
@@ -289,7 +293,7 @@ impl<'d> Simulator<'d> {
         let slots = model.topology.slots();
         Simulator {
             pool: Pool::new(model.idle_expiry, model.limits),
-            cached_until: vec![f64::NEG_INFINITY; users * slots],
+            more_slots: vec![f64::NEG_INFINITY; users * (slots - 1)],
             slots,
             model,
             durations,
@@ -344,16 +348,17 @@ impl<'d> Simulator<'d> {
         s.introspected_at = f64::NEG_INFINITY;
         s.verified = false;
         s.exposed = false;
-        let slots = self.slots;
-        self.cached_until[user * slots..(user + 1) * slots].fill(f64::NEG_INFINITY);
+        s.cached_until = f64::NEG_INFINITY;
+        let more = self.slots - 1;
+        self.more_slots[user * more..(user + 1) * more].fill(f64::NEG_INFINITY);
     }
 
-    /// The cache slot this request reaches.
+    /// The cache slot this request reaches: 0 is the session's own, k > 0
+    /// is `more_slots[user * (slots - 1) + k - 1]`.
     #[inline]
     fn slot(&mut self, user: usize) -> usize {
-        let base = user * self.slots;
         if self.slots == 1 {
-            return base;
+            return 0;
         }
         let topology = self.model.topology;
         let authorizer = self.rng.below(topology.authorizers as usize);
@@ -362,7 +367,30 @@ impl<'d> Simulator<'d> {
         } else {
             self.rng.below(topology.partitions as usize)
         };
-        base + authorizer * (self.slots / topology.authorizers as usize) + partition
+        let slot = authorizer * (self.slots / topology.authorizers as usize) + partition;
+        if slot == 0 {
+            0
+        } else {
+            user * (self.slots - 1) + slot
+        }
+    }
+
+    #[inline]
+    fn cached_until(&self, user: usize, slot: usize) -> f64 {
+        if slot == 0 {
+            self.sessions[user].cached_until
+        } else {
+            self.more_slots[slot - 1]
+        }
+    }
+
+    #[inline]
+    fn cache(&mut self, user: usize, slot: usize, until: f64) {
+        if slot == 0 {
+            self.sessions[user].cached_until = until;
+        } else {
+            self.more_slots[slot - 1] = until;
+        }
     }
 
     /// Counts a request answered Allow for a token past `refused_after`.
@@ -415,7 +443,7 @@ impl<'d> Simulator<'d> {
         let slot = self.slot(user);
         let s = self.sessions[user];
         let refused_after = s.exp.min(s.revoked_at);
-        if t < self.cached_until[slot] {
+        if t < self.cached_until(user, slot) {
             self.out.cache_hits += 1;
             if t >= refused_after {
                 self.expose(user, t, refused_after, false);
@@ -462,7 +490,7 @@ impl<'d> Simulator<'d> {
         }
         self.sessions[user].verified = true;
         if self.model.ttl > 0.0 {
-            self.cached_until[slot] = t + self.model.ttl;
+            self.cache(user, slot, t + self.model.ttl);
         }
     }
 
