@@ -98,36 +98,12 @@ pub fn decode(input: &[u8]) -> Result<Vec<u8>, B64Error> {
 
 /// Encodes without padding; used by tests and the lab's token minting.
 pub fn encode(input: &[u8]) -> String {
-    encode_with(
-        input,
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-    )
+    base64_simd::URL_SAFE_NO_PAD.encode_to_string(input)
 }
 
 /// Standard base64 with padding (RFC 4648 §4), for HTTP Basic credentials.
 pub fn encode_standard(input: &[u8]) -> String {
-    let mut out = encode_with(
-        input,
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-    );
-    while !out.len().is_multiple_of(4) {
-        out.push('=');
-    }
-    out
-}
-
-fn encode_with(input: &[u8], alphabet: &[u8; 64]) -> String {
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(chunk.get(1).copied().unwrap_or(0)) << 8)
-            | u32::from(chunk.get(2).copied().unwrap_or(0));
-        let symbols = chunk.len() + 1;
-        for i in 0..symbols {
-            out.push(alphabet[((n >> (18 - 6 * i)) & 0x3f) as usize] as char);
-        }
-    }
-    out
+    base64_simd::STANDARD.encode_to_string(input)
 }
 
 #[cfg(test)]
@@ -161,6 +137,16 @@ mod tests {
         assert_eq!(buf.decode(&[b'A'; 30]).unwrap(), &[0u8; 22][..]);
         assert_eq!(buf.decode(b"YQ=="), Err(B64Error::InvalidByte));
         assert_eq!(buf.decode(&[b'A'; 29]), Err(B64Error::InvalidLength));
+    }
+
+    #[test]
+    fn standard_encoding_pads_and_uses_plus_and_slash() {
+        use base64::engine::general_purpose::STANDARD;
+        for len in 0..=64_usize {
+            let data: Vec<u8> = (0..len).map(|i| (i * 37 + 251) as u8).collect();
+            assert_eq!(encode_standard(&data), STANDARD.encode(&data));
+        }
+        assert_eq!(encode_standard(b"client:s3cr\xfb?"), "Y2xpZW50OnMzY3L7Pw==");
     }
 
     #[test]
