@@ -220,11 +220,12 @@ fn bench_telemetry(c: &mut Criterion) {
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
         ("AWS_LAMBDA_FUNCTION_NAME", "authz"),
     ]);
-    let tracer = Tracer::new(
-        scopegate::config::telemetry::traces(&env)
-            .expect("settings")
-            .expect("on"),
-    );
+    let settings = scopegate::config::telemetry::traces(&env)
+        .expect("settings")
+        .expect("on");
+    // The resource the exporter sends (service, function, SDK attributes).
+    let resource = otlp::resource(&settings.resource);
+    let tracer = Tracer::new(settings);
     let started = tracer
         .start(Some(
             "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
@@ -249,9 +250,22 @@ fn bench_telemetry(c: &mut Criterion) {
     g.bench_function("trace spans + OTLP encode", |b| {
         b.iter(|| {
             let spans = tracer.spans(&started, &done);
-            black_box(otlp::export_request(&[], "0", &spans))
+            black_box(otlp::export_request(
+                &resource,
+                env!("CARGO_PKG_VERSION"),
+                &spans,
+            ))
         });
     });
+    #[cfg(feature = "otel-sdk")]
+    if let Some(sdk) = tracer.sdk() {
+        g.bench_function("trace spans + SDK SpanData + OTLP encode", |b| {
+            b.iter(|| {
+                let spans = tracer.spans(&started, &done);
+                black_box(sdk.encode(&spans))
+            });
+        });
+    }
     let spans = tracer.spans(&started, &done);
     tracer
         .export(&spans)

@@ -14,8 +14,17 @@
 //! | `scopegate.verify` | internal | `scopegate.alg`, `scopegate.kid`, `scopegate.reason` if it refused |
 //! | `scopegate.map` | internal | `scopegate.cache_hit` (policy memo) |
 //! | `scopegate.jwks_fetch`, `scopegate.introspect` | client | `scopegate.result` |
+//!
+//! Why our own encoder (`otlp.rs`) and not the SDK's: feature `otel-sdk`
+//! sends the same spans through `opentelemetry_sdk` + `opentelemetry-otlp`
+//! (`sdk.rs`). Measured on 2026-12-01 (BENCHMARKS.md §14): stripped
+//! bootstrap 5,879,048 → 6,010,408 bytes, INIT 3.30 → 2.98 ms (noise), but
+//! build and encode per invocation 2.9–3.1 → 5.5–7.4 µs, over the 1 µs the
+//! SDK was allowed; so the default is ours.
 
 pub mod otlp;
+#[cfg(feature = "otel-sdk")]
+pub mod sdk;
 pub mod settings;
 
 pub use settings::TraceSettings;
@@ -207,16 +216,30 @@ pub struct Tracer {
     resource: Vec<u8>,
     /// Unix seconds of the last export warning: at most one a minute.
     warned_at: AtomicU64,
+    /// With feature `otel-sdk`, the SDK's exporter sends the spans.
+    #[cfg(feature = "otel-sdk")]
+    sdk: Option<sdk::SdkExporter>,
 }
 
 impl Tracer {
     /// A tracer exporting as `settings` say.
     pub fn new(settings: TraceSettings) -> Tracer {
+        #[cfg(feature = "otel-sdk")]
+        let sdk = sdk::SdkExporter::new(&settings)
+            .inspect_err(|e| {
+                eprintln!(
+                    r#"{{"level":"WARN","message":{}}}"#,
+                    serde_json::Value::String(e.clone())
+                );
+            })
+            .ok();
         Tracer {
             client: Client::new(settings.timeout_ms, crate::net::http::DEFAULT_MAX_BYTES),
             resource: otlp::resource(&settings.resource),
             settings,
             warned_at: AtomicU64::new(0),
+            #[cfg(feature = "otel-sdk")]
+            sdk,
         }
     }
 
@@ -382,8 +405,18 @@ impl Tracer {
         spans
     }
 
+    /// The SDK exporter, when feature `otel-sdk` built one (for its bench).
+    #[cfg(feature = "otel-sdk")]
+    pub fn sdk(&self) -> Option<&sdk::SdkExporter> {
+        self.sdk.as_ref()
+    }
+
     /// Sends spans to the collector (one OTLP/HTTP request).
     pub fn export(&self, spans: &[Span]) -> Result<(), String> {
+        #[cfg(feature = "otel-sdk")]
+        if let Some(sdk) = &self.sdk {
+            return sdk.export(spans);
+        }
         let body = otlp::export_request(&self.resource, env!("CARGO_PKG_VERSION"), spans);
         let answer = self.client.post(
             &self.settings.url,
