@@ -52,27 +52,32 @@ pub fn main(args: impl Iterator<Item = OsString>) -> i32 {
 fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
     let mut settings = HashMap::new();
     let (mut token, mut config_only, mut now) = (None, false, None);
-    let mut args = args.map(|a| {
-        a.into_string()
-            .map_err(|_| "an argument is not UTF-8".to_string())
-    });
-    while let Some(arg) = args.next() {
-        let arg = arg?;
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f == "--set" || f == "--now" => (f.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
+    let mut parser = lexopt::Parser::from_args(args);
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        let flag = match arg {
+            lexopt::Arg::Long(name) => format!("--{name}"),
+            lexopt::Arg::Short('h') => "--help".to_string(),
+            lexopt::Arg::Short(c) => return Err(format!("unknown flag -{c}\n{USAGE}")),
+            lexopt::Arg::Value(v) => {
+                if token.is_some() {
+                    return Err(format!("give one token\n{USAGE}"));
+                }
+                token = Some(
+                    v.into_string()
+                        .map_err(|_| "an argument is not UTF-8".to_string())?,
+                );
+                continue;
+            }
         };
-        let mut value = || {
-            inline.clone().map_or_else(
-                || {
-                    args.next()
-                        .unwrap_or_else(|| Err(format!("{flag} needs a value")))
-                },
-                Ok,
-            )
+        let mut value = || -> Result<String, String> {
+            parser
+                .value()
+                .map_err(|_| format!("{flag} needs a value"))?
+                .into_string()
+                .map_err(|_| format!("{flag}: not UTF-8"))
         };
         match flag.as_str() {
-            "-h" | "--help" => {
+            "--help" => {
                 println!("{USAGE}");
                 return Ok(0);
             }
@@ -91,9 +96,7 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
                         .map_err(|_| format!("--now: `{v}` is not Unix seconds"))?,
                 );
             }
-            f if f.starts_with("--") => return Err(format!("unknown flag {f}\n{USAGE}")),
-            _ if token.is_some() => return Err(format!("give one token\n{USAGE}")),
-            _ => token = Some(arg),
+            f => return Err(format!("unknown flag {f}\n{USAGE}")),
         }
     }
     let src = Layered(settings);

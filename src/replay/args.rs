@@ -64,43 +64,63 @@ pub(super) struct Args {
     pub(super) help: bool,
 }
 
+/// Parses with lexopt: `--flag value` and `--flag=value` alike, a flag
+/// without a value refuses one (`--summary=yes`), `--` ends the flags.
 pub(super) fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
+    use lexopt::Arg;
     let mut parsed = Args {
         warmup: 200,
         name: "scopegate".into(),
         ..Args::default()
     };
-    let mut args = args.map(|a| {
-        a.into_string()
-            .map_err(|a| format!("argument {} is not UTF-8", a.display()))
-    });
-    while let Some(arg) = args.next() {
-        let arg = arg?;
-        let mut value = |flag: &str| -> Result<String, String> {
-            args.next().ok_or_else(|| format!("{flag} needs a value"))?
+    let mut parser = lexopt::Parser::from_args(args);
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        let flag = match arg {
+            Arg::Long(name) => format!("--{name}"),
+            Arg::Short('h') => {
+                parsed.help = true;
+                return Ok(parsed);
+            }
+            Arg::Short(c) => return Err(format!("unknown flag -{c}")),
+            Arg::Value(path) => {
+                let path = path
+                    .into_string()
+                    .map_err(|a| format!("argument {} is not UTF-8", a.display()))?;
+                if parsed.events.replace(path).is_some() {
+                    return Err("give exactly one EVENTS.jsonl".into());
+                }
+                continue;
+            }
         };
-        let setting = FLAG_VARIABLES
+        let mut value = || -> Result<String, String> {
+            let v = parser
+                .value()
+                .map_err(|_| format!("{flag} needs a value"))?;
+            v.into_string()
+                .map_err(|a| format!("{flag}: {} is not UTF-8", a.display()))
+        };
+        if let Some(var) = FLAG_VARIABLES
             .iter()
-            .find(|(flag, _)| *flag == arg)
-            .map(|(_, var)| *var);
-        if let Some(var) = setting {
-            let v = value(&arg)?;
+            .find(|(f, _)| *f == flag)
+            .map(|(_, var)| *var)
+        {
+            let v = value()?;
             parsed.settings.insert(var.to_string(), v);
             continue;
         }
-        match arg.as_str() {
+        match flag.as_str() {
             "--now" => {
-                let v = value(&arg)?;
+                let v = value()?;
                 let now: f64 = v
                     .parse()
                     .map_err(|_| format!("--now: `{v}` is not a Unix time in seconds"))?;
                 parsed.now = Some(now);
             }
-            "--out" => parsed.out = Some(value(&arg)?),
+            "--out" => parsed.out = Some(value()?),
             "--summary" => parsed.summary = true,
-            "--expected" => parsed.expected = Some(value(&arg)?),
-            "--metrics" | "--prometheus" => parsed.prometheus = Some(value(&arg)?),
-            "--emf" => parsed.emf = Some(value(&arg)?),
+            "--expected" => parsed.expected = Some(value()?),
+            "--metrics" | "--prometheus" => parsed.prometheus = Some(value()?),
+            "--emf" => parsed.emf = Some(value()?),
             "--peer" => parsed.peer = true,
             "--discover" => {
                 parsed
@@ -109,19 +129,19 @@ pub(super) fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, S
             }
             "--coldstart" => parsed.coldstart = true,
             "--fixture" => {
-                let dir = value(&arg)?;
+                let dir = value()?;
                 apply_fixture(&mut parsed, &dir)?;
                 parsed.fixture = Some(dir);
             }
             "--warmup" => {
-                let v = value(&arg)?;
+                let v = value()?;
                 parsed.warmup = v
                     .parse()
                     .map_err(|_| format!("--warmup: `{v}` is not a count"))?;
             }
-            "--impl" => parsed.name = value(&arg)?,
+            "--impl" => parsed.name = value()?,
             "--set" => {
-                let v = value(&arg)?;
+                let v = value()?;
                 let (var, val) = v
                     .split_once('=')
                     .ok_or_else(|| format!("--set: `{v}` is not VAR=VALUE"))?;
@@ -135,16 +155,11 @@ pub(super) fn parse_args(args: impl Iterator<Item = OsString>) -> Result<Args, S
                 }
                 parsed.settings.insert(var.to_string(), val.to_string());
             }
-            "-h" | "--help" => {
+            "--help" => {
                 parsed.help = true;
                 return Ok(parsed);
             }
-            flag if flag.starts_with('-') => return Err(format!("unknown flag {flag}")),
-            path => {
-                if parsed.events.replace(path.to_string()).is_some() {
-                    return Err("give exactly one EVENTS.jsonl".into());
-                }
-            }
+            other => return Err(format!("unknown flag {other}")),
         }
     }
     Ok(parsed)

@@ -259,4 +259,38 @@ mod tests {
         assert!(args(&["a.jsonl", "b.jsonl"]).is_err());
         assert!(args(&["--set", "PATH=/"]).is_err());
     }
+
+    #[test]
+    fn every_valued_flag_takes_both_forms() {
+        let args = |v: &[&str]| parse_args(v.iter().map(OsString::from));
+        let joined = args(&[
+            "--now=1700000000",
+            "--warmup=3",
+            "--issuer=https://idp.example",
+            "--set=SCOPEGATE_LEEWAY_SECONDS=5",
+            "events.jsonl",
+        ])
+        .unwrap();
+        let separate = args(&[
+            "--now",
+            "1700000000",
+            "--warmup",
+            "3",
+            "--issuer",
+            "https://idp.example",
+            "--set",
+            "SCOPEGATE_LEEWAY_SECONDS=5",
+            "events.jsonl",
+        ])
+        .unwrap();
+        for a in [&joined, &separate] {
+            assert_eq!(a.now, Some(1_700_000_000.0));
+            assert_eq!(a.warmup, 3);
+            assert_eq!(a.settings["SCOPEGATE_ISSUER"], "https://idp.example");
+            assert_eq!(a.settings["SCOPEGATE_LEEWAY_SECONDS"], "5");
+            assert_eq!(a.events.as_deref(), Some("events.jsonl"));
+        }
+        // A flag without a value refuses one.
+        assert!(args(&["--summary=yes"]).is_err());
+    }
 }
