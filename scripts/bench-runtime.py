@@ -19,6 +19,11 @@ Configurations:
 
   scripts/bench-runtime.py --fixture DIR --bootstrap NAME=PATH [--bootstrap NAME=PATH …]
                            [--invocations 3000] [--rounds 3] [--configs emf,traced,aggregated]
+                           [--cpu-percent 7.2]
+--cpu-percent runs the function (not the emulator) in a cgroup (v1 `cpu`
+controller, root needed) limited to that share of one core: 7.2 % is what
+Lambda gives 128 MB ("at 1,769 MB, a function has the equivalent of one
+vCPU"). Each bootstrap gets FIXTURE_DIR too (the rivals' handlers read it).
 """
 
 import argparse
@@ -88,6 +93,7 @@ def function_env(fixture, config, sink_port):
         "SCOPEGATE_JWKS": open(os.path.join(fixture, "jwks.json")).read(),
         "SCOPEGATE_PERMISSIONS": os.path.join(os.path.abspath(fixture), "permissions.json"),
         "SCOPEGATE_ALGORITHMS": ",".join(cfg["algorithms"]),
+        "FIXTURE_DIR": os.path.abspath(fixture),
     }
     if config == "traced":
         env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{sink_port}"
@@ -113,6 +119,33 @@ def peak_rss_kib(pid):
     return None
 
 
+CGROUP = None
+
+
+def cpu_limited(percent):
+    """A cgroup (v1 cpu controller) capped at `percent` of one core."""
+    path = f"/sys/fs/cgroup/cpu/scopegate-bench-{os.getpid()}"
+    try:
+        os.makedirs(path, exist_ok=True)
+        open(f"{path}/cpu.cfs_period_us", "w").write("100000")
+        open(f"{path}/cpu.cfs_quota_us", "w").write(str(int(percent * 1000)))
+    except OSError as e:
+        raise SystemExit(f"--cpu-percent: cannot set up a cgroup at {path}: {e}")
+    return path
+
+
+def in_cgroup(bootstrap):
+    """The bootstrap, started inside the cgroup (the emulator stays outside,
+    as Lambda's own platform is not charged to the function)."""
+    if not CGROUP:
+        return bootstrap
+    fd, path = tempfile.mkstemp(prefix="bootstrap-", suffix=".sh")
+    os.write(fd, f"#!/bin/sh\necho $$ > {CGROUP}/tasks\nexec {bootstrap}\n".encode())
+    os.close(fd)
+    os.chmod(path, 0o755)
+    return path
+
+
 def run_once(rie, bootstrap, env, events, invocations, emulator="rie", gap_ms=0):
     port = free_port()
     err = tempfile.TemporaryFile()
@@ -121,7 +154,7 @@ def run_once(rie, bootstrap, env, events, invocations, emulator="rie", gap_ms=0)
     if emulator == "rie":
         proc = subprocess.Popen(
             [rie, "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
-             "--runtime-api-address", f"127.0.0.1:{free_port()}", bootstrap],
+             "--runtime-api-address", f"127.0.0.1:{free_port()}", in_cgroup(bootstrap)],
             env=env, stdout=out, stderr=err)
         path = "/2015-03-31/functions/function/invocations"
     else:
@@ -191,7 +224,12 @@ def main():
     p.add_argument("--emulator", choices=["rie", "cargo-lambda"], default="rie")
     p.add_argument("--sink-delay-ms", type=float, default=0,
                    help="the OTLP sink answers this late (shows who waits for the export)")
+    p.add_argument("--cpu-percent", type=float, default=None,
+                   help="limit the function (not the emulator) to this share of one core (cgroup)")
     a = p.parse_args()
+    global CGROUP
+    if a.cpu_percent:
+        CGROUP = cpu_limited(a.cpu_percent)
     rie = os.environ.get("SCOPEGATE_RIE")
     if not rie:
         raise SystemExit("SCOPEGATE_RIE is not set: source scripts/test-deps.sh first")
