@@ -13,6 +13,10 @@
 //! - `cost`, `recommend`: prices per month, and the answer.
 //! - `report`, `progress`: table, CSV, JSON, SVG, HTML; the progress bar.
 //! - `fixture`: fixture directories for `scopegate replay --fixture`.
+//! - `cli`: the command line (clap), every subcommand's options beside its code.
+//! - `access_log`, `calibrate`: API Gateway access logs and CloudWatch
+//!   invocations in, a calibrated scenario out (`sweep --traffic-from` replays them).
+//! - `export`: the scenario as a distributed Locust load test for a real API.
 #![forbid(unsafe_code)]
 // The lab's library exists for its binary and its tests: each module says
 // what it is for at its top, and its items are not a published API.
