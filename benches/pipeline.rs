@@ -4,15 +4,15 @@
 //!
 //!     cargo bench --bench pipeline
 //!
-//! Groups: `event` (serde_json through our visitor vs simd-json through the
-//! same visitor, per event shape), `stages` (token split + base64url,
+//! Groups: `event` (serde_json through our visitor, per event shape;
+//! simd-json against it is `benches/simd_json.rs`), `stages` (token split + base64url,
 //! claims JSON, scope bits, a policy render), `handler` (new RS256 with the
 //! memo off and with a full memo, new ES256, memo hit, deny, malformed,
 //! unknown kid, expired) and `floor`
 //! (raw RS256 / ES256 verify of the same tokens), and `telemetry` (a
 //! trace's spans built and encoded, and one OTLP/HTTP export on loopback).
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use scopegate::Authorizer;
 use scopegate::event::{self, IdentitySource};
 
@@ -50,22 +50,6 @@ fn bench_event(c: &mut Criterion) {
     for (name, text) in &events {
         g.bench_function(format!("serde_json/{name}"), |b| {
             b.iter(|| black_box(event::parse(black_box(text), &source).is_ok()));
-        });
-        // simd-json parses in place, so each run starts from a fresh copy
-        // (the Lambda runtime hands us an immutable buffer).
-        let bytes = text.as_bytes().to_vec();
-        g.bench_function(format!("simd_json/{name}"), |b| {
-            b.iter_batched_ref(
-                || bytes.clone(),
-                |buf| {
-                    let ok = simd_json::Deserializer::from_slice(buf)
-                        .map_err(|_| ())
-                        .and_then(|mut de| event::parse_from(&mut de, &source).map_err(|_| ()))
-                        .is_ok();
-                    black_box(ok)
-                },
-                BatchSize::SmallInput,
-            );
         });
     }
     g.finish();

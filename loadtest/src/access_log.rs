@@ -132,30 +132,14 @@ fn parse_rfc3339_minute(s: &str) -> Option<u64> {
     }
     let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
     let (y, m, d, hh, mm) = (n(0..4)?, n(5..7)?, n(8..10)?, n(11..13)?, n(14..16)?);
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = scopegate::clock::days_from_civil(y, m, d);
     u64::try_from(days * 1440 + hh * 60 + mm).ok()
 }
 
 /// Unix minutes → `2026-12-01T15:04:00Z`.
 fn format_minute(minute: u64) -> String {
-    let days = (minute / 1440) as i64;
+    let (y, m, d) = scopegate::clock::civil_from_days((minute / 1440) as i64);
     let (hh, mm) = ((minute % 1440) / 60, minute % 60);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
     format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:00Z")
 }
 

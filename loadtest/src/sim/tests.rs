@@ -55,23 +55,10 @@ fn poisson_arrivals_give_the_renewal_hit_ratio() {
     // One token, arrivals at rate λ: each miss opens a window of T seconds
     // holding λT hits on average, and the next miss comes 1/λ after the
     // window closes (memoryless), so hit ratio = λT / (1 + λT).
-    let text = r#"name = "poisson"
-duration_seconds = 200000
-seed = 9
-[users]
-count = 1
-[rate]
-points = [[0, 2]]
-[tokens]
-lifetime_seconds = 1e12
-"#;
-    let scenario = Scenario::parse(text, "test").unwrap();
     for ttl in [0.5, 5.0, 30.0] {
-        let durations = Durations::constant(0.000_05, 0.020);
-        let out = simulate(&scenario, ttl, &durations, &AtomicU64::new(0));
+        let got = poisson_one_user(1, "uniform", ttl);
         let lt = 2.0 * ttl;
         let expected = lt / (1.0 + lt);
-        let got = out.hit_ratio();
         assert!(
             (got - expected).abs() < 0.006,
             "ttl {ttl}: {got} vs {expected}"
@@ -168,10 +155,11 @@ fn a_scenario_simulates_deterministically() {
     assert!(a.requests > 10_000);
 }
 
+/// The hit ratio of one user's Poisson arrivals (2 per second, one token).
 fn poisson_one_user(partitions: u32, routing: &str, ttl: f64) -> f64 {
     let text = format!(
         r#"name = "poisson"
-duration_seconds = 100000
+duration_seconds = 200000
 seed = 9
 [users]
 count = 1

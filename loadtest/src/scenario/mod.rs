@@ -8,12 +8,15 @@ use serde::{Deserialize, Serialize};
 
 /// The scenarios shipped with the lab, by name; the first is the default.
 pub const SHIPPED: [(&str, &str); 4] = [
-    ("steady", include_str!("../scenarios/steady.toml")),
-    ("spiky", include_str!("../scenarios/spiky.toml")),
-    ("many-users", include_str!("../scenarios/many-users.toml")),
+    ("steady", include_str!("../../scenarios/steady.toml")),
+    ("spiky", include_str!("../../scenarios/spiky.toml")),
+    (
+        "many-users",
+        include_str!("../../scenarios/many-users.toml"),
+    ),
     (
         "long-lived-tokens",
-        include_str!("../scenarios/long-lived-tokens.toml"),
+        include_str!("../../scenarios/long-lived-tokens.toml"),
     ),
 ];
 
@@ -464,43 +467,4 @@ impl Scenario {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_shipped_scenario_parses() {
-        for (name, text) in SHIPPED {
-            let s = Scenario::parse(text, name).unwrap();
-            assert_eq!(s.name, name);
-        }
-        assert_eq!(Scenario::default_scenario().name, "steady");
-    }
-
-    #[test]
-    fn errors_name_the_field() {
-        let base = SHIPPED[0].1;
-        let typo = base.replace("zipf_exponent", "zipf_exponnent");
-        let err = Scenario::parse(&typo, "t").unwrap_err();
-        assert!(err.contains("zipf_exponnent"), "{err}");
-        let bad = format!("{base}\n[targets]\nmin_hit_ratio = 1.5\n");
-        let err = Scenario::parse(&bad, "t").unwrap_err();
-        assert!(err.contains("targets.min_hit_ratio"), "{err}");
-        let s = Scenario::default_scenario();
-        let mut t = s.clone();
-        t.rate.points = vec![[0.0, 1.0], [0.0, 2.0]];
-        assert!(t.validate().unwrap_err().contains("rate.points[1]"));
-        let mut t = s;
-        t.lambda.architecture = "sparc".into();
-        assert!(t.validate().unwrap_err().contains("lambda.architecture"));
-    }
-
-    #[test]
-    fn rate_interpolates_and_integrates() {
-        let rate = Rate {
-            points: vec![[0.0, 100.0], [10.0, 200.0], [20.0, 200.0]],
-        };
-        assert_eq!(rate.at(5.0), 150.0);
-        assert_eq!(rate.at(30.0), 200.0);
-        assert!((rate.expected_requests(20.0) - 3500.0).abs() < 1.0);
-    }
-}
+mod tests;
