@@ -29,24 +29,16 @@ use common::{NOW, event, key, payload, raw_pairs, setup, tokens};
 fn bench_event(c: &mut Criterion) {
     let source = IdentitySource::default();
     let mut g = c.benchmark_group("event");
-    let dir = format!("{}/tests/fixtures/events", env!("CARGO_MANIFEST_DIR"));
-    let mut events: Vec<(String, String)> = [
-        "rest-token",
-        "rest-request",
-        "http-v1-request",
-        "http-v2-request",
-    ]
-    .iter()
-    .map(|name| {
-        let text = std::fs::read_to_string(format!("{dir}/{name}.json")).expect("fixture");
-        (name.to_string(), text)
-    })
-    .collect();
-    // The fixtures carry a short token; a real RS256 token is ~800 symbols,
-    // and scanning it is most of a TOKEN event's parse.
     let s = setup();
-    let real = tokens(&s.rsa, 1).remove(0);
-    events.push(("rest-token (RS256 token)".into(), real));
+    let events = common::event_fixtures(
+        &[
+            "rest-token",
+            "rest-request",
+            "http-v1-request",
+            "http-v2-request",
+        ],
+        &s.rsa,
+    );
     for (name, text) in &events {
         g.bench_function(format!("serde_json/{name}"), |b| {
             b.iter(|| black_box(event::parse(black_box(text), &source).is_ok()));

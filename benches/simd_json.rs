@@ -19,23 +19,12 @@ use std::hint::black_box;
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{NOW, payload, setup, tokens};
+use common::{NOW, payload, setup};
 
 fn bench_event(c: &mut Criterion) {
     let source = IdentitySource::default();
-    let dir = format!("{}/tests/fixtures/events", env!("CARGO_MANIFEST_DIR"));
-    let mut events: Vec<(String, String)> = ["rest-token", "rest-request", "http-v2-request"]
-        .iter()
-        .map(|name| {
-            let text = std::fs::read_to_string(format!("{dir}/{name}.json")).expect("fixture");
-            (name.to_string(), text)
-        })
-        .collect();
     let s = setup();
-    events.push((
-        "rest-token (RS256 token)".into(),
-        tokens(&s.rsa, 1).remove(0),
-    ));
+    let events = common::event_fixtures(&["rest-token", "rest-request", "http-v2-request"], &s.rsa);
     let mut g = c.benchmark_group("simd/event");
     for (name, text) in &events {
         g.bench_function(format!("serde_json/{name}"), |b| {

@@ -129,3 +129,19 @@ pub(crate) fn raw_pairs(events: &[String], key: &SigningKey) -> Vec<(Vec<u8>, Ve
         })
         .collect()
 }
+
+/// The event fixtures by name, plus a REST TOKEN event carrying a real
+/// RS256 token (~800 symbols; the fixtures' token is short, and scanning
+/// the token is most of a TOKEN event's parse).
+pub(crate) fn event_fixtures(names: &[&str], rsa: &SigningKey) -> Vec<(String, String)> {
+    let dir = format!("{}/tests/fixtures/events", env!("CARGO_MANIFEST_DIR"));
+    let mut events: Vec<(String, String)> = names
+        .iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(format!("{dir}/{name}.json")).expect("fixture");
+            (name.to_string(), text)
+        })
+        .collect();
+    events.push(("rest-token (RS256 token)".into(), tokens(rsa, 1).remove(0)));
+    events
+}
