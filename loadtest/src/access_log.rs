@@ -172,6 +172,9 @@ impl Writer {
 
     pub fn write(&self, e: &Entry<'_>) {
         let dash = || "-".to_string();
+        // The emulator invokes in-process: there is no invoke overhead to tell
+        // apart, so `integrationLatency` is written equal to `latency` (on AWS
+        // it excludes API Gateway's own share). calibrate reads neither.
         let (latency, integration, id, status) = match e.invocation {
             Some(i) => (
                 format!("{}", (i.latency * 1000.0).round() as u64),
