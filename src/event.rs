@@ -86,11 +86,36 @@ pub fn parse_from<'a, D: Deserializer<'a>>(
         (None, Some("REQUEST")) => EventKind::Request,
         _ => return Err(Reject::BadEvent),
     };
+    // Two values for the identity (a repeated header or query parameter,
+    // or a comma-joined list) are two tokens: contract §3 refuses them
+    // rather than guess which one the backend will read.
+    let repeated = match kind {
+        EventKind::Token | EventKind::HttpV2 => false,
+        EventKind::Request | EventKind::HttpV1 => {
+            if raw.header.is_some() {
+                raw.header_values > 1
+            } else {
+                raw.query_values > 1
+            }
+        }
+    };
     let identity = match kind {
         EventKind::Token => raw.token,
         EventKind::Request => raw.header.or(raw.query),
-        EventKind::HttpV1 | EventKind::HttpV2 => raw.identity_source.or(raw.header),
+        // The configured header or query parameter first: `identitySource`
+        // lists every identity source's value (a cache key may add
+        // `$context` variables), so it is read only when it holds one value.
+        EventKind::HttpV1 | EventKind::HttpV2 => {
+            match (raw.header.or(raw.query), raw.identity_source) {
+                (Some(value), _) | (None, Sources::One(value)) => Some(value),
+                (None, Sources::None) => None,
+                (None, Sources::Several) => return Err(Reject::AmbiguousIdentity),
+            }
+        }
     };
+    if repeated || identity.as_deref().is_some_and(|v| v.contains(',')) {
+        return Err(Reject::AmbiguousIdentity);
+    }
     let arn = match kind {
         EventKind::HttpV2 => raw.route_arn,
         _ => raw.method_arn,
@@ -111,7 +136,21 @@ struct Raw<'a> {
     route_arn: Option<Cow<'a, str>>,
     header: Option<Cow<'a, str>>,
     query: Option<Cow<'a, str>>,
-    identity_source: Option<Cow<'a, str>>,
+    identity_source: Sources<'a>,
+    /// Values of the identity header in `multiValueHeaders`.
+    header_values: usize,
+    /// Values of the identity query parameter in `multiValueQueryStringParameters`.
+    query_values: usize,
+}
+
+/// What `identitySource` holds: payload 2.0 sends an array (one value per
+/// configured identity source), 1.0 one string (the values comma-joined).
+#[derive(Default)]
+enum Sources<'a> {
+    #[default]
+    None,
+    One(Cow<'a, str>),
+    Several,
 }
 
 /// A string that borrows from the input when it has no escapes.
@@ -181,7 +220,22 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
                         None => map.next_value::<IgnoredAny>().map(|_| None)?,
                     }
                 }
-                "identitySource" => raw.identity_source = map.next_value_seed(FirstSource)?,
+                "multiValueHeaders" => {
+                    raw.header_values = map.next_value_seed(CountValues {
+                        name: &self.source.header,
+                        ignore_case: true,
+                    })?;
+                }
+                "multiValueQueryStringParameters" => {
+                    raw.query_values = match &self.source.query {
+                        Some(name) => map.next_value_seed(CountValues {
+                            name,
+                            ignore_case: false,
+                        })?,
+                        None => map.next_value::<IgnoredAny>().map(|_| 0)?,
+                    }
+                }
+                "identitySource" => raw.identity_source = map.next_value_seed(IdentitySources)?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -240,52 +294,101 @@ impl<'de> Visitor<'de> for Pick<'_> {
     }
 }
 
-/// `identitySource`: a string in payload 1.0 (comma-joined sources), an array in 2.0; the first source.
-struct FirstSource;
+/// Counts the values under one name of a `{name: [string|null]|null}` map
+/// (or `null`): the REQUEST event's `multiValueHeaders` and
+/// `multiValueQueryStringParameters`.
+struct CountValues<'n> {
+    name: &'n str,
+    ignore_case: bool,
+}
 
-impl<'de> DeserializeSeed<'de> for FirstSource {
-    type Value = Option<Cow<'de, str>>;
+impl<'de> DeserializeSeed<'de> for CountValues<'_> {
+    type Value = usize;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CountValues<'_> {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map of string arrays or null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<usize, E> {
+        Ok(0)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<usize, E> {
+        Ok(0)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+        let mut count = 0usize;
+        while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
+            let matches = if self.ignore_case {
+                key.eq_ignore_ascii_case(self.name)
+            } else {
+                key == self.name
+            };
+            if matches {
+                let values = map.next_value::<Option<Vec<IgnoredAny>>>()?;
+                count = count.saturating_add(values.map_or(0, |v| v.len()));
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(count)
+    }
+}
+
+/// `identitySource`: a string in payload 1.0 (the values comma-joined), an
+/// array in 2.0. Null elements are sources that were absent.
+struct IdentitySources;
+
+impl<'de> DeserializeSeed<'de> for IdentitySources {
+    type Value = Sources<'de>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for FirstSource {
-    type Value = Option<Cow<'de, str>>;
+impl<'de> Visitor<'de> for IdentitySources {
+    type Value = Sources<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string, an array of strings or null")
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
+        Ok(Sources::None)
     }
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(first_of_list(Cow::Borrowed(v)))
+        Ok(one_source(Cow::Borrowed(v)))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(first_of_list(Cow::Owned(v.to_owned())))
+        Ok(one_source(Cow::Owned(v.to_owned())))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let first = seq
-            .next_element::<Option<CowStr<'de>>>()?
-            .flatten()
-            .map(|s| s.0);
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(first)
+        let mut sources = Sources::None;
+        while let Some(value) = seq.next_element::<Option<CowStr<'de>>>()? {
+            let Some(CowStr(value)) = value else { continue };
+            sources = match sources {
+                Sources::None => one_source(value),
+                Sources::One(_) | Sources::Several => Sources::Several,
+            };
+        }
+        Ok(sources)
     }
 }
 
-fn first_of_list(list: Cow<'_, str>) -> Option<Cow<'_, str>> {
-    match list {
-        Cow::Borrowed(s) => s
-            .split(',')
-            .next()
-            .filter(|s| !s.is_empty())
-            .map(Cow::Borrowed),
-        Cow::Owned(s) => s
-            .split(',')
-            .next()
-            .filter(|s| !s.is_empty())
-            .map(|s| Cow::Owned(s.to_owned())),
+/// One source's value; empty counts as absent, and a comma-joined list (1.0)
+/// as several.
+fn one_source(value: Cow<'_, str>) -> Sources<'_> {
+    if value.is_empty() {
+        Sources::None
+    } else if value.contains(',') {
+        Sources::Several
+    } else {
+        Sources::One(value)
     }
 }
 
@@ -343,7 +446,7 @@ mod tests {
     }
 
     #[test]
-    fn http_api_v1_uses_identity_source() {
+    fn http_api_v1_reads_the_identity_header() {
         let input = fixture("http-v1-request.json");
         let e = parse_default(&input).unwrap();
         assert_eq!(e.kind, EventKind::HttpV1);
@@ -352,7 +455,7 @@ mod tests {
     }
 
     #[test]
-    fn http_api_v2_uses_the_first_identity_source_and_route_arn() {
+    fn http_api_v2_reads_the_identity_header_and_route_arn() {
         let input = fixture("http-v2-request.json");
         let e = parse_default(&input).unwrap();
         assert_eq!(e.kind, EventKind::HttpV2);
@@ -406,6 +509,59 @@ mod tests {
     fn repeated_identity_headers_are_refused() {
         let input = br#"{"type":"REQUEST","methodArn":"x","headers":{"authorization":"Bearer a","Authorization":"Bearer b"}}"#;
         assert_eq!(parse_default(input), Err(Reject::BadEvent));
+    }
+
+    /// Regression (issue 21): payload 1.0's comma-joined `identitySource`
+    /// gave its first piece, so a second token rode along to the backend.
+    #[test]
+    fn two_tokens_in_any_http_api_shape_are_refused() {
+        for input in [
+            // 1.0: the header comma-joined, and identitySource alone.
+            &br#"{"version":"1.0","type":"REQUEST","methodArn":"x","identitySource":"Bearer a.b.c,Bearer d.e.f","headers":{"authorization":"Bearer a.b.c,Bearer d.e.f"}}"#[..],
+            br#"{"version":"1.0","type":"REQUEST","methodArn":"x","identitySource":"Bearer a.b.c,Bearer d.e.f"}"#,
+            // 1.0: one header value, but two in multiValueHeaders.
+            br#"{"version":"1.0","type":"REQUEST","methodArn":"x","headers":{"Authorization":"Bearer d.e.f"},"multiValueHeaders":{"Authorization":["Bearer a.b.c","Bearer d.e.f"]}}"#,
+            // 2.0: the header comma-joined; two identity-source values and no header.
+            br#"{"version":"2.0","type":"REQUEST","routeArn":"x","identitySource":["Bearer a.b.c,Bearer d.e.f"],"headers":{"authorization":"Bearer a.b.c,Bearer d.e.f"}}"#,
+            br#"{"version":"2.0","type":"REQUEST","routeArn":"x","identitySource":["Bearer a.b.c","Bearer d.e.f"]}"#,
+            // TOKEN: a comma-joined header value.
+            br#"{"type":"TOKEN","authorizationToken":"Bearer a.b.c,Bearer d.e.f","methodArn":"x"}"#,
+        ] {
+            assert_eq!(
+                parse_default(input),
+                Err(Reject::AmbiguousIdentity),
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn http_api_v2_reads_the_header_beside_other_identity_sources() {
+        // A cache key of Authorization + $context.routeKey: two values, one header.
+        let input = br#"{"version":"2.0","type":"REQUEST","routeArn":"x","identitySource":["Bearer a.b.c","GET /pets"],"headers":{"authorization":"Bearer a.b.c"}}"#;
+        assert_eq!(
+            parse_default(input).unwrap().identity.as_deref(),
+            Some("Bearer a.b.c")
+        );
+    }
+
+    /// REST REQUEST events hold the last value of a repeated header in
+    /// `headers` and every value in `multiValueHeaders`: two values are two
+    /// tokens, whichever one `headers` kept.
+    #[test]
+    fn a_repeated_header_or_query_parameter_in_a_request_event_is_refused() {
+        let header = br#"{"type":"REQUEST","methodArn":"x","headers":{"Authorization":"Bearer d.e.f"},"multiValueHeaders":{"authorization":["Bearer a.b.c"],"Authorization":["Bearer d.e.f"]}}"#;
+        assert_eq!(parse_default(header), Err(Reject::AmbiguousIdentity));
+        let query = br#"{"type":"REQUEST","methodArn":"x","queryStringParameters":{"access_token":"d.e.f"},"multiValueQueryStringParameters":{"access_token":["a.b.c","d.e.f"]}}"#;
+        assert_eq!(parse_default(query), Err(Reject::AmbiguousIdentity));
+        // One value each, and other repeated headers, are fine.
+        let fine = br#"{"type":"REQUEST","methodArn":"x","headers":{"Authorization":"Bearer d.e.f"},"multiValueHeaders":{"Authorization":["Bearer d.e.f"],"Accept":["a","b"]},"multiValueQueryStringParameters":{"access_token":["q","r"]}}"#;
+        assert_eq!(
+            parse_default(fine).unwrap().identity.as_deref(),
+            Some("Bearer d.e.f"),
+            "the header wins; the query parameters are not read"
+        );
     }
 
     #[test]

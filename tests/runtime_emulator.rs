@@ -40,6 +40,51 @@ fn json_lines(output: &str) -> Vec<Value> {
         .collect()
 }
 
+/// WebSocket `$connect` (issue 21): a `routeKey` rule grants
+/// `arn/stage/$connect`, the method ARN API Gateway evaluates; the token
+/// comes from the query string; a repeated parameter is two tokens.
+#[test]
+fn websocket_connect_is_granted_by_a_route_key_rule() {
+    let keys = Keys::load();
+    let permissions = format!(
+        r#"[{{"arn":"{ARN}","stage":"prod","routeKey":"$connect","scope":"chat"}},
+            {{"arn":"{ARN}","resource":"orders","stage":"prod","httpVerb":"GET","scope":"orders.read"}}]"#
+    );
+    let rie = Rie::start(
+        &bootstrap(),
+        &function_env(&keys, &[("SCOPEGATE_PERMISSIONS", &permissions)]),
+    );
+    let connect = |query: &str| {
+        format!(
+            r#"{{"type":"REQUEST","methodArn":"{ARN}/prod/$connect","headers":{{"Host":"x"}},"queryStringParameters":{query},"requestContext":{{"routeKey":"$connect","eventType":"CONNECT"}}}}"#
+        )
+    };
+    let chat = token(&keys, r#"["chat"]"#);
+    let (status, body) = rie.invoke(&connect(&format!(r#"{{"access_token":"{chat}"}}"#)));
+    assert_eq!(status, 200, "{body}");
+    let allow: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(allow["policyDocument"]["Statement"][0]["Effect"], "Allow");
+    assert_eq!(
+        allow["policyDocument"]["Statement"][0]["Resource"][0],
+        format!("{ARN}/prod/$connect")
+    );
+    let (_, body) = rie.invoke(&connect(&format!(
+        r#"{{"access_token":"{}"}}"#,
+        token(&keys, r#"["orders.read"]"#)
+    )));
+    let other: Value = serde_json::from_str(&body).unwrap();
+    let resources = other["policyDocument"]["Statement"][0]["Resource"].to_string();
+    assert!(!resources.contains("$connect"), "{resources}");
+    let twice = format!(
+        r#"{{"type":"REQUEST","methodArn":"{ARN}/prod/$connect","queryStringParameters":{{"access_token":"{chat}"}},"multiValueQueryStringParameters":{{"access_token":["{chat}","{chat}"]}}}}"#
+    );
+    let (_, body) = rie.invoke(&twice);
+    assert_eq!(
+        body,
+        r#"{"errorType":"Unauthorized","errorMessage":"Unauthorized"}"#
+    );
+}
+
 #[test]
 fn allow_deny_and_the_exact_unauthorized_shape() {
     let keys = Keys::load();

@@ -16,6 +16,9 @@ pub enum Reject {
     MissingIdentity,
     /// The identity value is not `Bearer <token>` or a bare token.
     BadScheme,
+    /// The event carries two identity values (a repeated header or query
+    /// parameter, or a comma-joined list): two tokens, never one of them.
+    AmbiguousIdentity,
     /// The token exceeds the configured size cap.
     TokenTooLarge,
     /// Not exactly three non-empty dot-separated segments.
@@ -84,6 +87,7 @@ impl Reject {
             Reject::BadEvent => "bad_event",
             Reject::MissingIdentity => "missing_identity",
             Reject::BadScheme => "bad_scheme",
+            Reject::AmbiguousIdentity => "ambiguous_identity",
             Reject::TokenTooLarge => "token_too_large",
             Reject::Malformed => "malformed",
             Reject::BadBase64 => "bad_base64",
@@ -122,10 +126,11 @@ impl Reject {
     }
 
     /// Every reason, in declaration order, for documentation, tables and exhaustive tests.
-    pub const ALL: [Reject; 32] = [
+    pub const ALL: [Reject; 33] = [
         Reject::BadEvent,
         Reject::MissingIdentity,
         Reject::BadScheme,
+        Reject::AmbiguousIdentity,
         Reject::TokenTooLarge,
         Reject::Malformed,
         Reject::BadBase64,

@@ -4,5 +4,5 @@
 pub mod permissions;
 pub mod table;
 
-pub use permissions::{PermissionLimits, PermissionsError, Rule, parse_rules};
+pub use permissions::{PermissionLimits, PermissionsError, Rule, RuleRoute, parse_rules};
 pub use table::{Bits, ScopeTable};

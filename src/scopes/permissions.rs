@@ -25,32 +25,51 @@ impl Default for PermissionLimits {
 const VERBS: [&str; 9] = [
     "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "ANY", "*",
 ];
-const FIELDS: [&str; 5] = ["arn", "resource", "stage", "httpVerb", "scope"];
+const FIELDS: [&str; 6] = ["arn", "resource", "stage", "httpVerb", "routeKey", "scope"];
 
 /// One rule of the document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     /// `arn:aws:execute-api:REGION:ACCOUNT:APIID`.
     pub arn: String,
-    /// The path, without a leading `/` (`*` and `?` are IAM wildcards).
-    pub resource: String,
     /// The stage.
     pub stage: String,
-    /// The method, `ANY` or `*`.
-    pub http_verb: String,
+    /// What the rule grants on that stage.
+    pub route: RuleRoute,
     /// The scope that grants the rule.
     pub scope: String,
 }
 
+/// A REST or HTTP API method, or a WebSocket route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleRoute {
+    /// `httpVerb` + `resource`: Resource `arn/stage/verb/resource`.
+    Http {
+        /// The method, `ANY` or `*`.
+        verb: String,
+        /// The path, without a leading `/` (`*` and `?` are IAM wildcards).
+        resource: String,
+    },
+    /// `routeKey` (`$connect`, a custom route key): Resource
+    /// `arn/stage/routeKey`, the method ARN of a WebSocket `$connect`.
+    WebSocket {
+        /// The route key.
+        route_key: String,
+    },
+}
+
 impl Rule {
-    /// `arn/stage/verb/resource`, the IAM Resource this rule grants.
+    /// The IAM Resource this rule grants.
     pub fn resource_arn(&self) -> String {
-        let verb = if self.http_verb == "ANY" {
-            "*"
-        } else {
-            &self.http_verb
-        };
-        format!("{}/{}/{}/{}", self.arn, self.stage, verb, self.resource)
+        match &self.route {
+            RuleRoute::Http { verb, resource } => {
+                let verb = if verb == "ANY" { "*" } else { verb };
+                format!("{}/{}/{}/{}", self.arn, self.stage, verb, resource)
+            }
+            RuleRoute::WebSocket { route_key } => {
+                format!("{}/{}/{}", self.arn, self.stage, route_key)
+            }
+        }
     }
 }
 
@@ -150,7 +169,7 @@ fn parse_rule(index: usize, value: &serde_json::Value) -> Result<Rule, Permissio
             index,
             field: "(rule)",
             problem: format!(
-                "unknown field `{unknown}` (expected arn, resource, stage, httpVerb, scope)"
+                "unknown field `{unknown}` (expected arn, stage, resource and httpVerb or routeKey, scope)"
             ),
         });
     }
@@ -167,19 +186,6 @@ fn parse_rule(index: usize, value: &serde_json::Value) -> Result<Rule, Permissio
             "must look like arn:aws:execute-api:REGION:ACCOUNT:APIID (12-digit account)",
         ));
     }
-    let resource = field("resource")?;
-    if resource.starts_with('/') {
-        return Err(err("resource", "must not start with `/`"));
-    }
-    if resource
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(err(
-            "resource",
-            "must not contain whitespace or control characters",
-        ));
-    }
     let stage = field("stage")?;
     if stage.is_empty()
         || !stage
@@ -191,22 +197,64 @@ fn parse_rule(index: usize, value: &serde_json::Value) -> Result<Rule, Permissio
             "must be a non-empty stage name (letters, digits, - and _) or a wildcard",
         ));
     }
-    let verb = field("httpVerb")?;
-    if !VERBS.contains(&verb) {
-        return Err(err(
-            "httpVerb",
-            "must be one of GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE, ANY or *",
-        ));
-    }
+    let route = if object.contains_key("routeKey") {
+        if let Some(http) = ["httpVerb", "resource"]
+            .into_iter()
+            .find(|f| object.contains_key(*f))
+        {
+            return Err(err(
+                http,
+                "must not be given with `routeKey` (a rule is an HTTP method or a WebSocket route)",
+            ));
+        }
+        let route_key = field("routeKey")?;
+        if route_key.is_empty()
+            || route_key
+                .chars()
+                .any(|c| c == '/' || c.is_whitespace() || c.is_control())
+        {
+            return Err(err(
+                "routeKey",
+                "must be a non-empty WebSocket route key without `/`, whitespace or control characters",
+            ));
+        }
+        RuleRoute::WebSocket {
+            route_key: route_key.to_string(),
+        }
+    } else {
+        let resource = field("resource")?;
+        if resource.starts_with('/') {
+            return Err(err("resource", "must not start with `/`"));
+        }
+        if resource
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(err(
+                "resource",
+                "must not contain whitespace or control characters",
+            ));
+        }
+        let verb = field("httpVerb")?;
+        if !VERBS.contains(&verb) {
+            return Err(err(
+                "httpVerb",
+                "must be one of GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE, ANY or *",
+            ));
+        }
+        RuleRoute::Http {
+            verb: verb.to_string(),
+            resource: resource.to_string(),
+        }
+    };
     let scope = field("scope")?;
     if scope.is_empty() {
         return Err(err("scope", "must not be empty"));
     }
     Ok(Rule {
         arn: arn.to_string(),
-        resource: resource.to_string(),
         stage: stage.to_string(),
-        http_verb: verb.to_string(),
+        route,
         scope: scope.to_string(),
     })
 }
@@ -311,6 +359,29 @@ mod tests {
             ))
             .contains("must be a string")
         );
+    }
+
+    #[test]
+    fn a_websocket_rule_grants_its_route_key() {
+        let rules = parse_rules(
+            format!(r#"[{{"arn":"{ARN}","stage":"prod","routeKey":"$connect","scope":"chat"}}]"#)
+                .as_bytes(),
+            PermissionLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(rules[0].resource_arn(), format!("{ARN}/prod/$connect"));
+        for (rule, field) in [
+            (r#""routeKey":"$connect","httpVerb":"GET""#, "httpVerb"),
+            (r#""routeKey":"$connect","resource":"a""#, "resource"),
+            (r#""routeKey":"""#, "routeKey"),
+            (r#""routeKey":"a/b""#, "routeKey"),
+            (r#""routeKey":1"#, "routeKey"),
+        ] {
+            let e = error_of(&format!(
+                r#"{{"arn":"{ARN}","stage":"prod",{rule},"scope":"s"}}"#
+            ));
+            assert!(e.contains(&format!("field `{field}`")), "{rule}: {e}");
+        }
     }
 
     #[test]
