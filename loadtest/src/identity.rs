@@ -81,8 +81,17 @@ impl Identity {
     }
 
     pub fn authorizer(&self) -> Result<Authorizer, String> {
-        let config =
-            Config::from_strings(&self.settings as &dyn Strings).map_err(|e| e.to_string())?;
+        self.authorizer_with(&[])
+    }
+
+    /// The authorizer with more settings (`SCOPEGATE_SIMPLE_RESPONSE`, …)
+    /// over this identity's.
+    pub fn authorizer_with(&self, extra: &[(&str, &str)]) -> Result<Authorizer, String> {
+        let mut settings = self.settings.clone();
+        for (name, value) in extra {
+            settings.insert((*name).to_string(), (*value).to_string());
+        }
+        let config = Config::from_strings(&settings as &dyn Strings).map_err(|e| e.to_string())?;
         Authorizer::from_config(&config).map_err(|e| e.to_string())
     }
 

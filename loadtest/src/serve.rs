@@ -38,7 +38,8 @@ pub struct ServeArgs {
     /// Gateway configuration (routes, authorizer) as TOML, instead of the default API.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Authorizer type (overrides the configuration's).
+    /// REST authorizer type (overrides the configuration's; HTTP API and
+    /// WebSocket forms are set in --config).
     #[arg(long, value_name = "KIND", value_parser = ["token", "request"])]
     authorizer: Option<String>,
     /// Forward allowed requests to this loopback backend instead of answering them.
@@ -346,6 +347,11 @@ fn respond(
 async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
+    // Identity sources may name query parameters.
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| path.clone(), |p| p.as_str().to_string());
     // API requests are counted by status; /metrics and /idp are not API traffic.
     if path == "/metrics" {
         respond(200, "text/plain; version=0.0.4", prometheus().render())
@@ -362,7 +368,7 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
         let time = now();
         let handled = shared.gateway.handle_logged(
             &method,
-            &path,
+            &path_and_query,
             |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()),
             time,
         );

@@ -1,16 +1,19 @@
-//! A local API Gateway (REST) in front of the scopegate authorizer, with
-//! API Gateway's semantics: identity checks before any invocation, the
-//! authorizer result cache shared by every route, IAM policy evaluation,
-//! and API Gateway's own answers. Plain and synchronous, with the clock
+//! A local API Gateway in front of the scopegate authorizer, in every form
+//! API Gateway calls one (REST TOKEN and REQUEST, HTTP API 1.0 and 2.0 with
+//! IAM or simple responses, WebSocket `$connect`), with API Gateway's
+//! semantics: identity checks before any invocation, the authorizer result
+//! cache keyed by the identity sources and shared by every route, IAM
+//! policy evaluation, and API Gateway's own answers. Plain and synchronous, with the clock
 //! passed in, so tests drive it without sockets; `serve` is its HTTP shell.
 
 pub mod cache;
 pub mod config;
+mod events;
 pub mod policy;
 
 use crate::identity::API_ARN;
 use cache::AuthorizerCache;
-use config::{AuthorizerKind, GatewayConfig};
+use config::{AuthorizerKind, ContextVar, GatewayConfig, IdentitySource};
 use metrics::Counter;
 use policy::{Policy, Verdict};
 use scopegate::Authorizer;
@@ -24,6 +27,8 @@ pub const EXPLICIT_DENY: &str =
 pub const IMPLICIT_DENY: &str = r#"{"Message":"User is not authorized to access this resource"}"#;
 pub const AUTHORIZER_FAILURE: &str = r#"{"message":null}"#;
 pub const MISSING_TOKEN: &str = r#"{"message":"Missing Authentication Token"}"#;
+/// An HTTP API simple response of `false`.
+pub const FORBIDDEN: &str = r#"{"message":"Forbidden"}"#;
 
 /// What the gateway decided for one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,7 +153,8 @@ impl Gateway {
         self.cache.ttl()
     }
 
-    /// Handles one request: `header` looks a header up by name (case-insensitive).
+    /// Handles one request: `path` may carry a query string; `header`
+    /// looks a header up by name (case-insensitive).
     pub fn handle<'h>(
         &self,
         method: &str,
@@ -173,7 +179,11 @@ impl Gateway {
             principal_id: None,
             invocation: None,
         };
-        let Some((route, resource_path)) = self.config.route(method, path) else {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let query: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let Some(matched) = self.config.route(method, path) else {
             return answer(Reply::Answer {
                 status: 403,
                 body: MISSING_TOKEN,
@@ -189,19 +199,27 @@ impl Gateway {
                 body: UNAUTHORIZED,
             }
         };
-        let Some(identity) = header(&self.config.identity_header).filter(|v| !v.is_empty()) else {
+        let request = Request {
+            method,
+            path,
+            matched,
+            query: &query,
+            header: &header,
+        };
+        // The cache key: every identity source's value, each required.
+        let Some(key) = self.cache_key(&request) else {
             return answer(reject_early());
         };
         if self.config.authorizer == AuthorizerKind::Token
             && let Some(re) = &self.config.validation
-            && !re.is_match(identity)
+            && !re.is_match(&key)
         {
             return answer(reject_early());
         }
-        let method_arn = format!("{API_ARN}/{}/{method}/{resource_path}", self.config.stage);
+        let arn = self.arn(&request);
         let partition = spread(n) as usize;
         let mut invocation = None;
-        let policy = if let Some(policy) = self.cache.get(partition, identity, now) {
+        let policy = if let Some(policy) = self.cache.get(partition, &key, now) {
             self.counts.cache_hits.fetch_add(1, Ordering::Relaxed);
             self.meters.cache_hits.increment(1);
             policy
@@ -209,7 +227,7 @@ impl Gateway {
             self.meters.cache_misses.increment(1);
             let started = std::time::Instant::now();
             let id = self.counts.invocations.load(Ordering::Relaxed);
-            let result = self.invoke(identity, method, path, &method_arn, now);
+            let result = self.invoke(&request, &arn, now);
             let mut invoked = Invoked {
                 id,
                 latency: started.elapsed().as_secs_f64(),
@@ -217,8 +235,7 @@ impl Gateway {
             };
             match result {
                 Ok(policy) => {
-                    self.cache
-                        .put(partition, identity, Arc::clone(&policy), now);
+                    self.cache.put(partition, &key, Arc::clone(&policy), now);
                     invocation = Some(invoked);
                     policy
                 }
@@ -235,9 +252,9 @@ impl Gateway {
             }
         };
         let principal_id = Some(policy.principal_id.clone());
-        let reply = match policy.evaluate(&method_arn) {
+        let reply = match policy.evaluate(&arn) {
             Verdict::Allow => Reply::Integrate {
-                route: route.to_string(),
+                route: matched.route.to_string(),
                 principal_id: policy.principal_id.clone(),
             },
             Verdict::ExplicitDeny => Reply::Answer {
@@ -248,6 +265,10 @@ impl Gateway {
                 status: 403,
                 body: IMPLICIT_DENY,
             },
+            Verdict::Forbidden => Reply::Answer {
+                status: 403,
+                body: FORBIDDEN,
+            },
         };
         Handled {
             reply,
@@ -256,18 +277,47 @@ impl Gateway {
         }
     }
 
+    /// The identity sources' values joined, or `None` when one is missing
+    /// or empty (API Gateway answers 401 without invoking).
+    fn cache_key(&self, request: &Request<'_, '_>) -> Option<String> {
+        if self.config.authorizer == AuthorizerKind::Token {
+            return (request.header)(&self.config.identity_header)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string);
+        }
+        let mut key = String::new();
+        for (i, source) in self.config.identity_sources.iter().enumerate() {
+            let value = request.source(source)?;
+            if value.is_empty() {
+                return None;
+            }
+            if i > 0 {
+                key.push('\u{1f}');
+            }
+            key.push_str(&value);
+        }
+        Some(key)
+    }
+
+    /// The ARN API Gateway evaluates the policy against (and sends as
+    /// `methodArn` / `routeArn`): `api/stage/VERB/resource`, or
+    /// `api/stage/$connect`.
+    fn arn(&self, request: &Request<'_, '_>) -> String {
+        let stage = &self.config.stage;
+        match self.config.authorizer {
+            AuthorizerKind::WebSocket => format!("{API_ARN}/{stage}/$connect"),
+            _ => format!(
+                "{API_ARN}/{stage}/{}/{}",
+                request.method, request.matched.resource
+            ),
+        }
+    }
+
     /// One authorizer invocation, through the same handler as the Lambda.
-    fn invoke(
-        &self,
-        identity: &str,
-        method: &str,
-        path: &str,
-        method_arn: &str,
-        now: f64,
-    ) -> Result<Arc<Policy>, Reply> {
+    fn invoke(&self, request: &Request<'_, '_>, arn: &str, now: f64) -> Result<Arc<Policy>, Reply> {
         self.counts.invocations.fetch_add(1, Ordering::Relaxed);
         self.meters.invocations.increment(1);
-        let event = self.event(identity, method, path, method_arn);
+        let event = events::event(&self.config, request, arn);
         // The authorizer's own telemetry, as the Lambda records it (no log
         // lines or EMF here: the lab's metrics go to its Prometheus endpoint).
         let (result, nanos) =
@@ -276,38 +326,66 @@ impl Gateway {
                     self.authorizer.handle_observed(&event, now, clock)
                 });
         self.meters.duration.record(nanos as f64 / 1e9);
+        let failure = Reply::Answer {
+            status: 500,
+            body: AUTHORIZER_FAILURE,
+        };
         match result {
             Err(_) => Err(Reply::Answer {
                 status: 401,
                 body: UNAUTHORIZED,
             }),
             Ok(response) => {
-                Policy::from_response(&response.body())
-                    .map(Arc::new)
-                    .ok_or(Reply::Answer {
-                        status: 500,
-                        body: AUTHORIZER_FAILURE,
-                    })
+                let body = response.body();
+                let policy = if self.config.simple_responses {
+                    Policy::from_simple_response(&body)
+                } else {
+                    Policy::from_response(&body)
+                };
+                policy.map(Arc::new).ok_or(failure)
             }
         }
     }
+}
 
-    fn event(&self, identity: &str, method: &str, path: &str, method_arn: &str) -> String {
-        let json = |s: &str| serde_json::Value::String(s.to_string()).to_string();
-        match self.config.authorizer {
-            AuthorizerKind::Token => format!(
-                r#"{{"type":"TOKEN","authorizationToken":{},"methodArn":{}}}"#,
-                json(identity),
-                json(method_arn)
-            ),
-            AuthorizerKind::Request => format!(
-                r#"{{"type":"REQUEST","methodArn":{},"httpMethod":{},"path":{},"headers":{{{}:{}}}}}"#,
-                json(method_arn),
-                json(method),
-                json(path),
-                json(&self.config.identity_header),
-                json(identity)
-            ),
+/// One request, as the authorizer's identity sources and event see it.
+pub(crate) struct Request<'r, 'h> {
+    pub method: &'r str,
+    /// Without the query string.
+    pub path: &'r str,
+    pub matched: config::Matched<'r, 'r>,
+    pub query: &'r [(String, String)],
+    pub header: &'r dyn Fn(&str) -> Option<&'h str>,
+}
+
+impl Request<'_, '_> {
+    /// An identity source's value, if the request has it.
+    fn source(&self, source: &IdentitySource) -> Option<String> {
+        match source {
+            IdentitySource::Header(name) => (self.header)(name).map(str::to_string),
+            IdentitySource::Query(name) => self.query_value(name).map(str::to_string),
+            IdentitySource::Context(var) => Some(match var {
+                ContextVar::HttpMethod => self.method.to_string(),
+                ContextVar::Path => self.path.to_string(),
+                ContextVar::RouteKey => self.route_key(),
+                ContextVar::ResourcePath => self.matched.route.to_string(),
+            }),
+        }
+    }
+
+    fn query_value(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `$context.routeKey`: `GET /pets/{id}` (or `$connect`).
+    fn route_key(&self) -> String {
+        if self.matched.route_method == "$connect" {
+            "$connect".to_string()
+        } else {
+            format!("{} {}", self.matched.route_method, self.matched.route)
         }
     }
 }

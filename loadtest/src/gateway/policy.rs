@@ -13,11 +13,15 @@ pub struct Statement {
     pub resources: Vec<String>,
 }
 
-/// What the authorizer said, as API Gateway caches it.
+/// What the authorizer said, as API Gateway caches it: an IAM policy, or
+/// an HTTP API simple response (a decision made for one route, which the
+/// cache replays on whatever route comes next under the same key).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     pub principal_id: String,
     pub statements: Vec<Statement>,
+    /// `isAuthorized`, for a simple response.
+    pub simple: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +29,8 @@ pub enum Verdict {
     Allow,
     ExplicitDeny,
     ImplicitDeny,
+    /// A simple response of `false` (HTTP API: 403 Forbidden).
+    Forbidden,
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -67,10 +73,27 @@ impl Policy {
         Some(Policy {
             principal_id,
             statements,
+            simple: None,
+        })
+    }
+
+    /// Reads an HTTP API simple response; `None` if it is not one.
+    pub fn from_simple_response(body: &str) -> Option<Policy> {
+        let v: Value = serde_json::from_str(body).ok()?;
+        let authorized = v["isAuthorized"].as_bool()?;
+        Some(Policy {
+            principal_id: v["context"]["sub"].as_str().unwrap_or_default().to_string(),
+            statements: Vec::new(),
+            simple: Some(authorized),
         })
     }
 
     pub fn evaluate(&self, method_arn: &str) -> Verdict {
+        match self.simple {
+            Some(true) => return Verdict::Allow,
+            Some(false) => return Verdict::Forbidden,
+            None => {}
+        }
         let applies = |s: &Statement| {
             s.actions.iter().any(|a| iam_match(a, "execute-api:Invoke"))
                 && s.resources.iter().any(|r| iam_match(r, method_arn))
