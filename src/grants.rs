@@ -14,7 +14,7 @@ use crate::net::calls::{self, CallKind};
 use crate::net::http::Client;
 use crate::net::s3::{self, Target};
 use crate::outcome::Reject;
-use crate::policy::PolicyMemo;
+use crate::policy::{Grant, Layout, PolicyMemo, Shape};
 use crate::scopes::{self, PermissionLimits, ScopeTable};
 use arc_swap::{ArcSwap, Guard};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -40,12 +40,29 @@ pub struct Compiled {
 
 static GENERATIONS: AtomicU64 = AtomicU64::new(1);
 
+/// How each compiled document's policies are rendered and kept.
+#[derive(Debug, Clone, Default)]
+pub struct Policies {
+    /// Rendered policies kept (`SCOPEGATE_POLICY_MEMO_ENTRIES`).
+    pub entries: usize,
+    /// Budget, overflow and routes.
+    pub shape: Arc<Shape>,
+}
+
 impl Compiled {
-    /// `table` with an empty policy memo of `policy_entries`.
-    pub fn new(table: ScopeTable, policy_entries: usize) -> Compiled {
+    /// `table` with an empty policy memo as `policies` say. Warns (stderr
+    /// and a metric) when a token holding every scope would get more than
+    /// the budget.
+    pub fn new(table: ScopeTable, policies: &Policies) -> Compiled {
+        let shape = &policies.shape;
+        let layout = Layout::new(Arc::clone(shape), &table);
+        let worst = Grant::render_shaped(&table, &layout, &table.all_bits());
+        if worst.overflow {
+            crate::policy::budget::warn_worst_case(worst.complete_bytes, shape);
+        }
         Compiled {
             table,
-            policies: PolicyMemo::new(policy_entries),
+            policies: PolicyMemo::new(policies.entries, layout),
             generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
         }
     }
@@ -140,7 +157,7 @@ struct Refresher {
     remote: Remote,
     client: Client,
     limits: PermissionLimits,
-    policy_entries: usize,
+    policies: Policies,
     /// The last good document's ETag; held only by the fetch in flight.
     etag: Mutex<Option<String>>,
     busy: AtomicBool,
@@ -164,13 +181,13 @@ enum Unchanged {
 
 impl Grants {
     /// A document that never changes.
-    pub fn fixed(table: ScopeTable, policy_entries: usize) -> Grants {
+    pub fn fixed(table: ScopeTable, policies: &Policies) -> Grants {
         let settings = RefreshSettings {
             max_age: 0.0,
             max_stale: f64::INFINITY,
             when_stale: WhenStale::Unauthorized,
         };
-        Grants::with(table, policy_entries, 0.0, None, settings)
+        Grants::with(table, policies, 0.0, None, settings)
     }
 
     /// A remote document, fetched now (at `now`): an error names why it
@@ -179,7 +196,7 @@ impl Grants {
         remote: Remote,
         client: Client,
         limits: PermissionLimits,
-        policy_entries: usize,
+        policies: &Policies,
         settings: RefreshSettings,
         now: f64,
     ) -> Result<Grants, String> {
@@ -187,7 +204,7 @@ impl Grants {
             remote,
             client,
             limits,
-            policy_entries,
+            policies: policies.clone(),
             etag: Mutex::new(None),
             busy: AtomicBool::new(false),
         };
@@ -198,7 +215,7 @@ impl Grants {
         };
         Ok(Grants::with(
             table,
-            policy_entries,
+            policies,
             now,
             Some(Arc::new(refresher)),
             settings,
@@ -207,7 +224,7 @@ impl Grants {
 
     fn with(
         table: ScopeTable,
-        policy_entries: usize,
+        policies: &Policies,
         now: f64,
         refresher: Option<Arc<Refresher>>,
         settings: RefreshSettings,
@@ -219,13 +236,19 @@ impl Grants {
         };
         Grants {
             current: Arc::new(ArcSwap::from_pointee(Snapshot {
-                compiled: Arc::new(Compiled::new(table, policy_entries)),
+                compiled: Arc::new(Compiled::new(table, policies)),
                 fetched_at: now,
                 fresh_until,
             })),
             refresher,
             settings,
-            nothing: Arc::new(Compiled::new(ScopeTable::compile(&[]), 1)),
+            nothing: Arc::new(Compiled::new(
+                ScopeTable::compile(&[]),
+                &Policies {
+                    entries: 1,
+                    shape: Arc::clone(&policies.shape),
+                },
+            )),
         }
     }
 
@@ -297,7 +320,7 @@ impl Refresher {
         let (compiled, fetched_at, retry_in) = match self.fetch(true) {
             Ok(table) => {
                 calls::record(CallKind::PermissionsFetch, started, "ok");
-                let compiled = Arc::new(Compiled::new(table, self.policy_entries));
+                let compiled = Arc::new(Compiled::new(table, &self.policies));
                 (compiled, now, settings.max_age)
             }
             Err(Unchanged::NotModified) => {

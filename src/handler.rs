@@ -9,6 +9,7 @@ use crate::grants::{Compiled, Grants};
 use crate::keys::KeySet;
 use crate::memo::{TokenMemo, Verified};
 use crate::outcome::{Decision, Observer, Outcome, Reject, Report};
+use crate::policy::Overflow;
 use crate::respond;
 use crate::token;
 use crate::verify::{Accepted, Verifier};
@@ -25,10 +26,12 @@ pub struct Response {
 }
 
 /// The IAM response is shared with the memo entry that holds it (a memo hit
-/// copies one pointer); a simple response is rendered per request.
+/// copies one pointer); a simple response, and the policy for one route of
+/// a grant over the budget, are rendered per request.
 #[derive(Debug, Clone)]
 enum Body {
     Iam(Arc<Verified>),
+    Routed(Arc<Verified>, String),
     Simple(String),
 }
 
@@ -39,6 +42,7 @@ impl Response {
     pub fn body_parts(&self) -> [&str; 3] {
         match &self.body {
             Body::Iam(verified) => verified.iam_response(),
+            Body::Routed(verified, policy_document) => verified.iam.pieces(policy_document),
             Body::Simple(body) => [body, "", ""],
         }
     }
@@ -100,7 +104,7 @@ impl Authorizer {
         let grants = self.grants.in_force(now)?;
         let arn = event.arn.as_deref();
         if let Some(hit) = self.remembered(token, now, &grants, observer) {
-            return Ok(self.respond(&hit, &grants, event.kind, arn, true));
+            return self.respond(&hit, &grants, event.kind, arn, true, observer);
         }
         let verified = self
             .verifier
@@ -108,7 +112,7 @@ impl Authorizer {
                 self.map(accepted, &grants, token, now, observer)
             })?;
         let verified = self.remember(token, verified);
-        Ok(self.respond(&verified, &grants, event.kind, arn, false))
+        self.respond(&verified, &grants, event.kind, arn, false, observer)
     }
 
     /// The verified-token memo's answer for `token`, if it still holds
@@ -165,7 +169,8 @@ impl Authorizer {
         }
     }
 
-    /// Stage 7: the answer for this event's shape.
+    /// Stage 7: the answer for this event's shape. A grant over the policy
+    /// budget gets the policy of the event's route, or `Unauthorized`.
     fn respond(
         &self,
         verified: &Arc<Verified>,
@@ -173,15 +178,25 @@ impl Authorizer {
         kind: EventKind,
         arn: Option<&str>,
         memo_hit: bool,
-    ) -> Response {
+        observer: &mut impl Observer,
+    ) -> Result<Response, Reject> {
+        let grant = &verified.grant;
         let (body, allowed) = if self.simple_response && kind == EventKind::HttpV2 {
-            let authorized = arn.is_some_and(|arn| verified.grant.allows(&grants.table, arn));
+            let authorized = arn.is_some_and(|arn| grant.allows(&grants.table, arn));
             let body = Body::Simple(respond::simple_response(authorized, verified.context()));
             (body, authorized)
+        } else if grant.overflow {
+            observer.overflowed();
+            let shape = &grants.policies.layout.shape;
+            if shape.overflow == Overflow::Unauthorized {
+                return Err(Reject::PolicyTooLarge);
+            }
+            let (document, allowed) = grant.route_policy(&grants.table, arn, shape.max_bytes);
+            (Body::Routed(Arc::clone(verified), document), allowed)
         } else {
-            (Body::Iam(Arc::clone(verified)), verified.grant.allow)
+            (Body::Iam(Arc::clone(verified)), grant.allow)
         };
-        Response {
+        Ok(Response {
             body,
             decision: if allowed {
                 Decision::Allow
@@ -189,7 +204,7 @@ impl Authorizer {
                 Decision::Deny
             },
             memo_hit,
-        }
+        })
     }
 
     /// Forgets memoised token verifications (between a benchmark's warm-up

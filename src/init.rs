@@ -6,14 +6,16 @@
 //! function cannot serve at all, and says why, naming the setting.
 
 use crate::clock;
-use crate::config::{Config, ConfigError, ENV_PERMISSIONS, IssuerConfig, Source};
-use crate::grants::{Grants, Remote};
+use crate::config::{Config, ConfigError, ENV_PERMISSIONS, ENV_ROUTES, IssuerConfig, Source};
+use crate::grants::{Grants, Policies, Remote};
 use crate::handler::Authorizer;
 use crate::keys::remote::{Location, RemoteKeys};
 use crate::keys::{KeySet, KeySource};
 use crate::memo::TokenMemo;
 use crate::net::discovery::Discovery;
 use crate::net::http::{self, Client};
+use crate::policy::Shape;
+use crate::policy::routes::Routes;
 use crate::scopes::{self, ScopeTable};
 use crate::verify::introspect::Introspector;
 use crate::verify::{ClaimRules, Issuer, Verifier};
@@ -77,7 +79,8 @@ impl Authorizer {
             others,
             introspector,
         );
-        Ok(assemble(config, verifier, permissions(config)?))
+        let policies = policies(config, &client)?;
+        Ok(assemble(config, verifier, permissions(config, &policies)?))
     }
 
     /// Builds an authorizer from parts already loaded (tests, the lab): the
@@ -94,11 +97,17 @@ impl Authorizer {
             Vec::new(),
             None,
         );
-        assemble(
-            config,
-            verifier,
-            Grants::fixed(table, config.policy_memo_entries),
-        )
+        // Routes named by the configuration are not read here: parts are
+        // already loaded (a test or the lab passes them in the table).
+        let policies = Policies {
+            entries: config.policy_memo_entries,
+            shape: Arc::new(Shape {
+                max_bytes: config.policy_max_bytes,
+                overflow: config.policy_overflow,
+                routes: None,
+            }),
+        };
+        assemble(config, verifier, Grants::fixed(table, &policies))
     }
 }
 
@@ -179,9 +188,40 @@ fn key_source(
     Ok(KeySource::Static(Arc::new(keys)))
 }
 
+/// How policies are shaped: the budget, the overflow answer, and the API's
+/// routes (`SCOPEGATE_ROUTES`, read once: routes change with a deployment).
+fn policies(config: &Config, client: &Client) -> Result<Policies, InitError> {
+    let fail = |e: String| ConfigError::new(ENV_ROUTES, e);
+    let routes = match &config.routes {
+        None => None,
+        Some(Source::Url(url)) => {
+            http::check_url(url).map_err(&fail)?;
+            let answer = client
+                .get(url, None, &[])
+                .map_err(|e| fail(format!("{url}: {e}")))?;
+            if answer.status != 200 {
+                return Err(fail(format!("{url}: HTTP {}", answer.status)).into());
+            }
+            Some(Routes::parse(&answer.body).map_err(|e| fail(format!("{url}: {e}")))?)
+        }
+        Some(source) => {
+            let document = source.load(ENV_ROUTES, &config.aws)?;
+            Some(Routes::parse(&document).map_err(fail)?)
+        }
+    };
+    Ok(Policies {
+        entries: config.policy_memo_entries,
+        shape: Arc::new(Shape {
+            max_bytes: config.policy_max_bytes,
+            overflow: config.policy_overflow,
+            routes: routes.map(Arc::new),
+        }),
+    })
+}
+
 /// The permissions document, validated and compiled; an S3 object or a URL
 /// is refreshed as `SCOPEGATE_PERMISSIONS_*` say.
-fn permissions(config: &Config) -> Result<Grants, InitError> {
+fn permissions(config: &Config, policies: &Policies) -> Result<Grants, InitError> {
     let fail = |e: String| ConfigError::new(ENV_PERMISSIONS, e);
     let remote = match &config.permissions {
         Source::S3 { bucket, key } => Some(Remote::S3 {
@@ -204,7 +244,7 @@ fn permissions(config: &Config) -> Result<Grants, InitError> {
             remote,
             client,
             config.permission_limits,
-            config.policy_memo_entries,
+            policies,
             config.permissions_refresh.clone(),
             clock::now(),
         )
@@ -213,8 +253,5 @@ fn permissions(config: &Config) -> Result<Grants, InitError> {
     let document = config.permissions.load(ENV_PERMISSIONS, &config.aws)?;
     let rules = scopes::parse_rules(&document, config.permission_limits)
         .map_err(|e| fail(e.to_string()))?;
-    Ok(Grants::fixed(
-        ScopeTable::compile(&rules),
-        config.policy_memo_entries,
-    ))
+    Ok(Grants::fixed(ScopeTable::compile(&rules), policies))
 }

@@ -182,6 +182,8 @@ mod tests {
             policy_document: crate::policy::DENY_ALL.into(),
             scope: "".into(),
             resources: Box::new([]),
+            overflow: false,
+            complete_bytes: 0,
         });
         let claims = crate::verify::Claims {
             sub: "u",

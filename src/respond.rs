@@ -129,6 +129,8 @@ mod tests {
             policy_document: crate::policy::DENY_ALL.into(),
             scope: "a b".into(),
             resources: Box::new([]),
+            overflow: false,
+            complete_bytes: 0,
         };
         let claims = Claims {
             sub: "u\"1",

@@ -61,3 +61,59 @@ fn hostile_sizes_stop_before_decoding_or_verifying() {
         .unwrap();
     assert_eq!(decide(&auth, &token).unwrap_err(), Reject::TooManyScopes);
 }
+
+/// Issue 21 §4: the simple response's route check (and the overflow policy
+/// of one route) matched every granted Resource against the whole ARN on
+/// every request, memo hits included: 2,000 wildcard Resources and a long
+/// path cost about 25 ms. Each Resource's literal ends are now compared
+/// first, and the matcher sees only what lies between: the work is a small
+/// constant per Resource plus the path, whatever the path holds.
+#[test]
+fn the_route_check_is_bounded_by_the_grant_not_by_the_path() {
+    use scopegate::policy::{Grant, MAX_METHOD_ARN_BYTES};
+    use scopegate::scopes::{PermissionLimits, ScopeTable, parse_rules};
+    let rules: Vec<String> = (0..1000)
+        .flat_map(|i| {
+            [format!("r{i}/*"), format!("*/r{i}")].map(|resource| {
+                format!(
+                    r#"{{"arn":"{ARN}","resource":"{resource}","stage":"prod","httpVerb":"GET","scope":"s"}}"#
+                )
+            })
+        })
+        .collect();
+    let document = format!("[{}]", rules.join(","));
+    let table = ScopeTable::compile(
+        &parse_rules(document.as_bytes(), PermissionLimits::default()).unwrap(),
+    );
+    let grant = Grant::render(&table, &table.bits(["s"]));
+    assert_eq!(grant.resources.len(), 2000);
+    let per_resource = 1 + (ARN.len() + 32) / 8;
+    for (path, allowed) in [
+        ("r7/x".to_string(), true),
+        (format!("{}r999", "a/".repeat(700)), true),
+        (format!("{}x", "r1/".repeat(450)), true),
+        (format!("{}x", "a/".repeat(700)), false),
+        ("GET".repeat(500), false),
+    ] {
+        let arn = format!("{ARN}/prod/GET/{path}");
+        assert!(arn.len() <= MAX_METHOD_ARN_BYTES);
+        let (matched, work) = grant.allows_counted(&table, &arn);
+        assert_eq!(matched, allowed, "{path}");
+        let bound = 2000 * per_resource + 4 * arn.len();
+        assert!(work <= bound, "{} bytes: work {work} > {bound}", arn.len());
+        // The whole-ARN matching it replaces, for the record.
+        let before: usize = table
+            .resources(&table.bits(["s"]))
+            .iter()
+            .map(|r| iam_match_counted(r, &arn).1)
+            .sum();
+        assert!(
+            matched || work * 10 < before,
+            "{} bytes: {work} vs {before} before",
+            arn.len()
+        );
+    }
+    // Longer than any method ARN API Gateway sends: nothing, at no cost.
+    let huge = format!("{ARN}/prod/GET/{}", "r1/".repeat(3000));
+    assert_eq!(grant.allows_counted(&table, &huge), (false, 0));
+}

@@ -26,9 +26,10 @@ use crate::event::IdentitySource;
 use crate::jose::Alg;
 use crate::keys::JwksLimits;
 use crate::keys::remote::CacheSettings;
+use crate::policy::{self, Overflow};
 use crate::scopes::PermissionLimits;
 use crate::verify::introspect;
-use parse::{at_least, flag, list, number, required};
+use parse::{at_least, choice, flag, list, number, required};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -94,6 +95,15 @@ pub struct Config {
     pub token_memo_max_seconds: f64,
     /// `SCOPEGATE_POLICY_MEMO_ENTRIES`: rendered policies kept. Defaults to `1024`.
     pub policy_memo_entries: usize,
+    /// `SCOPEGATE_POLICY_MAX_BYTES`: no policy document answered is longer.
+    /// Defaults to `8192` (at least `2048`).
+    pub policy_max_bytes: usize,
+    /// `SCOPEGATE_POLICY_OVERFLOW`: `route` or `unauthorized` for a token
+    /// whose policy is over the budget. Defaults to `route`.
+    pub policy_overflow: Overflow,
+    /// `SCOPEGATE_ROUTES`: the API's routes (inline JSON, a file, S3 or an
+    /// https URL), read at start. Defaults to none.
+    pub routes: Option<Source>,
     /// `SCOPEGATE_MAX_TOKEN_BYTES`: larger tokens fail before decoding. Defaults to `8192`.
     pub max_token_bytes: usize,
     /// `SCOPEGATE_JSON_MAX_DEPTH` / `SCOPEGATE_JSON_MAX_MEMBERS` /
@@ -273,6 +283,21 @@ impl Config {
                 number(src, ENV_POLICY_MEMO_ENTRIES, DEFAULT_POLICY_MEMO_ENTRIES)?,
                 1,
             )?,
+            policy_max_bytes: at_least(
+                ENV_POLICY_MAX_BYTES,
+                number(src, ENV_POLICY_MAX_BYTES, policy::DEFAULT_MAX_BYTES)?,
+                policy::MIN_MAX_BYTES,
+            )?,
+            policy_overflow: choice(
+                src,
+                ENV_POLICY_OVERFLOW,
+                Overflow::Route,
+                &[
+                    ("route", Overflow::Route),
+                    ("unauthorized", Overflow::Unauthorized),
+                ],
+            )?,
+            routes: parse::non_empty(src, ENV_ROUTES).map(Source::parse),
             max_token_bytes: at_least(
                 ENV_MAX_TOKEN_BYTES,
                 number(src, ENV_MAX_TOKEN_BYTES, DEFAULT_MAX_TOKEN_BYTES)?,
@@ -380,6 +405,8 @@ mod tests {
             (ENV_IDENTITY_HEADER, "Auth orization"),
             (ENV_CONTEXT_CLAIMS, "tenant,sub"),
             (ENV_TOKEN_MEMO_MAX_SECONDS, "-5"),
+            (ENV_POLICY_MAX_BYTES, "100"),
+            (ENV_POLICY_OVERFLOW, "truncate"),
         ] {
             let mut m = base();
             m.insert(var, value);

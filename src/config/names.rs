@@ -46,6 +46,11 @@ pub const ENV_PERMISSIONS_MAX_AGE: &str = "SCOPEGATE_PERMISSIONS_MAX_AGE_SECONDS
 pub const ENV_PERMISSIONS_MAX_STALE: &str = "SCOPEGATE_PERMISSIONS_MAX_STALE_SECONDS";
 pub const ENV_PERMISSIONS_WHEN_STALE: &str = "SCOPEGATE_PERMISSIONS_WHEN_STALE";
 
+// The policy's size and the API's routes (README, "Policy size").
+pub const ENV_POLICY_MAX_BYTES: &str = "SCOPEGATE_POLICY_MAX_BYTES";
+pub const ENV_POLICY_OVERFLOW: &str = "SCOPEGATE_POLICY_OVERFLOW";
+pub const ENV_ROUTES: &str = "SCOPEGATE_ROUTES";
+
 // Per-issuer claim mapping for the primary issuer (contract §3a).
 pub const ENV_SCOPE_SOURCES: &str = "SCOPEGATE_SCOPE_SOURCES";
 pub const ENV_CLIENT_IDS: &str = "SCOPEGATE_CLIENT_IDS";

@@ -99,6 +99,10 @@ pub trait Observer {
     /// Scopes are mapped to a policy; `policy_memo_hit` if it was already rendered.
     #[inline]
     fn mapped(&mut self, _policy_memo_hit: bool) {}
+    /// The token's complete policy is over the budget: answered per route
+    /// or refused (`SCOPEGATE_POLICY_OVERFLOW`).
+    #[inline]
+    fn overflowed(&mut self) {}
 }
 
 impl Observer for () {}

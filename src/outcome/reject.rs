@@ -78,6 +78,9 @@ pub enum Reject {
     /// The permissions document is older than its maximum staleness
     /// (refreshes failing) and configured to fail closed.
     PermissionsUnavailable,
+    /// The token's complete policy is over `SCOPEGATE_POLICY_MAX_BYTES`
+    /// and `SCOPEGATE_POLICY_OVERFLOW` is `unauthorized`.
+    PolicyTooLarge,
 }
 
 impl Reject {
@@ -117,6 +120,7 @@ impl Reject {
             Reject::Inactive => "inactive",
             Reject::IntrospectionFailed => "introspection_failed",
             Reject::PermissionsUnavailable => "permissions_unavailable",
+            Reject::PolicyTooLarge => "policy_too_large",
         }
     }
 
@@ -126,7 +130,7 @@ impl Reject {
     }
 
     /// Every reason, in declaration order, for documentation, tables and exhaustive tests.
-    pub const ALL: [Reject; 33] = [
+    pub const ALL: [Reject; 34] = [
         Reject::BadEvent,
         Reject::MissingIdentity,
         Reject::BadScheme,
@@ -160,6 +164,7 @@ impl Reject {
         Reject::IntrospectionFailed,
         Reject::UnmetRequirement,
         Reject::PermissionsUnavailable,
+        Reject::PolicyTooLarge,
     ];
 }
 

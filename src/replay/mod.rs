@@ -83,6 +83,13 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
     // Settings come from flags; AWS credentials (for s3:// documents) are
     // the process's, as a Lambda's are.
     config.aws = AwsEnvironment::from_strings(&Env);
+    // Telemetry first, as on Lambda, so what start-up counts (key
+    // prefetches, a policy budget too small for the document) is counted.
+    let sinks = if args.prometheus.is_some() || args.emf.is_some() {
+        Some(Sinks::open(&args)?)
+    } else {
+        None
+    };
     let authorizer = Authorizer::from_config(&config).map_err(|e| e.to_string())?;
     if args.coldstart {
         return coldstart(&args, &authorizer, &events_path);
@@ -117,16 +124,8 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
     let out_path = args.out.clone().or(peer_out);
     let mut output = Output::open(out_path.as_deref(), events.len())?;
     let mut times = Vec::with_capacity(events.len());
-    let total_ns = if args.prometheus.is_none() && args.emf.is_none() {
-        measured_pass(&events, &mut output, &mut times, |event| {
-            let now = clock(args.now);
-            let start = Instant::now();
-            let result = authorizer.handle(event, now);
-            (result, start.elapsed().as_nanos() as u64)
-        })?
-    } else {
+    let total_ns = if let Some(mut sinks) = sinks {
         // Measured with telemetry on: the figures include its cost.
-        let mut sinks = Sinks::open(&args)?;
         let invocation = Invocation::default();
         let total_ns = measured_pass(&events, &mut output, &mut times, |event| {
             let now = clock(args.now);
@@ -138,6 +137,13 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
         })?;
         sinks.finish()?;
         total_ns
+    } else {
+        measured_pass(&events, &mut output, &mut times, |event| {
+            let now = clock(args.now);
+            let start = Instant::now();
+            let result = authorizer.handle(event, now);
+            (result, start.elapsed().as_nanos() as u64)
+        })?
     };
     let memo_hits = output.memo_hits();
     let written = output.finish()?;

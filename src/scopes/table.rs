@@ -18,6 +18,10 @@ pub struct ScopeTable {
     resources: Vec<Box<str>>,
     /// The same, each as a JSON string literal (escaped once, at start-up).
     resources_json: Vec<Box<str>>,
+    /// Per Resource: the byte lengths of its literal runs before the first
+    /// and after the last wildcard (the route check compares them before
+    /// matching); a Resource without wildcards is all head.
+    literal_ends: Vec<(usize, usize)>,
     /// Per bit: indexes into `resources`, ascending.
     grants: Vec<Vec<u32>>,
     words: usize,
@@ -59,11 +63,19 @@ impl ScopeTable {
                 quoted.into()
             })
             .collect();
+        let literal_ends = resources
+            .iter()
+            .map(|r| match (r.find(['*', '?']), r.rfind(['*', '?'])) {
+                (Some(first), Some(last)) => (first, r.len() - last - 1),
+                _ => (r.len(), 0),
+            })
+            .collect();
         ScopeTable {
             bit_of,
             names,
             resources,
             resources_json,
+            literal_ends,
             grants,
             words,
         }
@@ -76,6 +88,15 @@ impl ScopeTable {
             if let Some(&bit) = self.bit_of.get(scope) {
                 bits[(bit / 64) as usize] |= 1 << (bit % 64);
             }
+        }
+        bits
+    }
+
+    /// Every scope of the document: what a token holding them all gets.
+    pub fn all_bits(&self) -> Bits {
+        let mut bits = vec![0u64; self.words].into_boxed_slice();
+        for bit in 0..self.names.len() {
+            bits[bit / 64] |= 1 << (bit % 64);
         }
         bits
     }
@@ -115,9 +136,23 @@ impl ScopeTable {
         Self::set_bits(&marked).map(|r| r as u32).collect()
     }
 
+    /// Every distinct Resource, sorted by byte order (indexes are ranks).
+    pub fn all_resources(&self) -> &[Box<str>] {
+        &self.resources
+    }
+
     /// The Resource of a rank.
     pub fn resource(&self, rank: u32) -> &str {
         self.resources.get(rank as usize).map_or("", |r| r.as_ref())
+    }
+
+    /// The byte lengths of a Resource's literal runs before its first and
+    /// after its last wildcard (all head when it has none).
+    pub fn literal_ends(&self, rank: u32) -> (usize, usize) {
+        self.literal_ends
+            .get(rank as usize)
+            .copied()
+            .unwrap_or((0, 0))
     }
 
     /// The Resource of a rank as a JSON string literal.

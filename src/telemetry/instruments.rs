@@ -10,6 +10,8 @@ use super::{
 };
 use crate::net::calls;
 use crate::outcome::{Decision, Outcome, Reject};
+use crate::policy::Overflow;
+use crate::policy::budget::{self, POLICY_OVERFLOW_TOTAL};
 use metrics::{Counter, Histogram};
 
 /// Handles to every series, registered once against the current recorder.
@@ -29,6 +31,8 @@ pub struct Instruments {
     policy_miss: Counter,
     cold_start: Counter,
     wrong_type_sources: Counter,
+    overflow_route: Counter,
+    overflow_unauthorized: Counter,
 }
 
 impl Instruments {
@@ -37,6 +41,7 @@ impl Instruments {
     pub fn register() -> Instruments {
         describe();
         calls::register_counters();
+        budget::register();
         let decision = |o: Outcome| metrics::counter!(DECISIONS_TOTAL, "outcome" => o.code(), "reason" => o.reason());
         Instruments {
             handler: metrics::histogram!(HANDLER_SECONDS),
@@ -56,6 +61,8 @@ impl Instruments {
             policy_miss: metrics::counter!(POLICY_MEMO_TOTAL, "result" => "miss"),
             cold_start: metrics::counter!(COLD_STARTS_TOTAL),
             wrong_type_sources: metrics::counter!(SCOPE_SOURCE_WRONG_TYPE_TOTAL),
+            overflow_route: metrics::counter!(POLICY_OVERFLOW_TOTAL, "action" => Overflow::Route.code()),
+            overflow_unauthorized: metrics::counter!(POLICY_OVERFLOW_TOTAL, "action" => Overflow::Unauthorized.code()),
         }
     }
 
@@ -93,6 +100,14 @@ impl Instruments {
             Some(true) => self.policy_hit.increment(1),
             Some(false) => self.policy_miss.increment(1),
             None => {}
+        }
+        if t.overflowed {
+            match outcome {
+                Outcome::Unauthorized(Reject::PolicyTooLarge) => {
+                    self.overflow_unauthorized.increment(1);
+                }
+                _ => self.overflow_route.increment(1),
+            }
         }
         match outcome {
             Outcome::Decided(Decision::Allow) => self.allow.increment(1),

@@ -20,6 +20,7 @@ pub mod trace;
 pub use crate::net::calls::{
     INTROSPECTIONS_TOTAL, JWKS_FETCHES_TOTAL, KEYS_RETIRED_TOTAL, PERMISSIONS_FETCHES_TOTAL,
 };
+pub use crate::policy::budget::{POLICY_OVERFLOW_TOTAL, WORST_CASE_OVER_BUDGET_TOTAL};
 pub use instruments::Instruments;
 pub use stage_clock::{Marks, StageClock};
 
@@ -59,7 +60,7 @@ pub const SCOPE_SOURCE_WRONG_TYPE_TOTAL: &str = "scopegate_scope_source_wrong_ty
 
 /// Every metric scopegate records, with its unit: the dashboards and the
 /// tests read this list, so a metric cannot exist in one and not the other.
-pub const METRICS: [(&str, Unit, &str); 14] = [
+pub const METRICS: [(&str, Unit, &str); 16] = [
     (
         HANDLER_SECONDS,
         Unit::Seconds,
@@ -125,6 +126,16 @@ pub const METRICS: [(&str, Unit, &str); 14] = [
         PERMISSIONS_FETCHES_TOTAL,
         Unit::Count,
         "permissions document refreshes by result",
+    ),
+    (
+        POLICY_OVERFLOW_TOTAL,
+        Unit::Count,
+        "answers whose complete policy was over SCOPEGATE_POLICY_MAX_BYTES, by action",
+    ),
+    (
+        WORST_CASE_OVER_BUDGET_TOTAL,
+        Unit::Count,
+        "documents compiled whose every-scope policy is over SCOPEGATE_POLICY_MAX_BYTES",
     ),
 ];
 

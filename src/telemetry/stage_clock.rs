@@ -30,6 +30,8 @@ pub struct Marks {
     pub wrong_type_sources: u8,
     /// The token's algorithm, once its header was read.
     pub alg: Option<Alg>,
+    /// The complete policy was over the budget.
+    pub overflowed: bool,
 }
 
 /// An [`Observer`] that timestamps each stage boundary.
@@ -111,5 +113,8 @@ impl Observer for StageClock {
     fn mapped(&mut self, policy_memo_hit: bool) {
         self.marks.mapped = Some(self.now());
         self.marks.policy_memo_hit = Some(policy_memo_hit);
+    }
+    fn overflowed(&mut self) {
+        self.marks.overflowed = true;
     }
 }

@@ -67,25 +67,35 @@ pub(crate) fn invoke(port: u16, event: &str) -> (bool, String, String) {
 /// the Runtime API a function binary polls (`AWS_LAMBDA_RUNTIME_API=
 /// 127.0.0.1:PORT/.rt`) and the Invoke API `invoke` talks to.
 pub(crate) fn start_emulator() -> (Killed, u16) {
-    let port = free_port();
-    let emulator = Killed(
-        cargo_lambda()
-            .args([
-                "watch",
-                "--only-lambda-apis",
-                "-A",
-                "127.0.0.1",
-                "-P",
-                &port.to_string(),
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cargo-lambda on PATH (run through scripts/test.sh)"),
-    );
-    wait_for_port(port);
-    (emulator, port)
+    // A port found free can be taken by another test's server before the
+    // emulator binds it (then something else answers on it and the
+    // emulator exits): the emulator must still be running once the port
+    // answers, else it is started again on another port.
+    for _ in 0..5 {
+        let port = free_port();
+        let mut emulator = Killed(
+            cargo_lambda()
+                .args([
+                    "watch",
+                    "--only-lambda-apis",
+                    "-A",
+                    "127.0.0.1",
+                    "-P",
+                    &port.to_string(),
+                ])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("cargo-lambda on PATH (run through scripts/test.sh)"),
+        );
+        wait_for_port(port);
+        std::thread::sleep(Duration::from_millis(200));
+        if matches!(emulator.0.try_wait(), Ok(None)) {
+            return (emulator, port);
+        }
+    }
+    panic!("the Runtime API emulator did not stay up on any of 5 ports")
 }
 
 /// `binary` as the function of the emulator on `port`: the Runtime API
