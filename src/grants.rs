@@ -45,6 +45,8 @@ static GENERATIONS: AtomicU64 = AtomicU64::new(1);
 pub struct Policies {
     /// Rendered policies kept (`SCOPEGATE_POLICY_MEMO_ENTRIES`).
     pub entries: usize,
+    /// Their bytes at most (a quarter of `SCOPEGATE_MEMO_MAX_BYTES`).
+    pub max_bytes: u64,
     /// Budget, overflow and routes.
     pub shape: Arc<Shape>,
 }
@@ -62,7 +64,7 @@ impl Compiled {
         }
         Compiled {
             table,
-            policies: PolicyMemo::new(policies.entries, layout),
+            policies: PolicyMemo::new(policies.entries, policies.max_bytes, layout),
             generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
         }
     }
@@ -246,6 +248,7 @@ impl Grants {
                 ScopeTable::compile(&[]),
                 &Policies {
                     entries: 1,
+                    max_bytes: 1 << 16,
                     shape: Arc::clone(&policies.shape),
                 },
             )),

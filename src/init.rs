@@ -101,6 +101,7 @@ impl Authorizer {
         // already loaded (a test or the lab passes them in the table).
         let policies = Policies {
             entries: config.policy_memo_entries,
+            max_bytes: config.memo_max_bytes / 4,
             shape: Arc::new(Shape {
                 max_bytes: config.policy_max_bytes,
                 overflow: config.policy_overflow,
@@ -117,8 +118,13 @@ fn assemble(config: &Config, verifier: Verifier, grants: Grants) -> Authorizer {
         max_token_bytes: config.max_token_bytes,
         verifier,
         grants,
-        memo: (config.token_memo_entries > 0)
-            .then(|| TokenMemo::new(config.token_memo_entries, config.token_memo_max_seconds)),
+        memo: (config.token_memo_entries > 0).then(|| {
+            TokenMemo::new(
+                config.token_memo_entries,
+                config.memo_max_bytes / 4 * 3,
+                config.token_memo_max_seconds,
+            )
+        }),
         simple_response: config.simple_response,
     }
 }
@@ -211,6 +217,7 @@ fn policies(config: &Config, client: &Client) -> Result<Policies, InitError> {
     };
     Ok(Policies {
         entries: config.policy_memo_entries,
+        max_bytes: config.memo_max_bytes / 4,
         shape: Arc::new(Shape {
             max_bytes: config.policy_max_bytes,
             overflow: config.policy_overflow,

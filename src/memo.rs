@@ -9,7 +9,7 @@ use crate::keys::Retired;
 use crate::policy::Grant;
 use crate::respond::IamText;
 use quick_cache::sync::Cache;
-use quick_cache::{DefaultHashBuilder, UnitWeighter};
+use quick_cache::{DefaultHashBuilder, Weighter};
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
@@ -45,6 +45,26 @@ impl Verified {
 
     fn token(&self) -> &str {
         self.iam.token()
+    }
+
+    /// The bytes this entry holds: itself, its text, and its grant (counted
+    /// whole although it may be shared, so the bound is conservative), plus
+    /// the `Arc` and the cache slot.
+    pub fn bytes(&self) -> u64 {
+        (std::mem::size_of::<Verified>() + self.iam.heap_bytes() + 64) as u64 + self.grant.bytes()
+    }
+}
+
+/// Weighs an entry by its bytes, and at least `floor` (the byte bound over
+/// the entry bound), so that both bounds hold.
+#[derive(Clone)]
+pub(crate) struct EntryBytes {
+    pub(crate) floor: u64,
+}
+
+impl Weighter<Key, Arc<Verified>> for EntryBytes {
+    fn weight(&self, _: &Key, entry: &Arc<Verified>) -> u64 {
+        entry.bytes().max(self.floor)
     }
 }
 
@@ -105,20 +125,25 @@ impl<H: Hasher> Hasher for TailHasher<H> {
     }
 }
 
-/// Bounded map from token to [`Verified`].
+/// Map from token to [`Verified`], bounded in entries and in bytes.
 pub struct TokenMemo {
-    cache: Cache<Key, Arc<Verified>, UnitWeighter, TailHash>,
+    cache: Cache<Key, Arc<Verified>, EntryBytes, TailHash>,
     max_age: f64,
 }
 
 impl TokenMemo {
-    /// A memo of at most `entries` tokens, each kept at most `max_age` seconds.
-    pub fn new(entries: usize, max_age: f64) -> TokenMemo {
+    /// A memo of at most `entries` tokens and about `max_bytes` bytes (the
+    /// weights of its entries), each kept at most `max_age` seconds.
+    pub fn new(entries: usize, max_bytes: u64, max_age: f64) -> TokenMemo {
+        let entries = entries.max(1);
+        let max_bytes = max_bytes.max(1);
         TokenMemo {
             cache: Cache::with(
-                entries.max(1),
-                entries.max(1) as u64,
-                UnitWeighter,
+                entries,
+                max_bytes,
+                EntryBytes {
+                    floor: max_bytes.div_ceil(entries as u64),
+                },
                 TailHash::default(),
                 quick_cache::sync::DefaultLifecycle::default(),
             ),
@@ -205,7 +230,7 @@ mod tests {
 
     #[test]
     fn an_entry_stops_answering_once_its_key_is_retired() {
-        let memo = TokenMemo::new(4, 600.0);
+        let memo = TokenMemo::new(4, 1 << 20, 600.0);
         let key = Retired::default();
         memo.insert(
             "t",
@@ -226,7 +251,7 @@ mod tests {
 
     #[test]
     fn entries_answer_until_their_deadline_and_not_after() {
-        let memo = TokenMemo::new(4, 600.0);
+        let memo = TokenMemo::new(4, 1 << 20, 600.0);
         memo.insert("t", entry(100.0));
         assert!(memo.get("t", 99.9, 1).is_some());
         assert!(memo.get("t", 100.0, 1).is_none());
@@ -238,7 +263,7 @@ mod tests {
 
     #[test]
     fn an_entry_from_other_permissions_does_not_answer() {
-        let memo = TokenMemo::new(4, 600.0);
+        let memo = TokenMemo::new(4, 1 << 20, 600.0);
         memo.insert("t", entry(100.0));
         assert!(memo.get("t", 1.0, 1).is_some());
         assert!(memo.get("t", 1.0, 2).is_none());
@@ -246,7 +271,7 @@ mod tests {
 
     #[test]
     fn lookups_need_the_exact_token() {
-        let memo = TokenMemo::new(4, 600.0);
+        let memo = TokenMemo::new(4, 1 << 20, 600.0);
         memo.insert("a.b.c", entry(100.0));
         assert!(memo.get("a.b.c ", 1.0, 1).is_none());
         assert!(memo.get("a.b.C", 1.0, 1).is_none());
@@ -255,7 +280,7 @@ mod tests {
 
     #[test]
     fn tokens_alike_in_their_tail_are_still_told_apart() {
-        let memo = TokenMemo::new(64, 600.0);
+        let memo = TokenMemo::new(64, 1 << 20, 600.0);
         let tail = "S".repeat(HASHED_TAIL);
         for i in 0..20 {
             memo.insert(&format!("head-{i:02}.{tail}"), entry(100.0 + f64::from(i)));
@@ -269,14 +294,14 @@ mod tests {
 
     #[test]
     fn the_deadline_never_exceeds_the_maximum_age() {
-        let memo = TokenMemo::new(4, 600.0);
+        let memo = TokenMemo::new(4, 1 << 20, 600.0);
         assert_eq!(memo.deadline(1000.0, 5000.0), 1600.0);
         assert_eq!(memo.deadline(1000.0, 1200.0), 1200.0);
     }
 
     #[test]
     fn the_memo_is_bounded() {
-        let memo = TokenMemo::new(10, 600.0);
+        let memo = TokenMemo::new(10, 1 << 20, 600.0);
         for i in 0..1000 {
             memo.insert(&format!("token-{i}"), entry(1e9));
         }

@@ -95,6 +95,11 @@ impl IamText {
         self.text.push_str(token);
     }
 
+    /// The heap bytes its text holds.
+    pub fn heap_bytes(&self) -> usize {
+        self.text.capacity()
+    }
+
     /// What [`IamText::append_token`] appended.
     pub fn token(&self) -> &str {
         &self.text[self.end..]

@@ -95,6 +95,11 @@ pub struct Config {
     pub token_memo_max_seconds: f64,
     /// `SCOPEGATE_POLICY_MEMO_ENTRIES`: rendered policies kept. Defaults to `1024`.
     pub policy_memo_entries: usize,
+    /// `SCOPEGATE_MEMO_MAX_BYTES`: the bytes the verified-token memo (three
+    /// quarters) and the policy memo (one quarter) may hold. Defaults to a
+    /// quarter of `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` (32 MiB of 128 MB), or
+    /// 64 MiB off Lambda.
+    pub memo_max_bytes: u64,
     /// `SCOPEGATE_POLICY_MAX_BYTES`: no policy document answered is longer.
     /// Defaults to `8192` (at least `2048`).
     pub policy_max_bytes: usize,
@@ -283,6 +288,11 @@ impl Config {
                 number(src, ENV_POLICY_MEMO_ENTRIES, DEFAULT_POLICY_MEMO_ENTRIES)?,
                 1,
             )?,
+            memo_max_bytes: at_least(
+                ENV_MEMO_MAX_BYTES,
+                number(src, ENV_MEMO_MAX_BYTES, default_memo_bytes(src))?,
+                1 << 20,
+            )?,
             policy_max_bytes: at_least(
                 ENV_POLICY_MAX_BYTES,
                 number(src, ENV_POLICY_MAX_BYTES, policy::DEFAULT_MAX_BYTES)?,
@@ -358,9 +368,32 @@ impl Config {
     }
 }
 
+/// A quarter of the function's memory (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`,
+/// MB), or [`DEFAULT_MEMO_MAX_BYTES`] off Lambda.
+fn default_memo_bytes(src: &dyn Strings) -> u64 {
+    src.get(ENV_AWS_FUNCTION_MEMORY)
+        .and_then(|mb| mb.trim().parse::<u64>().ok())
+        .map_or(DEFAULT_MEMO_MAX_BYTES, |mb| (mb << 20) / 4)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_memo_byte_bound_follows_the_function_memory() {
+        let mut m = base();
+        assert_eq!(Config::from_strings(&m).unwrap().memo_max_bytes, 64 << 20);
+        m.insert(ENV_AWS_FUNCTION_MEMORY, "128");
+        assert_eq!(Config::from_strings(&m).unwrap().memo_max_bytes, 32 << 20);
+        m.insert(ENV_MEMO_MAX_BYTES, "4194304");
+        assert_eq!(Config::from_strings(&m).unwrap().memo_max_bytes, 4 << 20);
+        m.insert(ENV_MEMO_MAX_BYTES, "1000");
+        assert_eq!(
+            Config::from_strings(&m).unwrap_err().var,
+            ENV_MEMO_MAX_BYTES
+        );
+    }
 
     fn base() -> HashMap<&'static str, &'static str> {
         HashMap::from([

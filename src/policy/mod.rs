@@ -115,22 +115,33 @@ const ALLOW_HEAD: &str = r#"{"Version":"2012-10-17","Statement":[{"Action":"exec
 const ALLOW_TAIL: &str = "]}]}";
 
 /// Drops every Resource another one covers (exact for every request:
-/// what is dropped allows a subset of what stays).
-fn without_covered<'a>(resources: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let all: Vec<&str> = resources.collect();
-    let mut kept: Vec<String> = Vec::with_capacity(all.len());
-    for (i, r) in all.iter().enumerate() {
-        let covered = all.iter().enumerate().any(|(j, other)| {
-            j != i
-                && glob::glob_contains(other, r)
-                // Of two that cover each other, the first stays.
-                && (j < i || !glob::glob_contains(r, other))
-        });
-        if !covered {
-            kept.push((*r).to_string());
-        }
-    }
-    kept
+/// what is dropped allows a subset of what stays). Only a Resource with a
+/// wildcard covers another, and only one whose literal ends the other's
+/// text begins and ends with, so most pairs cost two byte comparisons.
+pub fn without_covered(table: &ScopeTable, ranks: &[u32]) -> Vec<String> {
+    let coverers: Vec<u32> = ranks
+        .iter()
+        .copied()
+        .filter(|&r| table.literal_ends(r).0 < table.resource(r).len())
+        .collect();
+    let covers = |outer: u32, inner: u32| {
+        let (o, i) = (table.resource(outer), table.resource(inner));
+        let (head, tail) = table.literal_ends(outer);
+        i.len() >= head + tail
+            && o.as_bytes()[..head] == i.as_bytes()[..head]
+            && o.as_bytes()[o.len() - tail..] == i.as_bytes()[i.len() - tail..]
+            && glob::glob_contains(o, i)
+    };
+    ranks
+        .iter()
+        .filter(|&&r| {
+            !coverers.iter().any(|&g| {
+                // Of two that cover each other, the first (in rank order) stays.
+                g != r && covers(g, r) && (g < r || !covers(r, g))
+            })
+        })
+        .map(|&r| table.resource(r).to_string())
+        .collect()
 }
 
 impl Grant {
@@ -143,35 +154,44 @@ impl Grant {
         Grant::assemble(ranks, scope, &resources, false)
     }
 
-    /// Renders the grant of `bits` shaped by `layout`: compacted (exactly on
-    /// the routes, or by dropping Resources another one covers), and marked
-    /// `overflow` when even that is over the budget.
+    /// Renders the grant of `bits` shaped by `layout`: compacted exactly on
+    /// the routes when they are known; otherwise, only when over the
+    /// budget, by dropping Resources another one covers. Marked `overflow`
+    /// when even that is over the budget.
     pub fn render_shaped(table: &ScopeTable, layout: &Layout, bits: &[u64]) -> Grant {
         let ranks = table.resource_ranks(bits);
         let scope = table.scope_names(bits).join(" ");
-        let compacted: Vec<String> = match &layout.compactor {
-            Some(c) => c.compact(&ranks, |r| table.resource(r)),
-            None => without_covered(ranks.iter().map(|&r| table.resource(r))),
-        };
-        let quoted: Vec<String> = compacted
-            .iter()
-            .map(|r| {
-                let mut q = String::with_capacity(r.len() + 2);
-                push_json_str(&mut q, r);
-                q
-            })
-            .collect();
         let original: usize = ranks
             .iter()
             .map(|&r| table.resource_json(r).len() + 1)
             .sum();
-        let shorter: usize = quoted.iter().map(|q| q.len() + 1).sum();
-        let mut grant = if shorter < original || ranks.is_empty() {
-            let refs: Vec<&str> = quoted.iter().map(String::as_str).collect();
-            Grant::assemble(ranks, scope, &refs, false)
-        } else {
-            let refs: Vec<&str> = ranks.iter().map(|&r| table.resource_json(r)).collect();
-            Grant::assemble(ranks, scope, &refs, false)
+        let fits = ALLOW_HEAD.len() + original + ALLOW_TAIL.len() <= layout.shape.max_bytes;
+        let compacted: Option<Vec<String>> = match &layout.compactor {
+            Some(c) => Some(c.compact(&ranks, |r| table.resource(r))),
+            None if fits => None,
+            None => Some(without_covered(table, &ranks)),
+        };
+        let quoted: Option<Vec<String>> = compacted.map(|resources| {
+            resources
+                .iter()
+                .map(|r| {
+                    let mut q = String::with_capacity(r.len() + 2);
+                    push_json_str(&mut q, r);
+                    q
+                })
+                .collect()
+        });
+        let mut grant = match quoted {
+            Some(q)
+                if q.iter().map(|q| q.len() + 1).sum::<usize>() < original || ranks.is_empty() =>
+            {
+                let refs: Vec<&str> = q.iter().map(String::as_str).collect();
+                Grant::assemble(ranks, scope, &refs, false)
+            }
+            _ => {
+                let refs: Vec<&str> = ranks.iter().map(|&r| table.resource_json(r)).collect();
+                Grant::assemble(ranks, scope, &refs, false)
+            }
         };
         if grant.policy_document.len() > layout.shape.max_bytes {
             grant.overflow = true;
@@ -239,6 +259,14 @@ impl Grant {
         self.resources.iter().map(|&r| table.resource(r))
     }
 
+    /// The bytes it holds (the policy memo weighs grants by it).
+    pub fn bytes(&self) -> u64 {
+        (std::mem::size_of::<Grant>()
+            + self.policy_document.len()
+            + self.scope.len()
+            + 4 * self.resources.len()) as u64
+    }
+
     /// Whether the grant allows `arn` (a method or route ARN), by IAM wildcard rules.
     pub fn allows(&self, table: &ScopeTable, arn: &str) -> bool {
         self.allows_counted(table, arn).0
@@ -288,18 +316,41 @@ impl Grant {
 /// The longest method ARN API Gateway sends: longer requests get 414.
 pub const MAX_METHOD_ARN_BYTES: usize = 1600;
 
-/// Bounded memo of rendered grants, keyed by the scope bitset.
+/// Weighs a grant by its bytes, and at least `floor` (the byte bound over
+/// the entry bound), so that both bounds hold.
+#[derive(Clone)]
+struct GrantBytes {
+    floor: u64,
+}
+
+impl quick_cache::Weighter<Bits, Arc<Grant>> for GrantBytes {
+    fn weight(&self, bits: &Bits, grant: &Arc<Grant>) -> u64 {
+        (grant.bytes() + 8 * bits.len() as u64 + 64).max(self.floor)
+    }
+}
+
+/// Memo of rendered grants, keyed by the scope bitset, bounded in entries
+/// and in bytes.
 pub struct PolicyMemo {
-    cache: Cache<Bits, Arc<Grant>>,
+    cache: Cache<Bits, Arc<Grant>, GrantBytes>,
     /// How its grants are shaped.
     pub layout: Layout,
 }
 
 impl PolicyMemo {
-    /// A memo of at most `entries` grants (at least one), shaped by `layout`.
-    pub fn new(entries: usize, layout: Layout) -> PolicyMemo {
+    /// A memo of at most `entries` grants (at least one) and about
+    /// `max_bytes`, shaped by `layout`.
+    pub fn new(entries: usize, max_bytes: u64, layout: Layout) -> PolicyMemo {
+        let entries = entries.max(1);
+        let max_bytes = max_bytes.max(1);
         PolicyMemo {
-            cache: Cache::new(entries.max(1)),
+            cache: Cache::with_weighter(
+                entries,
+                max_bytes,
+                GrantBytes {
+                    floor: max_bytes.div_ceil(entries as u64),
+                },
+            ),
             layout,
         }
     }
@@ -461,7 +512,7 @@ mod tests {
     #[test]
     fn the_memo_renders_once_per_bitset() {
         let t = table();
-        let memo = PolicyMemo::new(8, Layout::new(Arc::default(), &t));
+        let memo = PolicyMemo::new(8, 1 << 20, Layout::new(Arc::default(), &t));
         let (a, hit_a) = memo.get_or_render(&t, t.bits(["orders.read"]));
         let (b, hit_b) = memo.get_or_render(&t, t.bits(["orders.read", "unknown"]));
         assert!(!hit_a && hit_b);
