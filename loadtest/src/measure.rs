@@ -46,6 +46,39 @@ fn time(authorizer: &Authorizer, event: &str, now: f64) -> f64 {
     elapsed
 }
 
+/// The policy one scope set gets from the real authorizer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PolicySize {
+    /// The scopes (`*` for every scope of the document).
+    pub scopes: String,
+    /// The complete policy's `policyDocument`, compacted, in bytes.
+    pub complete_bytes: usize,
+    /// Over `SCOPEGATE_POLICY_MAX_BYTES`: answered per route instead.
+    pub per_route: bool,
+}
+
+/// The policy sizes of the lab's users and of a token holding every
+/// scope, as the authorizer renders them (the lab's gateway evaluates
+/// policies up to 8 KB).
+pub fn policy_sizes(alg: &str) -> Result<Vec<PolicySize>, String> {
+    let authorizer = Identity::new(alg)?.authorizer()?;
+    let compiled = authorizer.permissions();
+    let size = |scopes: String, bits: scopegate::scopes::Bits| {
+        let (grant, _) = compiled.policies.get_or_render(&compiled.table, bits);
+        PolicySize {
+            scopes,
+            complete_bytes: grant.complete_bytes,
+            per_route: grant.overflow,
+        }
+    };
+    let mut sizes: Vec<PolicySize> = USER_SCOPES
+        .iter()
+        .map(|s| size((*s).to_string(), compiled.table.bits(s.split(' '))))
+        .collect();
+    sizes.push(size("*".to_string(), compiled.table.all_bits()));
+    Ok(sizes)
+}
+
 /// Runs the real handler on a sample of tokens like the scenario's.
 pub fn handler_durations(alg: &str, plan: Plan) -> Result<Durations, String> {
     let id = Identity::new(alg)?;

@@ -238,6 +238,7 @@ pub fn main(args: SweepArgs) -> Result<(), String> {
         recommendation,
         partitions,
         simulator: speed,
+        policy_sizes: measure::policy_sizes(&s.tokens.algorithm)?,
     };
     println!("{}", report::table::render(&report));
     report.write(&args.out)?;

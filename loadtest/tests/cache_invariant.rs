@@ -449,3 +449,117 @@ fn simple_responses_cached_by_the_token_alone_are_caught() {
     // Uncached, the same form is right.
     assert_eq!(first_wrong_answer(&unsafe_form, 0.0, &steps), None);
 }
+
+/// An API of 40 resources × 5 methods: `admin` holds all 200 routes, so
+/// its complete policy (about 15 KB) is over the 8 KB API Gateway evaluates.
+fn big_api() -> (String, String) {
+    let verbs = ["GET", "POST", "PUT", "DELETE", "PATCH"];
+    let mut rules = Vec::new();
+    let mut routes = Vec::new();
+    for i in 0..40 {
+        for verb in verbs {
+            rules.push(format!(
+                r#"{{"arn":"{API_ARN}","resource":"r{i:02}","stage":"prod","httpVerb":"{verb}","scope":"admin"}}"#
+            ));
+            routes.push(format!(r#"{{ method = "{verb}", path = "/r{i:02}" }}"#));
+        }
+        rules.push(format!(
+            r#"{{"arn":"{API_ARN}","resource":"r{i:02}","stage":"prod","httpVerb":"GET","scope":"reader"}}"#
+        ));
+    }
+    (
+        format!("[{}]", rules.join(",")),
+        format!("routes = [{}]", routes.join(", ")),
+    )
+}
+
+/// Statuses for `requests` (scope, method, resource) through a gateway
+/// whose authorizer is built with `settings`.
+fn statuses(
+    gateway_head: &str,
+    settings: &[(&str, &str)],
+    ttl: f64,
+    requests: &[(&str, &str, String)],
+) -> Vec<(u16, u16)> {
+    let (document, routes) = big_api();
+    let identity = &tokens().identity;
+    let mut all = vec![("SCOPEGATE_PERMISSIONS", document.as_str())];
+    all.extend_from_slice(settings);
+    let config = GatewayConfig::parse(&format!(
+        "stage = \"prod\"\nidentity_header = \"Authorization\"\n{gateway_head}\n{routes}"
+    ))
+    .unwrap();
+    let gateway = Gateway::new(config, identity.authorizer_with(&all).unwrap(), ttl);
+    let truth = |scope: &str, method: &str| scope == "admin" || method == "GET";
+    requests
+        .iter()
+        .enumerate()
+        .map(|(i, (scope, method, resource))| {
+            let token = identity
+                .mint(&format!("big-{scope}"), scope, NOW - 10.0, NOW + 86_400.0)
+                .unwrap();
+            let authorization = format!("Bearer {token}");
+            let header = |name: &str| {
+                name.eq_ignore_ascii_case("authorization")
+                    .then_some(authorization.as_str())
+            };
+            let reply =
+                gateway.handle(method, &format!("/prod/{resource}"), header, NOW + i as f64);
+            let status = match reply {
+                Reply::Integrate { .. } => 200,
+                Reply::Answer { status, .. } => status,
+            };
+            (status, if truth(scope, method) { 200 } else { 403 })
+        })
+        .collect()
+}
+
+fn big_requests() -> Vec<(&'static str, &'static str, String)> {
+    let mut out = Vec::new();
+    for i in 0..30 {
+        let scope = if i % 3 == 0 { "reader" } else { "admin" };
+        let method = ["GET", "DELETE", "PATCH", "GET", "POST"][i % 5];
+        out.push((scope, method, format!("r{:02}", (i * 7) % 40)));
+    }
+    out
+}
+
+/// Past the budget (issue 21 §1): without a bound, the admin's 15 KB policy
+/// is over what the gateway evaluates and every admin request fails on
+/// every route. With scopegate's budget (default), each answer is the
+/// policy of its route: exact under a cache key that holds the route, and
+/// never allowing more than the truth under a key of the token alone.
+#[test]
+fn past_the_budget_the_answer_fails_closed_and_is_exact_per_route() {
+    let requests = big_requests();
+    let per_route = "authorizer = \"request\"\nidentity_sources = [\"method.request.header.Authorization\", \"context.httpMethod\", \"context.path\"]";
+    let token_only = "authorizer = \"token\"";
+    // Unbounded: API Gateway fails to evaluate the admin's policy.
+    let unbounded = statuses(
+        token_only,
+        &[("SCOPEGATE_POLICY_MAX_BYTES", "65536")],
+        300.0,
+        &requests,
+    );
+    assert!(
+        requests
+            .iter()
+            .zip(&unbounded)
+            .all(|((scope, _, _), (got, _))| *scope != "admin" || *got == 403),
+        "every admin request failed: {unbounded:?}"
+    );
+    for ttl in [0.0, 1.0, 300.0] {
+        let exact = statuses(per_route, &[], ttl, &requests);
+        assert!(
+            exact.iter().all(|(got, truth)| got == truth),
+            "TTL {ttl}: {exact:?}"
+        );
+        let closed = statuses(token_only, &[], ttl, &requests);
+        assert!(
+            closed
+                .iter()
+                .all(|(got, truth)| *got != 200 || *truth == 200),
+            "TTL {ttl}: never more than the truth: {closed:?}"
+        );
+    }
+}

@@ -90,6 +90,21 @@ impl IdentitySource {
     }
 }
 
+/// What API Gateway does with a policy over `policy_limit_bytes`. AWS
+/// documents no REST limit; an AWS Solution saw every request denied past
+/// about 30 statements ("fails to evaluate"), so `deny` is the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PastLimit {
+    /// 403, as an explicit deny would answer.
+    Deny,
+    /// 500, as an authorizer failure would answer.
+    Error,
+}
+
+/// The policy size the emulator evaluates: WebSocket's documented 8 KB.
+pub const DEFAULT_POLICY_LIMIT_BYTES: usize = 8192;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
@@ -104,6 +119,10 @@ struct File {
     simple_responses: bool,
     #[serde(default)]
     validation_expression: Option<String>,
+    #[serde(default)]
+    policy_limit_bytes: Option<usize>,
+    #[serde(default)]
+    past_limit: Option<PastLimit>,
     routes: Vec<RouteFile>,
 }
 
@@ -138,6 +157,10 @@ pub struct GatewayConfig {
     /// `identityValidationExpression` (TOKEN authorizers only). The regex
     /// crate matches in linear time: no backtracking on attacker input.
     pub validation: Option<Regex>,
+    /// The longest `policyDocument` the emulator evaluates.
+    pub policy_limit_bytes: usize,
+    /// What a longer one gets.
+    pub past_limit: PastLimit,
     pub routes: Vec<Route>,
 }
 
@@ -214,6 +237,8 @@ impl GatewayConfig {
             payload_format,
             simple_responses: f.simple_responses,
             validation,
+            policy_limit_bytes: f.policy_limit_bytes.unwrap_or(DEFAULT_POLICY_LIMIT_BYTES),
+            past_limit: f.past_limit.unwrap_or(PastLimit::Deny),
             routes,
         })
     }

@@ -13,7 +13,7 @@ pub mod policy;
 
 use crate::identity::API_ARN;
 use cache::AuthorizerCache;
-use config::{AuthorizerKind, ContextVar, GatewayConfig, IdentitySource};
+use config::{AuthorizerKind, ContextVar, GatewayConfig, IdentitySource, PastLimit};
 use metrics::Counter;
 use policy::{Policy, Verdict};
 use scopegate::Authorizer;
@@ -68,6 +68,8 @@ pub struct Counts {
     pub cache_hits: AtomicU64,
     /// 401s answered without invoking the authorizer.
     pub rejected_before_invocation: AtomicU64,
+    /// Requests whose policy was over `policy_limit_bytes`.
+    pub over_limit: AtomicU64,
 }
 
 impl Counts {
@@ -82,6 +84,7 @@ struct Meters {
     cache_misses: Counter,
     rejected_before: Counter,
     duration: metrics::Histogram,
+    policy_bytes: metrics::Histogram,
 }
 
 pub struct Gateway {
@@ -111,6 +114,11 @@ impl Gateway {
             metrics::Unit::Count,
             "authorizer result cache lookups by result"
         );
+        metrics::describe_histogram!(
+            "scopegate_lab_policy_document_bytes",
+            metrics::Unit::Bytes,
+            "policyDocument size of each answer evaluated (cached or new)"
+        );
         metrics::describe_counter!(
             "scopegate_lab_rejected_before_invocation_total",
             metrics::Unit::Count,
@@ -122,6 +130,7 @@ impl Gateway {
             cache_misses: metrics::counter!("scopegate_lab_authorizer_cache_total", "result" => "miss"),
             rejected_before: metrics::counter!("scopegate_lab_rejected_before_invocation_total"),
             duration: metrics::histogram!("scopegate_lab_authorizer_duration_seconds"),
+            policy_bytes: metrics::histogram!("scopegate_lab_policy_document_bytes"),
         };
         Gateway {
             config,
@@ -252,7 +261,29 @@ impl Gateway {
             }
         };
         let principal_id = Some(policy.principal_id.clone());
-        let reply = match policy.evaluate(&arn) {
+        self.meters
+            .policy_bytes
+            .record(policy.document_bytes as f64);
+        // Past the size API Gateway evaluates, every route fails alike.
+        let verdict = if policy.document_bytes > self.config.policy_limit_bytes {
+            self.counts.over_limit.fetch_add(1, Ordering::Relaxed);
+            match self.config.past_limit {
+                PastLimit::Deny => Verdict::ExplicitDeny,
+                PastLimit::Error => {
+                    return Handled {
+                        reply: Reply::Answer {
+                            status: 500,
+                            body: AUTHORIZER_FAILURE,
+                        },
+                        principal_id,
+                        invocation,
+                    };
+                }
+            }
+        } else {
+            policy.evaluate(&arn)
+        };
+        let reply = match verdict {
             Verdict::Allow => Reply::Integrate {
                 route: matched.route.to_string(),
                 principal_id: policy.principal_id.clone(),

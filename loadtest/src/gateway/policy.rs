@@ -22,6 +22,8 @@ pub struct Policy {
     pub statements: Vec<Statement>,
     /// `isAuthorized`, for a simple response.
     pub simple: Option<bool>,
+    /// The `policyDocument`'s length as sent (0 for a simple response).
+    pub document_bytes: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +53,7 @@ impl Policy {
         let v: Value = serde_json::from_str(body).ok()?;
         let principal_id = v["principalId"].as_str()?.to_string();
         let doc = &v["policyDocument"];
+        let document_bytes = document_len(body).unwrap_or_else(|| doc.to_string().len());
         let statements = match &doc["Statement"] {
             Value::Array(a) => a.clone(),
             s @ Value::Object(_) => vec![s.clone()],
@@ -74,6 +77,7 @@ impl Policy {
             principal_id,
             statements,
             simple: None,
+            document_bytes,
         })
     }
 
@@ -85,6 +89,7 @@ impl Policy {
             principal_id: v["context"]["sub"].as_str().unwrap_or_default().to_string(),
             statements: Vec::new(),
             simple: Some(authorized),
+            document_bytes: 0,
         })
     }
 
@@ -106,6 +111,18 @@ impl Policy {
             Verdict::ImplicitDeny
         }
     }
+}
+
+/// The `policyDocument`'s length as it stands in `body`.
+fn document_len(body: &str) -> Option<usize> {
+    #[derive(serde::Deserialize)]
+    struct Raw<'a> {
+        #[serde(borrow, rename = "policyDocument")]
+        document: &'a serde_json::value::RawValue,
+    }
+    serde_json::from_str::<Raw<'_>>(body)
+        .ok()
+        .map(|r| r.document.get().len())
 }
 
 #[cfg(test)]

@@ -121,6 +121,8 @@ pub struct Report {
     /// The same sweep with the cache split into other partition counts.
     pub partitions: Vec<PartitionStudy>,
     pub simulator: SimulatorSpeed,
+    /// The policies the lab's users get, as measured.
+    pub policy_sizes: Vec<crate::measure::PolicySize>,
 }
 
 /// The sweep at one `gateway.cache_partitions`: what moves with N.

@@ -97,6 +97,22 @@ pub fn render(report: &Report) -> String {
         "For comparison, API Gateway's native REST JWT authorizer: no Lambda cost (its price is not published), no revocation — a revoked token is accepted until its exp, up to {} s.",
         s.tokens.lifetime_seconds
     );
+    if !report.policy_sizes.is_empty() {
+        let sizes: Vec<String> = report
+            .policy_sizes
+            .iter()
+            .map(|p| {
+                let name = if p.scopes == "*" {
+                    "every scope"
+                } else {
+                    &p.scopes
+                };
+                let route = if p.per_route { ", per route" } else { "" };
+                format!("{name} {} B{route}", p.complete_bytes)
+            })
+            .collect();
+        let _ = writeln!(out, "Policy sizes (policyDocument): {}.", sizes.join("; "));
+    }
     render_partitions(&mut out, report);
     out
 }
