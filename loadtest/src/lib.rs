@@ -23,6 +23,7 @@
 #![allow(missing_docs)]
 
 pub mod access_log;
+pub mod alternatives;
 pub mod calibrate;
 pub mod cli;
 pub mod cost;

@@ -2,6 +2,7 @@
 //! every TTL (in parallel, one TTL per core), print the table and write
 //! the report.
 
+use crate::alternatives;
 use crate::cost::Prices;
 use crate::measure::{self, Plan};
 use crate::progress::Progress;
@@ -230,6 +231,10 @@ pub fn main(args: SweepArgs) -> Result<(), String> {
         .zip(costs)
         .map(|(o, c)| Row::new(o, c))
         .collect();
+    let route_key =
+        alternatives::route_key_study(s, &args.ttls, &prices, &durations, args.arrivals.as_deref());
+    let verified_permissions =
+        alternatives::verified_permissions(s, &prices, &durations, args.arrivals.as_deref());
     let report = Report {
         scenario: args.scenario.clone(),
         measured_handler: measured,
@@ -239,6 +244,8 @@ pub fn main(args: SweepArgs) -> Result<(), String> {
         partitions,
         simulator: speed,
         policy_sizes: measure::policy_sizes(&s.tokens.algorithm)?,
+        route_key,
+        verified_permissions,
     };
     println!("{}", report::table::render(&report));
     report.write(&args.out)?;

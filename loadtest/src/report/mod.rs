@@ -123,6 +123,10 @@ pub struct Report {
     pub simulator: SimulatorSpeed,
     /// The policies the lab's users get, as measured.
     pub policy_sizes: Vec<crate::measure::PolicySize>,
+    /// The sweep with the cache keyed per route (token, method, path).
+    pub route_key: crate::alternatives::RouteKeyStudy,
+    /// Amazon Verified Permissions' quick start on the same traffic.
+    pub verified_permissions: crate::alternatives::VerifiedPermissions,
 }
 
 /// The sweep at one `gateway.cache_partitions`: what moves with N.

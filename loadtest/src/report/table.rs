@@ -97,6 +97,39 @@ pub fn render(report: &Report) -> String {
         "For comparison, API Gateway's native REST JWT authorizer: no Lambda cost (its price is not published), no revocation — a revoked token is accepted until its exp, up to {} s.",
         s.tokens.lifetime_seconds
     );
+    let keyed = &report.route_key;
+    let ratios: Vec<String> = report
+        .rows
+        .iter()
+        .zip(&keyed.hit_ratio)
+        .map(|(r, h)| format!("{} {:.1}%", ttl_label(r.ttl_seconds), h * 100.0))
+        .collect();
+    let _ = writeln!(
+        out,
+        "Keyed per route (token, method, path; {} paths), as a per-route answer must be: hit ratio {}.",
+        keyed.paths,
+        ratios.join(", ")
+    );
+    let v = &report.verified_permissions;
+    let _ = writeln!(
+        out,
+        "Amazon Verified Permissions quick start (per-path key, TTL {} s): hit ratio {:.1}%, {} IsAuthorizedWithToken calls/month {} + Lambda at least {} = {}/month; {:.0} misses/s at the peak against the 200/s default quota{}.",
+        v.ttl_seconds,
+        v.hit_ratio * 100.0,
+        thousands(v.authorizations_per_month as u64),
+        dollars(v.authorizations_usd),
+        dollars(v.lambda_usd),
+        dollars(v.total_usd),
+        v.peak_misses_per_second,
+        if v.throttled_share_at_peak > 0.0 {
+            format!(
+                " ({:.0}% of them throttled, answered Deny)",
+                v.throttled_share_at_peak * 100.0
+            )
+        } else {
+            String::new()
+        }
+    );
     if !report.policy_sizes.is_empty() {
         let sizes: Vec<String> = report
             .policy_sizes

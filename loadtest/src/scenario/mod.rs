@@ -146,6 +146,14 @@ pub struct Gateway {
     /// Authorizers in front of the function, each with its own cache (the
     /// SAM template has three); a user's requests spread evenly over them.
     pub authorizers: u32,
+    /// `token`: the cache key is the token alone (scopegate's complete
+    /// policy); `route`: token, method and concrete path (a per-route
+    /// answer: the overflow fallback, Verified Permissions' quick start).
+    pub cache_key: String,
+    /// Distinct method + path pairs the users call (`route` key).
+    pub paths: u32,
+    /// Their popularity skew: path k has weight 1/(k+1)^s; 0 is uniform.
+    pub path_zipf_exponent: f64,
 }
 
 impl Default for Gateway {
@@ -154,6 +162,9 @@ impl Default for Gateway {
             cache_partitions: 1,
             routing: "uniform".to_string(),
             authorizers: 1,
+            cache_key: "token".to_string(),
+            paths: 50,
+            path_zipf_exponent: 1.0,
         }
     }
 }
@@ -405,6 +416,22 @@ impl Scenario {
                 self.gateway.routing
             ));
         }
+        if !matches!(self.gateway.cache_key.as_str(), "token" | "route") {
+            return Err(format!(
+                "`gateway.cache_key` must be token or route, got {}",
+                self.gateway.cache_key
+            ));
+        }
+        if !(1..=100_000).contains(&self.gateway.paths) {
+            return Err(format!(
+                "`gateway.paths` must be 1..=100000, got {}",
+                self.gateway.paths
+            ));
+        }
+        non_negative(
+            self.gateway.path_zipf_exponent,
+            "gateway.path_zipf_exponent",
+        )?;
         if !(1..=16).contains(&self.gateway.authorizers) {
             return Err(format!(
                 "`gateway.authorizers` must be 1..=16, got {}",

@@ -21,6 +21,7 @@
 
 pub mod lambda;
 mod model;
+mod route_key;
 
 use crate::rng::Rng;
 use crate::scenario::Scenario;
@@ -130,6 +131,8 @@ struct Session {
     verified: bool,
     /// The current token has already counted as exposed.
     exposed: bool,
+    /// Which token of the user this is (a per-route slot holds one).
+    generation: u32,
 }
 
 const UNSEEN: Session = Session {
@@ -142,6 +145,7 @@ const UNSEEN: Session = Session {
     late: false,
     verified: false,
     exposed: false,
+    generation: 0,
 };
 
 /// How many requests between updates of the shared progress counter.
@@ -155,6 +159,8 @@ pub struct Simulator<'d> {
     /// token (`slots - 1` per user, see [`Topology`]).
     more_slots: Vec<f64>,
     slots: usize,
+    /// With a per-route cache key, the slots per path instead.
+    routes: Option<route_key::RouteSlots>,
     rng: Rng,
     pool: Pool,
     out: Outcome,
@@ -186,6 +192,9 @@ impl<'d> Simulator<'d> {
             pool: Pool::new(model.idle_expiry, model.limits),
             more_slots: vec![f64::NEG_INFINITY; users * (slots - 1)],
             slots,
+            routes: model
+                .route_key
+                .map(|(paths, exponent)| route_key::RouteSlots::new(paths, exponent)),
             model,
             durations,
             sessions: vec![UNSEEN; users],
@@ -239,6 +248,7 @@ impl<'d> Simulator<'d> {
         s.introspected_at = f64::NEG_INFINITY;
         s.verified = false;
         s.exposed = false;
+        s.generation = s.generation.wrapping_add(1);
         s.cached_until = f64::NEG_INFINITY;
         let more = self.slots - 1;
         self.more_slots[user * more..(user + 1) * more].fill(f64::NEG_INFINITY);
@@ -332,9 +342,14 @@ impl<'d> Simulator<'d> {
             self.new_token(user, t);
         }
         let slot = self.slot(user);
+        let path = self.routes.as_ref().map(|r| r.draw(&mut self.rng));
         let s = self.sessions[user];
         let refused_after = s.exp.min(s.revoked_at);
-        if t < self.cached_until(user, slot) {
+        let cached_until = match (&self.routes, path) {
+            (Some(routes), Some(path)) => routes.cached_until(user, slot, path, s.generation),
+            _ => self.cached_until(user, slot),
+        };
+        if t < cached_until {
             self.out.cache_hits += 1;
             if t >= refused_after {
                 self.expose(user, t, refused_after, false);
@@ -381,7 +396,11 @@ impl<'d> Simulator<'d> {
         }
         self.sessions[user].verified = true;
         if self.model.ttl > 0.0 {
-            self.cache(user, slot, t + self.model.ttl);
+            let until = t + self.model.ttl;
+            match (&mut self.routes, path) {
+                (Some(routes), Some(path)) => routes.cache(user, slot, path, s.generation, until),
+                _ => self.cache(user, slot, until),
+            }
         }
     }
 

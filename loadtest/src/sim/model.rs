@@ -19,6 +19,8 @@ pub struct Model {
     /// one of uniformly random age (steady state).
     pub fresh_sessions: bool,
     pub topology: Topology,
+    /// A per-route cache key: (paths, their Zipf exponent); `None`: the token alone.
+    pub route_key: Option<(u32, f64)>,
     /// `None`: mode `jwt`, revocation is never seen.
     pub introspection: Option<Introspection>,
     pub limits: Limits,
@@ -70,6 +72,7 @@ impl Default for Model {
             platform_cold_start: 0.0,
             fresh_sessions: true,
             topology: Topology::ONE,
+            route_key: None,
             introspection: Some(Introspection {
                 cache: 0.0,
                 round_trip: 0.0,
@@ -97,6 +100,8 @@ impl Model {
                 sticky: scenario.gateway.routing == "sticky",
                 authorizers: scenario.gateway.authorizers,
             },
+            route_key: (scenario.gateway.cache_key == "route")
+                .then_some((scenario.gateway.paths, scenario.gateway.path_zipf_exponent)),
             introspection: (a.mode == "jwt+introspect").then(|| Introspection {
                 cache: a.introspection_cache_seconds,
                 round_trip: a.introspection_round_trip_ms / 1000.0,

@@ -193,6 +193,47 @@ fn a_split_cache_thins_each_partitions_arrivals() {
     assert!((one - sticky).abs() < 0.01, "{one} vs {sticky}");
 }
 
+/// The hit ratio of one user's Poisson arrivals over `paths` uniform paths,
+/// with the cache keyed by token and path.
+fn poisson_one_user_per_route(paths: u32, ttl: f64) -> f64 {
+    let text = format!(
+        r#"name = "poisson-routes"
+duration_seconds = 200000
+seed = 9
+[users]
+count = 1
+[rate]
+points = [[0, 2]]
+[tokens]
+lifetime_seconds = 1e12
+[gateway]
+cache_key = "route"
+paths = {paths}
+path_zipf_exponent = 0
+"#
+    );
+    let scenario = Scenario::parse(&text, "test").unwrap();
+    let durations = Durations::constant(0.000_05, 0.020);
+    simulate(&scenario, ttl, &durations, &AtomicU64::new(0)).hit_ratio()
+}
+
+#[test]
+fn a_per_route_key_thins_each_keys_arrivals() {
+    // P uniform paths: each key sees λ/P, so the hit ratio is
+    // (λT/P) / (1 + λT/P), the split cache's closed form; one path is the
+    // token key's figure.
+    let (lambda, ttl) = (2.0, 5.0);
+    for p in [1_u32, 4, 20] {
+        let lt = lambda * ttl / f64::from(p);
+        let expected = lt / (1.0 + lt);
+        let got = poisson_one_user_per_route(p, ttl);
+        assert!((got - expected).abs() < 0.01, "P {p}: {got} vs {expected}");
+    }
+    let token = poisson_one_user(1, "uniform", ttl);
+    let one_path = poisson_one_user_per_route(1, ttl);
+    assert!((token - one_path).abs() < 0.01, "{token} vs {one_path}");
+}
+
 #[test]
 fn each_authorizer_has_its_own_cache() {
     // One user alternating deterministically is not possible with random
