@@ -66,6 +66,23 @@ fn adds(a: &[u64], b: &[u64]) -> bool {
     a.iter().zip(b).any(|(x, y)| x & !y != 0)
 }
 
+/// The literal characters a route's every request begins with.
+fn literal_head(tokens: &[Tok]) -> String {
+    tokens
+        .iter()
+        .map_while(|t| match t {
+            Tok::Ch(c) => Some(*c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether one of two literal heads begins the other.
+fn heads_agree(a: &str, b: &str) -> bool {
+    let n = a.len().min(b.len());
+    a.as_bytes()[..n] == b.as_bytes()[..n]
+}
+
 /// The byte length of `arn/stage/` when both are literal.
 fn literal_prefix(resource: &str) -> Option<usize> {
     let first = resource.find('/')?;
@@ -78,17 +95,24 @@ impl Compactor {
     /// Measures each of `resources` (a table's sorted Resources) on `routes`.
     pub fn new(resources: &[Box<str>], routes: &Arc<Routes>) -> Compactor {
         let tokens: Vec<Vec<Tok>> = routes.all().iter().map(glob::route_tokens).collect();
+        let heads: Vec<String> = tokens.iter().map(|t| literal_head(t)).collect();
         let words = tokens.len().div_ceil(64).max(1);
         let resources = resources
             .iter()
             .map(|r| {
                 let at = literal_prefix(r)?;
                 let tail = &r[at..];
+                let head = &tail[..tail.find(['*', '?']).unwrap_or(tail.len())];
                 let mut reach = Reach {
                     touch: bits(words),
                     full: bits(words),
                 };
                 for (i, t) in tokens.iter().enumerate() {
+                    // Both begin with their literal heads: differing there,
+                    // they share no string (most pairs stop here).
+                    if !heads_agree(head, &heads[i]) {
+                        continue;
+                    }
                     if glob::intersects(tail, t) {
                         set(&mut reach.touch, i);
                         if glob::contains(tail, t) {
@@ -101,7 +125,7 @@ impl Compactor {
             .collect();
         Compactor {
             resources,
-            candidates: candidates(routes.all(), &tokens, words),
+            candidates: candidates(routes.all(), &tokens, &heads, words),
             words,
         }
     }
@@ -161,7 +185,12 @@ impl Compactor {
 /// Wildcards the routes suggest, most general first: `*`, `VERB/*`,
 /// `VERB/lit/…/*` over each route's leading literal segments, and each
 /// literal route exactly.
-fn candidates(routes: &[Route], tokens: &[Vec<Tok>], words: usize) -> Vec<Candidate> {
+fn candidates(
+    routes: &[Route],
+    tokens: &[Vec<Tok>],
+    heads: &[String],
+    words: usize,
+) -> Vec<Candidate> {
     let mut tails: HashSet<String> = HashSet::new();
     tails.insert("*".into());
     for route in routes {
@@ -199,7 +228,7 @@ fn candidates(routes: &[Route], tokens: &[Vec<Tok>], words: usize) -> Vec<Candid
                 full: bits(words),
             };
             for (i, t) in tokens.iter().enumerate() {
-                if glob::prefix_intersects(literal, t, star) {
+                if heads_agree(literal, &heads[i]) && glob::prefix_intersects(literal, t, star) {
                     set(&mut reach.touch, i);
                     if glob::contains(&tail, t) {
                         set(&mut reach.full, i);
