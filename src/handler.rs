@@ -59,6 +59,28 @@ impl Report for Response {
     }
 }
 
+/// A verification the memo has not taken yet: kept by
+/// [`Authorizer::handle_deferred`] so that the insert, the eviction it may
+/// cause and the freeing of what it evicts happen after the answer is sent
+/// ([`Authorizer::remember_pending`]).
+#[derive(Debug, Default)]
+pub struct Pending(Option<Arc<Verified>>);
+
+/// An answer and the memo work left for after it.
+#[derive(Debug)]
+pub struct Deferred {
+    /// What the caller gets.
+    pub result: Result<Response, Reject>,
+    /// What the memo takes afterwards.
+    pub pending: Pending,
+}
+
+impl Report for Deferred {
+    fn outcome(&self) -> Outcome {
+        self.result.outcome()
+    }
+}
+
 /// The authorizer state, immutable after start-up except for its memos and
 /// what it refreshes (key sets, the permissions document), each swapped whole.
 pub struct Authorizer {
@@ -98,21 +120,57 @@ impl Authorizer {
         now: f64,
         observer: &mut impl Observer,
     ) -> Result<Response, Reject> {
+        self.answer(event, now, observer, false)
+            .map(|(response, _)| response)
+    }
+
+    /// [`Authorizer::handle_observed`], leaving a new verification's memo
+    /// insert to [`Authorizer::remember_pending`], called once the answer
+    /// is on its way (the Lambda does it after posting the response).
+    pub fn handle_deferred(&self, event: &str, now: f64, observer: &mut impl Observer) -> Deferred {
+        match self.answer(event, now, observer, true) {
+            Ok((response, pending)) => Deferred {
+                result: Ok(response),
+                pending,
+            },
+            Err(reject) => Deferred {
+                result: Err(reject),
+                pending: Pending::default(),
+            },
+        }
+    }
+
+    /// Gives the memo what a deferred answer verified.
+    pub fn remember_pending(&self, pending: Pending) {
+        if let (Some(memo), Some(entry)) = (&self.memo, pending.0) {
+            memo.commit(entry);
+        }
+    }
+
+    fn answer(
+        &self,
+        event: &str,
+        now: f64,
+        observer: &mut impl Observer,
+        defer: bool,
+    ) -> Result<(Response, Pending), Reject> {
         let event = event::parse(event, &self.identity)?;
         let token = token::bearer(event.identity_value()?, self.max_token_bytes)?;
         observer.extracted();
         let grants = self.grants.in_force(now)?;
         let arn = event.arn.as_deref();
         if let Some(hit) = self.remembered(token, now, &grants, observer) {
-            return self.respond(&hit, &grants, event.kind, arn, true, observer);
+            let response = self.respond(&hit, &grants, event.kind, arn, true, observer)?;
+            return Ok((response, Pending::default()));
         }
         let verified = self
             .verifier
             .verify(token, now, observer, |accepted, observer| {
                 self.map(accepted, &grants, token, now, observer)
             })?;
-        let verified = self.remember(token, verified);
-        self.respond(&verified, &grants, event.kind, arn, false, observer)
+        let (verified, pending) = self.remember(token, verified, defer);
+        let response = self.respond(&verified, &grants, event.kind, arn, false, observer)?;
+        Ok((response, pending))
     }
 
     /// The verified-token memo's answer for `token`, if it still holds
@@ -132,11 +190,19 @@ impl Authorizer {
         hit
     }
 
-    /// Keeps a new verification in the memo (when there is one).
-    fn remember(&self, token: &str, verified: Verified) -> Arc<Verified> {
+    /// Keeps a new verification in the memo (when there is one), now or,
+    /// with `defer`, once [`Authorizer::remember_pending`] is called.
+    fn remember(&self, token: &str, verified: Verified, defer: bool) -> (Arc<Verified>, Pending) {
         match &self.memo {
-            Some(memo) => memo.insert(token, verified),
-            None => Arc::new(verified),
+            Some(memo) => {
+                let entry = memo.prepare(token, verified);
+                if defer {
+                    return (Arc::clone(&entry), Pending(Some(entry)));
+                }
+                memo.commit(Arc::clone(&entry));
+                (entry, Pending::default())
+            }
+            None => (Arc::new(verified), Pending::default()),
         }
     }
 

@@ -14,7 +14,7 @@
 
 use crate::clock;
 use crate::config::{self, Config, Env};
-use crate::handler::Authorizer;
+use crate::handler::{Authorizer, Pending};
 use crate::outcome::{Reject, UNAUTHORIZED};
 use crate::telemetry::{self, AfterAnswer, Flush, Invocation, Telemetry};
 use lambda_runtime::tower::{Layer, Service};
@@ -39,8 +39,9 @@ pub struct Function {
     /// The pipeline.
     pub authorizer: Authorizer,
     telemetry: Telemetry,
-    /// The last answer's deferred telemetry, until it has been posted.
-    after: Mutex<Option<AfterAnswer>>,
+    /// The last answer's deferred telemetry and memo insert, until it has
+    /// been posted.
+    after: Mutex<Option<(AfterAnswer, Pending)>>,
 }
 
 impl Function {
@@ -75,20 +76,21 @@ impl Function {
         RawValue::from_string(response.body()).map_err(|_| Reject::BadEvent)
     }
 
-    /// [`Function::invoke`] with its log line, EMF and spans kept for
-    /// [`Function::after_answer`].
+    /// [`Function::invoke`] with its memo insert, log line, EMF and spans
+    /// kept for [`Function::after_answer`].
     pub fn answer(
         &self,
         event: &RawValue,
         invocation: &Invocation<'_>,
     ) -> Result<Box<RawValue>, Reject> {
-        let (result, _, after) = self.telemetry.observe_deferred(invocation, |clock| {
+        let (deferred, _, after) = self.telemetry.observe_deferred(invocation, |clock| {
             self.authorizer
-                .handle_observed(event.get(), clock::now(), clock)
+                .handle_deferred(event.get(), clock::now(), clock)
         });
         self.after_answer();
-        *self.after.lock().unwrap_or_else(PoisonError::into_inner) = Some(after);
-        let response = result?;
+        *self.after.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((after, deferred.pending));
+        let response = deferred.result?;
         RawValue::from_string(response.body()).map_err(|_| Reject::BadEvent)
     }
 
@@ -99,7 +101,8 @@ impl Function {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        if let Some(after) = after {
+        if let Some((after, pending)) = after {
+            self.authorizer.remember_pending(pending);
             self.telemetry.finish(after, &mut std::io::stdout().lock());
         }
     }

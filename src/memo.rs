@@ -173,12 +173,23 @@ impl TokenMemo {
     }
 
     /// Remembers `verified` as the answer to `token`; returns the shared entry.
-    pub fn insert(&self, token: &str, mut verified: Verified) -> Arc<Verified> {
-        verified.iam.append_token(token);
-        let entry = Arc::new(verified);
-        self.cache
-            .insert(Key(Arc::clone(&entry)), Arc::clone(&entry));
+    pub fn insert(&self, token: &str, verified: Verified) -> Arc<Verified> {
+        let entry = Self::prepare(self, token, verified);
+        self.commit(Arc::clone(&entry));
         entry
+    }
+
+    /// The entry `verified` becomes for `token` (its key travels in it),
+    /// not yet in the memo.
+    pub fn prepare(&self, token: &str, mut verified: Verified) -> Arc<Verified> {
+        verified.iam.append_token(token);
+        Arc::new(verified)
+    }
+
+    /// Puts a prepared entry in the memo: the insert, the eviction it may
+    /// cause, and the freeing of what it evicts.
+    pub fn commit(&self, entry: Arc<Verified>) {
+        self.cache.insert(Key(Arc::clone(&entry)), entry);
     }
 
     /// Forgets every entry.

@@ -109,3 +109,30 @@ fn a_new_token_allocates_a_bounded_number_of_times() {
     // Rust's and are not counted.
     assert!(counts[0] <= 7, "{counts:?}");
 }
+
+/// On Lambda a new token's memo insert waits until the response is posted
+/// (issue 21 §4): the deferred answer leaves the memo as it was, and
+/// `remember_pending` fills it. The same bytes answer either way.
+#[test]
+fn a_deferred_answer_leaves_the_memo_insert_for_after_it() {
+    let keys = Keys::load();
+    let authorizer = authorizer(&keys);
+    let event = token_event(&keys.es256.sign(&payload("")).unwrap());
+    let first = authorizer.handle_deferred(&event, NOW, &mut ());
+    let body = first.result.as_ref().unwrap().body();
+    assert!(!first.result.as_ref().unwrap().memo_hit);
+    let again = authorizer.handle_deferred(&event, NOW, &mut ());
+    assert!(
+        !again.result.as_ref().unwrap().memo_hit,
+        "nothing is in the memo before it is remembered"
+    );
+    authorizer.remember_pending(first.pending);
+    authorizer.remember_pending(again.pending);
+    let hit = authorizer.handle(&event, NOW).unwrap();
+    assert!(hit.memo_hit);
+    assert_eq!(hit.body(), body);
+    // A refusal leaves nothing to remember.
+    let refused = authorizer.handle_deferred(&token_event("a.b.c"), NOW, &mut ());
+    assert!(refused.result.is_err());
+    authorizer.remember_pending(refused.pending);
+}

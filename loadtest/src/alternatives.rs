@@ -9,30 +9,17 @@
 //!   (a throttled call included) with Deny, and takes one identity source
 //!   per policy store.
 //!
-//! Each figure's source is beside it; what is assumed says so.
+//! Each figure lives in `cost.rs` with its source; what is assumed says so.
 
-use crate::cost::{Prices, SECONDS_PER_MONTH};
+use crate::cost::{
+    AVP_PRICE_PER_AUTHORIZATION, AVP_QUICK_START_TTL, AVP_QUOTA_PER_SECOND, AVP_ROUND_TRIP_MS,
+    Prices, SECONDS_PER_MONTH,
+};
 use crate::scenario::Scenario;
 use crate::sim::{Durations, Outcome};
 use crate::sweep::simulate_all;
 use crate::traffic::Event;
 use serde::Serialize;
-
-/// `IsAuthorizedWithToken`: "$0.000005 per single authorization request"
-/// ($5 per million; it was $0.00015) — aws.amazon.com/verified-permissions/pricing/
-/// (checked 2026-12).
-pub const AVP_PRICE_PER_AUTHORIZATION: f64 = 0.000_005;
-/// `IsAuthorized` / `IsAuthorizedWithToken`: 200 requests per second per
-/// account and region by default (raised from 30 on 2024-03-11), adjustable —
-/// docs.aws.amazon.com/verifiedpermissions/latest/userguide/quotas.html.
-pub const AVP_QUOTA_PER_SECOND: f64 = 200.0;
-/// The quick start's authorizer cache TTL — API Gateway developer guide,
-/// "Use API Gateway with Amazon Verified Permissions"
-/// (apigateway-lambda-authorizer-verified-permissions.html).
-pub const QUICK_START_TTL: f64 = 120.0;
-/// One `IsAuthorizedWithToken` round trip from Lambda in the same region:
-/// an assumption (not measured here), like the introspection round trip.
-pub const AVP_ROUND_TRIP_MS: f64 = 30.0;
 
 /// The sweep's TTLs with the cache keyed per route.
 #[derive(Debug, Clone, Serialize)]
@@ -98,7 +85,7 @@ pub fn verified_permissions(
     q.authorizer.mode = "jwt+introspect".into();
     q.authorizer.introspection_cache_seconds = 0.0;
     q.authorizer.introspection_round_trip_ms = AVP_ROUND_TRIP_MS;
-    let (outcomes, _) = simulate_all(&q, &[QUICK_START_TTL], durations, arrivals, true);
+    let (outcomes, _) = simulate_all(&q, &[AVP_QUICK_START_TTL], durations, arrivals, true);
     let o = &outcomes[0];
     let seconds = o.simulated_seconds.max(1e-9);
     let authorizations_per_month = o.introspections as f64 * SECONDS_PER_MONTH / seconds;
@@ -115,7 +102,7 @@ pub fn verified_permissions(
         0.0
     };
     VerifiedPermissions {
-        ttl_seconds: QUICK_START_TTL,
+        ttl_seconds: AVP_QUICK_START_TTL,
         hit_ratio: o.hit_ratio(),
         authorizations_per_month,
         authorizations_usd,

@@ -11,6 +11,22 @@ use serde::Serialize;
 /// AWS's own monthly convention (730 hours), used by its pricing calculator.
 pub const SECONDS_PER_MONTH: f64 = 730.0 * 3600.0;
 
+/// Amazon Verified Permissions `IsAuthorizedWithToken`: "$0.000005 per
+/// single authorization request" ($5 per million; it was $0.00015) —
+/// aws.amazon.com/verified-permissions/pricing/ (checked 2026-12).
+pub const AVP_PRICE_PER_AUTHORIZATION: f64 = 0.000_005;
+/// `IsAuthorized` / `IsAuthorizedWithToken`: 200 requests per second per
+/// account and region by default (raised from 30 on 2024-03-11), adjustable —
+/// docs.aws.amazon.com/verifiedpermissions/latest/userguide/quotas.html.
+pub const AVP_QUOTA_PER_SECOND: f64 = 200.0;
+/// The Verified Permissions quick start's authorizer cache TTL (keyed by
+/// `Authorization`, `$context.httpMethod`, `$context.path`) — API Gateway
+/// developer guide, apigateway-lambda-authorizer-verified-permissions.html.
+pub const AVP_QUICK_START_TTL: f64 = 120.0;
+/// One `IsAuthorizedWithToken` round trip from Lambda in the same region:
+/// an assumption (not measured here), like the introspection round trip.
+pub const AVP_ROUND_TRIP_MS: f64 = 30.0;
+
 /// A tiered price: `(width of the tier, price per unit)`, cheapest last.
 pub type Tiers = &'static [(f64, f64)];
 

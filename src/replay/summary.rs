@@ -56,8 +56,8 @@ pub(super) fn summary_line(
         };
         let _ = write!(
             line,
-            r#","floor_verified":{},"floor_total_ns":{},"floor_ns_median":{},"floor_events_per_s":{floor_events_per_s:.1},"vs_floor":{:.3}"#,
-            floor.verified, floor.total_ns, floor.median_ns, floor.ratio
+            r#","floor_verified":{},"floor_total_ns":{},"floor_ns_median":{},"floor_events_per_s":{floor_events_per_s:.1},"vs_floor":{:.3},"vs_floor_caller":{:.3}"#,
+            floor.verified, floor.total_ns, floor.median_ns, floor.ratio, floor.caller_ratio
         );
     }
     line.push('}');
