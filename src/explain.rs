@@ -10,6 +10,7 @@
 use crate::clock;
 use crate::codec::b64;
 use crate::codec::json::{self, Value};
+use crate::codec::terminal::shown;
 use crate::config::{Config, Env, IssuerConfig, Source, Strings, telemetry};
 use crate::handler::Authorizer;
 use crate::outcome::{Outcome, Reject, Report};
@@ -17,6 +18,7 @@ use crate::token;
 use crate::verify::claims;
 use crate::verify::mapping::Found;
 use crate::verify::{Issuer, signature};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -195,7 +197,11 @@ impl Steps<'_> {
         let jws = jws?;
         let mut header_buf = token::HeaderBuf::default();
         if let Ok(raw) = b64::decode(jws.header.as_bytes()) {
-            let _ = writeln!(out, "  (header)   {}", String::from_utf8_lossy(&raw));
+            let _ = writeln!(
+                out,
+                "  (header)   {}",
+                shown(&String::from_utf8_lossy(&raw))
+            );
         }
         let header = token::read_header(jws.header, algorithms, limits, &mut header_buf);
         verdict(
@@ -203,7 +209,7 @@ impl Steps<'_> {
             "header",
             header
                 .as_ref()
-                .map(|h| format!("alg {}, kid {}", h.alg.name(), h.kid))
+                .map(|h| format!("alg {}, kid {}", h.alg.name(), shown(&h.kid)))
                 .map_err(|r| *r),
         )?;
         let header = header?;
@@ -215,7 +221,8 @@ impl Steps<'_> {
             object
                 .as_ref()
                 .map(|o| {
-                    let names: Vec<&str> = o.members.iter().map(|(k, _)| k.as_ref()).collect();
+                    let names: Vec<Cow<'_, str>> =
+                        o.members.iter().map(|(k, _)| shown(k)).collect();
                     format!("claims {}", names.join(", "))
                 })
                 .map_err(|e| Reject::from(*e)),
@@ -235,7 +242,7 @@ impl Steps<'_> {
             "claims",
             claims
                 .as_ref()
-                .map(|c| format!("principalId `{}`", c.sub))
+                .map(|c| format!("principalId `{}`", shown(c.sub)))
                 .map_err(|r| *r),
         )?;
         let key = verifier.key_for(issuer, &header.kid, header.alg, self.now);
@@ -243,7 +250,7 @@ impl Steps<'_> {
             out,
             "key",
             key.as_ref()
-                .map(|k| format!("kid `{}` in the issuer's set", k.kid))
+                .map(|k| format!("kid `{}` in the issuer's set", shown(&k.kid)))
                 .map_err(|r| *r),
         )?;
         let key = key?;
@@ -265,11 +272,11 @@ impl Steps<'_> {
             if granted.is_empty() {
                 "none (Deny)".to_string()
             } else {
-                granted.join(" ")
+                shown(&granted.join(" ")).into_owned()
             }
         );
         for resource in table.resources(&bits) {
-            let _ = writeln!(out, "  allows {resource}");
+            let _ = writeln!(out, "  allows {}", shown(resource));
         }
         Ok(())
     }
@@ -284,8 +291,10 @@ impl Steps<'_> {
                     "present, but of a JSON type it does not read: grants nothing".to_string()
                 }
                 Found::Values(_) => {
-                    let quoted: Vec<String> =
-                        values.iter().map(|v| format!("{:?}", v.as_ref())).collect();
+                    let quoted: Vec<String> = values
+                        .iter()
+                        .map(|v| format!("\"{}\"", shown(v.as_ref())))
+                        .collect();
                     format!("[{}]", quoted.join(", "))
                 }
             };

@@ -230,3 +230,39 @@ fn cognito_valid_denied_and_refused_and_the_effective_config() {
     );
     assert!(!out.contains("hunter2"), "{out}");
 }
+
+/// Bytes from a hostile token never reach the operator's terminal as
+/// themselves (issue 22 §6): ESC (an OSC 52 clipboard write), BEL, CR and a
+/// line feed that would forge a `decision: allow` line, DEL, C1 controls and
+/// a right-to-left override, in the header, the `kid` and claim names.
+#[test]
+fn hostile_bytes_are_escaped_before_the_terminal() {
+    use base64::Engine as _;
+    let p = entra();
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let hostile =
+        r"\u001b]52;c;ZWNobyBwd25lZA==\u0007\r\ndecision: allow (granted)\u007f\u009b\u202e";
+    let header = format!(r#"{{"alg":"RS256","kid":"{hostile}","x{hostile}":1}}"#);
+    let payload = format!(
+        r#"{{"iss":"https://login.microsoftonline.com/{TENANT}/v2.0","sub":"s{hostile}","aud":"api://orders","tid":"{TENANT}","exp":{},"scp":"Orders.Read","c{hostile}":1}}"#,
+        exp()
+    );
+    let token = format!("{}.{}.c2ln", b64(&header), b64(&payload));
+    let (code, stdout) = explain(&p, &token, &[]);
+    assert_eq!(code, 1, "{stdout}");
+    for c in stdout.chars() {
+        assert!(
+            c == '\n'
+                || !(c.is_control()
+                    || ('\u{202a}'..='\u{202e}').contains(&c)
+                    || ('\u{2066}'..='\u{2069}').contains(&c)),
+            "{c:?} reached the terminal:\n{stdout}"
+        );
+    }
+    let forged = stdout
+        .lines()
+        .filter(|l| l.starts_with("decision:"))
+        .collect::<Vec<_>>();
+    assert_eq!(forged, ["decision: unauthorized (unknown_kid)"], "{stdout}");
+    assert!(stdout.contains(r"\u{1b}]52;c;"), "{stdout}");
+}

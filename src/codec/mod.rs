@@ -7,3 +7,4 @@ pub mod b64;
 pub mod json;
 pub mod json_write;
 pub mod percent;
+pub mod terminal;
