@@ -83,6 +83,10 @@ fn settings(idp: &Idp, extra: &[(&str, &str)]) -> HashMap<String, String> {
     let mut settings: HashMap<String, String> = HashMap::from([
         ("SCOPEGATE_ISSUER".into(), issuer),
         ("SCOPEGATE_AUDIENCE".into(), "api://scopegate".into()),
+        // oidc-provider's answer for an opaque token has no `aud`: it
+        // passes as a JWT without `aud` would, for a listed client
+        // (contract §3b).
+        ("SCOPEGATE_CLIENT_IDS".into(), "svc".into()),
         ("SCOPEGATE_JWKS".into(), "discover".into()),
         ("SCOPEGATE_PERMISSIONS".into(), permissions.into()),
         ("SCOPEGATE_MODE".into(), "introspect".into()),

@@ -56,7 +56,8 @@ pub struct Verifier {
     /// The primary issuer first, then `SCOPEGATE_ISSUERS`, in order.
     issuers: Vec<Issuer>,
     introspector: Option<Introspector>,
-    /// The claim rules for introspection answers (`aud` optional, RFC 7662).
+    /// The claim rules for introspection answers: the primary issuer's,
+    /// `typ` aside (an answer has none).
     introspected_rules: ClaimRules,
 }
 
@@ -70,8 +71,10 @@ impl Verifier {
         others: Vec<Issuer>,
         introspector: Option<Introspector>,
     ) -> Verifier {
+        // Contract §3b: an answer is held to the JWT rules, `aud` included
+        // (RFC 7662 makes it optional; without it, only a client listed in
+        // `client_ids` passes, as for a JWT without `aud`).
         let introspected_rules = ClaimRules {
-            audience_required: false,
             require_at_jwt: false,
             ..primary.rules.clone()
         };
@@ -126,6 +129,12 @@ impl Verifier {
         let signature = signature_buf.decode(jws.signature.as_bytes())?;
         signature::signature(key, header.alg, jws.signing_input.as_bytes(), signature)?;
         let mut valid_until = claims.exp + issuer.rules.leeway;
+        // A memoised answer must not outlive its key set's maximum
+        // staleness: past it, with refreshes failing, new tokens get
+        // `keys_unavailable`, and so must this one.
+        if let KeySource::Remote(remote) = &issuer.keys {
+            valid_until = valid_until.min(remote.usable_until());
+        }
         if let Some(i) = &self.introspector {
             // jwt+introspect: a valid JWT must still be active at the IdP (revocation).
             i.introspect(token, now)?;
@@ -136,8 +145,8 @@ impl Verifier {
     }
 
     /// Introspection-only mode: the IdP's answer replaces the signature; its
-    /// claims pass the same rules (with `aud` checked only when given, and
-    /// `client_id` standing in for a missing `sub`, as for client credentials).
+    /// claims pass the same rules as a JWT's (contract §3b), with
+    /// `client_id` standing in for a missing `sub`, as for client credentials.
     fn introspected<O: Observer, R>(
         &self,
         introspector: &Introspector,

@@ -1,0 +1,125 @@
+//! Introspection answers held to the JWT rules (issue 22 §1, contract §3b):
+//! with `SCOPEGATE_CLIENT_IDS=web-app` and no audience, an active answer
+//! without `aud` passes only for `web-app`; another client, no client id,
+//! or an `azp` alone was allowed with its scopes before and is now
+//! `wrong_audience`. The answers come from a loopback server standing in
+//! for the IdP's introspection endpoint.
+
+mod support;
+
+use scopegate::config::{Config, Strings};
+use scopegate::{Authorizer, Decision, Reject};
+use std::collections::HashMap;
+use support::doc_server::DocServer;
+use support::*;
+
+const IDP: &str = "https://idp.test.example/realms/shop";
+
+fn authorizer(server: &DocServer, extra: &[(&str, &str)]) -> Authorizer {
+    let keys = Keys::load();
+    let mut m: HashMap<String, String> = HashMap::from([
+        ("SCOPEGATE_ISSUER".into(), IDP.into()),
+        ("SCOPEGATE_CLIENT_IDS".into(), "web-app".into()),
+        ("SCOPEGATE_JWKS".into(), keys.jwks()),
+        ("SCOPEGATE_PERMISSIONS".into(), permissions()),
+        ("SCOPEGATE_MODE".into(), "introspect".into()),
+        (
+            "SCOPEGATE_INTROSPECTION_URL".into(),
+            server.url("/introspect"),
+        ),
+        ("SCOPEGATE_INTROSPECTION_CLIENT_ID".into(), "gateway".into()),
+        (
+            "SCOPEGATE_INTROSPECTION_CLIENT_SECRET".into(),
+            "s3cret".into(),
+        ),
+    ]);
+    for (k, v) in extra {
+        m.insert((*k).to_string(), (*v).to_string());
+    }
+    let config = Config::from_strings(&m as &dyn Strings).expect("config");
+    Authorizer::from_config(&config).expect("authorizer")
+}
+
+/// The decision for an opaque token whose introspection answer has `members`.
+fn decide_answer(
+    server: &DocServer,
+    auth: &Authorizer,
+    token: &str,
+    members: &str,
+) -> Result<Decision, Reject> {
+    server.set(
+        "/introspect",
+        &format!(
+            r#"{{"active":true,"iss":"{IDP}","exp":{},"scope":"orders.read"{members}}}"#,
+            NOW + 600.0
+        ),
+        None,
+    );
+    auth.handle(&token_event(token), NOW).map(|r| r.decision)
+}
+
+#[test]
+fn an_answer_without_aud_passes_only_for_a_listed_client() {
+    let server = DocServer::start();
+    let auth = authorizer(&server, &[]);
+    for (token, members, expected) in [
+        (
+            "opaque-listed",
+            r#","client_id":"web-app","sub":"u1""#,
+            Ok(Decision::Allow),
+        ),
+        (
+            "opaque-other",
+            r#","client_id":"other-app","sub":"u1""#,
+            Err(Reject::WrongAudience),
+        ),
+        ("opaque-none", r#","sub":"u1""#, Err(Reject::WrongAudience)),
+        (
+            "opaque-azp",
+            r#","azp":"web-app","sub":"u1""#,
+            Err(Reject::WrongAudience),
+        ),
+        (
+            "opaque-aud",
+            r#","aud":"api://elsewhere","client_id":"web-app","sub":"u1""#,
+            Err(Reject::WrongAudience),
+        ),
+    ] {
+        assert_eq!(
+            decide_answer(&server, &auth, token, members),
+            expected,
+            "{members}"
+        );
+    }
+}
+
+#[test]
+fn an_answer_with_the_audience_passes_and_sub_falls_back_to_the_client() {
+    let server = DocServer::start();
+    let auth = authorizer(&server, &[("SCOPEGATE_AUDIENCE", "api://orders")]);
+    assert_eq!(
+        decide_answer(
+            &server,
+            &auth,
+            "opaque-aud-ok",
+            r#","aud":["api://orders"],"client_id":"batch""#
+        ),
+        Ok(Decision::Allow)
+    );
+    let r = auth.handle(&token_event("opaque-aud-ok"), NOW).unwrap();
+    let body: serde_json::Value = serde_json::from_str(&r.body()).unwrap();
+    assert_eq!(
+        body["principalId"], "batch",
+        "client credentials: sub is the client"
+    );
+    // The issuer check applies to answers too.
+    server.set(
+        "/introspect",
+        &format!(r#"{{"active":true,"iss":"https://other.example","exp":{},"aud":"api://orders","sub":"u"}}"#, NOW + 600.0),
+        None,
+    );
+    assert_eq!(
+        auth.handle(&token_event("opaque-iss"), NOW).unwrap_err(),
+        Reject::WrongIssuer
+    );
+}
