@@ -123,3 +123,42 @@ fn a_key_the_idp_removes_stops_answering_even_from_the_memo() {
     // …while the key the IdP kept keeps its memo entry.
     assert_eq!(decide(&a, &kept, t0 + 21.0), Ok((Decision::Allow, true)));
 }
+
+/// Issue 22 §4: past `SCOPEGATE_JWKS_MAX_STALE_SECONDS` with every refresh
+/// failing, a new token gets `keys_unavailable`; a memoised one used to be
+/// allowed on for up to the memo's maximum age. The memo entry now ends
+/// with its key set's staleness.
+#[test]
+fn a_memoised_answer_ends_with_its_key_sets_staleness() {
+    let keys = Keys::load();
+    let server = DocServer::start();
+    server.set("/jwks", &mint::jwks([&keys.rs256]), None);
+    let a = authorizer_with(
+        &keys,
+        &[
+            ("SCOPEGATE_JWKS", &server.url("/jwks")),
+            ("SCOPEGATE_JWKS_COOLDOWN_SECONDS", "1"),
+            ("SCOPEGATE_JWKS_MAX_AGE_SECONDS", "60"),
+            ("SCOPEGATE_JWKS_MAX_STALE_SECONDS", "300"),
+            ("SCOPEGATE_HTTP_TIMEOUT_MS", "2000"),
+        ],
+    );
+    let t0 = wall_clock();
+    let memoised = token(&keys.rs256, "u1");
+    let fresh = token(&keys.rs256, "u2");
+    assert_eq!(decide(&a, &memoised, t0), Ok((Decision::Allow, false)));
+    assert_eq!(decide(&a, &memoised, t0 + 1.0), Ok((Decision::Allow, true)));
+    // The IdP's JWKS endpoint fails from now on.
+    server.set_status("/jwks", 503, "unavailable", None);
+    // Within the staleness, both still pass (the memo answers the first).
+    assert_eq!(
+        decide(&a, &memoised, t0 + 200.0),
+        Ok((Decision::Allow, true))
+    );
+    // Past it: a new token is refused, and so is the memoised one.
+    assert_eq!(decide(&a, &fresh, t0 + 400.0), Err(Reject::KeysUnavailable));
+    assert_eq!(
+        decide(&a, &memoised, t0 + 401.0),
+        Err(Reject::KeysUnavailable)
+    );
+}

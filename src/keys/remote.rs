@@ -153,6 +153,15 @@ impl RemoteKeys {
         Ok(set)
     }
 
+    /// Until when the set in force may be used if no refresh succeeds
+    /// (its fetch plus the maximum staleness): a memo entry it verified
+    /// must not answer longer.
+    pub fn usable_until(&self) -> f64 {
+        self.current.load().as_ref().map_or(f64::NEG_INFINITY, |s| {
+            s.fetched_at + self.settings.max_stale
+        })
+    }
+
     /// An unknown `kid`: refresh unless one was attempted within the
     /// cooldown. Returns whether the set changed (worth a second look).
     pub fn refresh_for_unknown_kid(&self, now: f64) -> bool {
