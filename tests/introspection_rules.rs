@@ -93,6 +93,45 @@ fn an_answer_without_aud_passes_only_for_a_listed_client() {
     }
 }
 
+/// Issue 22 §3: in `jwt+introspect` the answer went through serde_json,
+/// so `{"active":false, …, "active":true}` was allowed (the last member
+/// won) while `introspect` refused the same bytes. One strict reader now
+/// refuses it in both modes.
+#[test]
+fn a_repeated_active_is_no_answer_in_either_mode() {
+    let keys = Keys::load();
+    let server = DocServer::start();
+    let answer = format!(
+        r#"{{"active":false,"iss":"{IDP}","exp":{},"aud":"api://orders","sub":"u1","scope":"orders.read","active":true}}"#,
+        NOW + 600.0
+    );
+    server.set("/introspect", &answer, None);
+    let jwt = keys
+        .es256
+        .sign(&format!(
+            r#"{{"iss":"{IDP}","sub":"u1","aud":"api://orders","exp":{},"scp":["orders.read"]}}"#,
+            NOW + 600.0
+        ))
+        .unwrap();
+    for (mode, token) in [
+        ("jwt+introspect", jwt.as_str()),
+        ("introspect", "opaque-dup"),
+    ] {
+        let auth = authorizer(
+            &server,
+            &[
+                ("SCOPEGATE_MODE", mode),
+                ("SCOPEGATE_AUDIENCE", "api://orders"),
+            ],
+        );
+        assert_eq!(
+            auth.handle(&token_event(token), NOW).unwrap_err(),
+            Reject::IntrospectionFailed,
+            "{mode}"
+        );
+    }
+}
+
 #[test]
 fn an_answer_with_the_audience_passes_and_sub_falls_back_to_the_client() {
     let server = DocServer::start();

@@ -23,6 +23,33 @@ pub struct JsonLimits {
     pub max_elements: usize,
 }
 
+impl JsonLimits {
+    /// The bounds for what an identity provider sends (a JWKS, a discovery
+    /// document, an introspection answer): wider than a token's, read with
+    /// the same duplicate rule, so one reader judges every IdP answer.
+    pub const IDP_DOCUMENT: JsonLimits = JsonLimits {
+        max_depth: 16,
+        max_members: 512,
+        max_elements: 4096,
+    };
+}
+
+impl JsonError {
+    /// What is wrong, in a few words (for start-up and refresh errors).
+    pub const fn describe(self) -> &'static str {
+        match self {
+            JsonError::Utf8 => "not UTF-8",
+            JsonError::NotObject => "not a JSON object",
+            JsonError::Syntax => "not strict JSON",
+            JsonError::TrailingData => "data after the object",
+            JsonError::DuplicateMember => "a member name repeated in one object",
+            JsonError::TooDeep => "nested too deep",
+            JsonError::TooManyMembers => "too many members or elements",
+            JsonError::LoneSurrogate => "a lone surrogate escape",
+        }
+    }
+}
+
 impl Default for JsonLimits {
     fn default() -> Self {
         Self {

@@ -4,6 +4,7 @@
 //! of the set keeps working (contract §3).
 
 use crate::codec::b64;
+use crate::codec::json::{self, JsonLimits};
 use crate::jose::{Alg, Curve};
 use crate::keys::backend::{KeyMaterial, Prepared};
 use crate::keys::retired::Retired;
@@ -168,6 +169,9 @@ impl KeySet {
                 max: limits.max_bytes,
             });
         }
+        // One reader's rules for every IdP document: a repeated member is refused.
+        json::parse_object(bytes, JsonLimits::IDP_DOCUMENT)
+            .map_err(|e| JwksError::Json(e.describe().to_string()))?;
         let doc: Document =
             serde_json::from_slice(bytes).map_err(|e| JwksError::Json(e.to_string()))?;
         if doc.keys.len() > limits.max_keys {
@@ -345,6 +349,23 @@ mod tests {
             r#"{{"kty":"RSA","kid":"{kid}","n":"{}","e":"AQAB"{extra}}}"#,
             b64::encode(&n)
         )
+    }
+
+    /// Issue 22 §3: serde_json took the last of two `keys` (or `kid`); the
+    /// strict reader refuses the document, as it refuses such a token.
+    #[test]
+    fn a_repeated_member_refuses_the_document() {
+        let good = rsa_jwk("a", 2048, "");
+        for doc in [
+            format!(r#"{{"keys":[],"keys":[{good}]}}"#),
+            format!(r#"{{"keys":[{}]}}"#, rsa_jwk("a", 2048, r#","kid":"b""#)),
+        ] {
+            let e = KeySet::from_json(doc.as_bytes(), JwksLimits::default()).unwrap_err();
+            assert_eq!(
+                e,
+                JwksError::Json("a member name repeated in one object".into())
+            );
+        }
     }
 
     fn set_of(jwks: &[String]) -> KeySet {

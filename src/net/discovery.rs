@@ -4,6 +4,7 @@
 //! document must name exactly the configured issuer (contract §5a), and
 //! every URL it gives must pass the same rule as a configured one.
 
+use crate::codec::json::{self, JsonLimits};
 use crate::net::http::{self, Client};
 use arc_swap::ArcSwapOption;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -76,6 +77,9 @@ fn fetch(client: &Client, issuer: &str) -> Result<Document, String> {
 
 /// Reads and checks a discovery document for `issuer`.
 pub fn parse(body: &[u8], issuer: &str) -> Result<Document, String> {
+    // One reader's rules for every IdP document: a repeated member is refused.
+    json::parse_object(body, JsonLimits::IDP_DOCUMENT)
+        .map_err(|e| format!("not one strict JSON object: {}", e.describe()))?;
     let doc: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
     let found = doc["issuer"].as_str().unwrap_or("");
@@ -102,6 +106,13 @@ pub fn parse(body: &[u8], issuer: &str) -> Result<Document, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repeated_member_refuses_the_document() {
+        let doc = br#"{"issuer":"https://evil.example","issuer":"https://idp.example","jwks_uri":"https://idp.example/keys"}"#;
+        let e = parse(doc, "https://idp.example").unwrap_err();
+        assert!(e.contains("repeated"), "{e}");
+    }
 
     #[test]
     fn a_document_must_name_the_configured_issuer_exactly() {

@@ -7,6 +7,7 @@
 //! past the token's `exp`. The client secret never appears in errors.
 
 use crate::codec::b64;
+use crate::codec::json::{self, JsonLimits, Value};
 use crate::codec::percent;
 use crate::net::calls::{self, CallKind};
 use crate::net::discovery::Discovery;
@@ -157,16 +158,21 @@ impl Introspector {
             count("error", started);
             return Err(Reject::IntrospectionFailed);
         }
-        let v: serde_json::Value = serde_json::from_slice(&answer.body).map_err(|_| {
+        // The strict reader, as for every IdP answer and in both modes: a
+        // repeated `active` (`false`, then `true`) is no answer at all.
+        let object = json::parse_object(&answer.body, JsonLimits::IDP_DOCUMENT).map_err(|_| {
             count("error", started);
             Reject::IntrospectionFailed
         })?;
-        if v["active"] != serde_json::Value::Bool(true) {
+        if !matches!(object.get("active"), Some(Value::Bool(true))) {
             count("inactive", started);
             return Err(Reject::Inactive);
         }
         count("active", started);
-        let exp = v["exp"].as_f64().unwrap_or(now);
+        let exp = match object.get("exp") {
+            Some(Value::Number(n)) => n.value,
+            _ => now,
+        };
         let active = Arc::new(Active {
             body: answer.body.into(),
             cached_until: (now + self.settings.cache_seconds).min(exp),
