@@ -120,7 +120,7 @@ impl std::fmt::Display for Remote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Remote::S3 { bucket, key, .. } => write!(f, "s3://{bucket}/{key}"),
-            Remote::Url(url) => f.write_str(url),
+            Remote::Url(url) => write!(f, "{}", crate::net::http::Redacted(url)),
         }
     }
 }

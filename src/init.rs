@@ -204,11 +204,16 @@ fn policies(config: &Config, client: &Client) -> Result<Policies, InitError> {
             http::check_url(url).map_err(&fail)?;
             let answer = client
                 .get(url, None, &[])
-                .map_err(|e| fail(format!("{url}: {e}")))?;
+                .map_err(|e| fail(format!("{}: {e}", http::Redacted(url))))?;
             if answer.status != 200 {
-                return Err(fail(format!("{url}: HTTP {}", answer.status)).into());
+                return Err(
+                    fail(format!("{}: HTTP {}", http::Redacted(url), answer.status)).into(),
+                );
             }
-            Some(Routes::parse(&answer.body).map_err(|e| fail(format!("{url}: {e}")))?)
+            Some(
+                Routes::parse(&answer.body)
+                    .map_err(|e| fail(format!("{}: {e}", http::Redacted(url))))?,
+            )
         }
         Some(source) => {
             let document = source.load(ENV_ROUTES, &config.aws)?;

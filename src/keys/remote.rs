@@ -17,7 +17,7 @@
 use crate::keys::{JwksLimits, KeySet};
 use crate::net::calls::{self, CallKind};
 use crate::net::discovery::Discovery;
-use crate::net::http::{self, Client};
+use crate::net::http::{self, Client, Redacted};
 use arc_swap::ArcSwapOption;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -250,12 +250,12 @@ impl RemoteKeys {
         match answer.status {
             304 if etag.is_some() => return Ok(None),
             200 => {}
-            other => return Err(format!("{url}: HTTP {other}")),
+            other => return Err(format!("{}: HTTP {other}", Redacted(&url))),
         }
-        let set =
-            KeySet::from_json(&answer.body, self.limits).map_err(|e| format!("{url}: {e}"))?;
+        let set = KeySet::from_json(&answer.body, self.limits)
+            .map_err(|e| format!("{}: {e}", Redacted(&url)))?;
         if set.is_empty() {
-            return Err(format!("{url}: no usable key"));
+            return Err(format!("{}: no usable key", Redacted(&url)));
         }
         st.etag = answer.etag;
         let max_age = answer.max_age.map_or(f64::INFINITY, |s| s as f64);

@@ -70,9 +70,9 @@ fn fetch(client: &Client, issuer: &str) -> Result<Document, String> {
     let url = url_of(issuer);
     let answer = client.get(&url, None, &[])?;
     if answer.status != 200 {
-        return Err(format!("{url}: HTTP {}", answer.status));
+        return Err(format!("{}: HTTP {}", http::Redacted(&url), answer.status));
     }
-    parse(&answer.body, issuer).map_err(|e| format!("{url}: {e}"))
+    parse(&answer.body, issuer).map_err(|e| format!("{}: {e}", http::Redacted(&url)))
 }
 
 /// Reads and checks a discovery document for `issuer`.

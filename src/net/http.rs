@@ -33,6 +33,41 @@ pub struct Fetched {
     pub max_age: Option<u64>,
 }
 
+/// A URL as logs and errors show it: scheme, host, port and path, without
+/// userinfo or query (a pre-signed URL's `X-Amz-Signature`, a token in a
+/// query string, a password in `user:pass@`) or fragment. What does not
+/// parse as a URL is not echoed at all.
+pub struct Redacted<'a>(pub &'a str);
+
+impl std::fmt::Display for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Ok(uri) = self.0.parse::<http::Uri>() else {
+            return f.write_str("(a value that is not a URL)");
+        };
+        let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+            return f.write_str("(a value that is not an absolute URL)");
+        };
+        let host = authority.as_str().rsplit('@').next().unwrap_or_default();
+        let host: String = host.chars().filter(|c| !c.is_control()).collect();
+        write!(f, "{scheme}://{host}{}", uri.path())?;
+        if uri.query().is_some() {
+            f.write_str("?…")?;
+        }
+        Ok(())
+    }
+}
+
+/// `message` with every occurrence of `url` (and of its query) redacted.
+fn scrub(message: &str, url: &str) -> String {
+    let mut out = message.replace(url, &Redacted(url).to_string());
+    if let Some((_, query)) = url.split_once('?')
+        && !query.is_empty()
+    {
+        out = out.replace(query, "…");
+    }
+    out
+}
+
 /// `https://…`, or `http://` to a loopback host (development and tests),
 /// decided on the URL as the HTTP client parses it (the `http` crate's
 /// `Uri`, which ureq uses): no credentials (`user@`) in it, ever, so the
@@ -43,9 +78,10 @@ pub fn check_url(url: &str) -> Result<(), String> {
         "https" => Ok(()),
         "http" if is_loopback(&host) => Ok(()),
         "http" => Err(format!(
-            "`{url}` must use https:// (http:// only for loopback hosts)"
+            "`{}` must use https:// (http:// only for loopback hosts)",
+            Redacted(url)
         )),
-        _ => Err(format!("`{url}` is not an https:// URL")),
+        _ => Err(format!("`{}` is not an https:// URL", Redacted(url))),
     }
 }
 
@@ -55,7 +91,10 @@ pub fn check_loopback_url(url: &str) -> Result<(), String> {
     if matches!(scheme.as_str(), "http" | "https") && is_loopback(&host) {
         Ok(())
     } else {
-        Err(format!("`{url}` is not an http:// URL to a loopback host"))
+        Err(format!(
+            "`{}` is not an http:// URL to a loopback host",
+            Redacted(url)
+        ))
     }
 }
 
@@ -63,16 +102,19 @@ pub fn check_loopback_url(url: &str) -> Result<(), String> {
 fn parse(url: &str) -> Result<(String, String), String> {
     let uri: http::Uri = url
         .parse()
-        .map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+        .map_err(|e| format!("the value is not a URL: {e}"))?;
     let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
-        return Err(format!("`{url}` is not an absolute URL"));
+        return Err("the value is not an absolute URL".to_string());
     };
     if authority.as_str().contains('@') {
-        return Err(format!("`{url}` must not carry credentials (user@host)"));
+        return Err(format!(
+            "`{}` must not carry credentials (user@host)",
+            Redacted(url)
+        ));
     }
     let host = authority.host();
     if host.is_empty() {
-        return Err(format!("`{url}` has no host"));
+        return Err(format!("`{}` has no host", Redacted(url)));
     }
     Ok((scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
 }
@@ -111,9 +153,11 @@ impl Client {
 
     fn read(
         &self,
+        url: &str,
         response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<Fetched, String> {
-        let mut response = response.map_err(|e| e.to_string())?;
+        // ureq's errors may quote the URL: only its redacted form is kept.
+        let mut response = response.map_err(|e| scrub(&e.to_string(), url))?;
         let header = |name: &str| {
             response
                 .headers()
@@ -133,7 +177,7 @@ impl Client {
             .with_config()
             .limit(self.max_bytes)
             .read_to_vec()
-            .map_err(|e| format!("response body: {e}"))?;
+            .map_err(|e| format!("response body: {}", scrub(&e.to_string(), url)))?;
         Ok(Fetched {
             status,
             body,
@@ -157,7 +201,7 @@ impl Client {
         for (k, v) in headers {
             request = request.header(*k, *v);
         }
-        self.read(request.call())
+        self.read(url, request.call())
     }
 
     /// POST a form (RFC 7662 introspection) with HTTP Basic credentials.
@@ -187,7 +231,7 @@ impl Client {
         for (k, v) in headers {
             request = request.header(k.as_ref(), v.as_ref());
         }
-        self.read(request.send(body))
+        self.read(url, request.send(body))
     }
 }
 
