@@ -249,6 +249,15 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
     }
 }
 
+/// Whether a member's `key` is `name` (header names ignore ASCII case).
+fn named(key: &str, name: &str, ignore_case: bool) -> bool {
+    if ignore_case {
+        key.eq_ignore_ascii_case(name)
+    } else {
+        key == name
+    }
+}
+
 /// Picks one member out of a `{name: string|null}` map (or `null`).
 struct Pick<'n> {
     name: &'n str,
@@ -279,12 +288,7 @@ impl<'de> Visitor<'de> for Pick<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut found = None;
         while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
-            let matches = if self.ignore_case {
-                key.eq_ignore_ascii_case(self.name)
-            } else {
-                key == self.name
-            };
-            if matches {
+            if named(&key, self.name, self.ignore_case) {
                 // Two spellings of one header (`authorization` and `Authorization`) are ambiguous.
                 if found.is_some() {
                     return Err(de::Error::custom("identity header repeated"));
@@ -330,12 +334,7 @@ impl<'de> Visitor<'de> for CountValues<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
         let mut count = 0usize;
         while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
-            let matches = if self.ignore_case {
-                key.eq_ignore_ascii_case(self.name)
-            } else {
-                key == self.name
-            };
-            if matches {
+            if named(&key, self.name, self.ignore_case) {
                 let values = map.next_value::<Option<Vec<IgnoredAny>>>()?;
                 count = count.saturating_add(values.map_or(0, |v| v.len()));
             } else {

@@ -136,15 +136,12 @@ fn replay_emf() -> (String, HashMap<String, Emitted>) {
     ];
     std::fs::write(dir.join("events.jsonl"), events.join("\n") + "\n").unwrap();
     let emf = dir.join("emf.jsonl");
-    let out = Command::new(env!("CARGO_BIN_EXE_scopegate"))
-        .arg("replay")
+    let out = replay_command()
         .args(["--jwks-file", dir.join("jwks.json").to_str().unwrap()])
         .args([
             "--permissions",
             dir.join("permissions.json").to_str().unwrap(),
         ])
-        .args(["--issuer", ISSUER, "--audience", AUDIENCE])
-        .args(["--now", &NOW.to_string()])
         .args(["--set", "POWERTOOLS_METRICS_NAMESPACE=scopegate"])
         .args(["--set", "AWS_LAMBDA_FUNCTION_NAME=scopegate-authorizer"])
         .args([

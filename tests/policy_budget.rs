@@ -15,7 +15,6 @@ use scopegate::policy::{Grant, Layout, Shape, iam_match, without_covered};
 use scopegate::scopes::{PermissionLimits, ScopeTable, parse_rules};
 use scopegate::{Authorizer, Decision, Reject};
 use std::collections::HashMap;
-use std::process::Command;
 use std::sync::Arc;
 use support::*;
 
@@ -54,7 +53,7 @@ fn policy_document(body: &str) -> serde_json::Value {
 }
 
 #[test]
-fn the_complete_policy_of_200_routes_was_15288_bytes_and_now_fits() {
+fn the_complete_policy_of_200_routes_was_over_15_kb_and_now_fits() {
     let keys = Keys::load();
     let (document, routes) = api_200();
     let token = admin(&keys);
@@ -167,20 +166,11 @@ fn the_start_warns_when_every_scope_would_be_over_the_budget() {
     )
     .unwrap();
     let run = |extra: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_scopegate"))
-            .arg("replay")
+        let out = replay_command()
             .args(["--jwks-file", dir.join("jwks.json").to_str().unwrap()])
             .args([
                 "--permissions",
                 dir.join("permissions.json").to_str().unwrap(),
-            ])
-            .args([
-                "--issuer",
-                ISSUER,
-                "--audience",
-                AUDIENCE,
-                "--now",
-                &NOW.to_string(),
             ])
             .args(["--prometheus", dir.join("metrics.prom").to_str().unwrap()])
             .args(extra)

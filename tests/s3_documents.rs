@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::process::Output;
 use support::moto::{put, start_moto};
 use support::*;
 
@@ -19,18 +19,9 @@ fn replay(port: u16, permissions: &str, events: &str) -> Output {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("jwks.json"), keys.jwks()).unwrap();
     std::fs::write(dir.join("events.jsonl"), events).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_scopegate"))
-        .arg("replay")
+    let out = replay_command()
         .args(["--jwks-file", dir.join("jwks.json").to_str().unwrap()])
         .args(["--permissions", permissions])
-        .args([
-            "--issuer",
-            ISSUER,
-            "--audience",
-            AUDIENCE,
-            "--now",
-            &NOW.to_string(),
-        ])
         .arg(dir.join("events.jsonl"))
         .env("AWS_ENDPOINT_URL_S3", format!("http://127.0.0.1:{port}"))
         .env("AWS_REGION", "us-east-1")

@@ -10,7 +10,7 @@ mod support;
 
 use std::io::Read as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 use support::doc_server::DocServer;
 use support::emulator::{Killed, function_command, invoke, start_emulator};
@@ -28,10 +28,7 @@ fn presigned(path: &str) -> String {
 
 fn replay(env: &[(&str, String)], events: &Path) -> (bool, String) {
     let keys = Keys::load();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_scopegate"));
-    cmd.arg("replay")
-        .args(["--issuer", ISSUER, "--audience", AUDIENCE])
-        .args(["--now", &NOW.to_string()]);
+    let mut cmd = replay_command();
     let mut has_jwks = false;
     for (k, v) in env {
         has_jwks |= *k == "SCOPEGATE_JWKS";

@@ -163,45 +163,58 @@ pub fn prefix_intersects(literal: &str, tokens: &[Tok], then_anything: bool) -> 
 /// absorb parameters, `?` and literals only literal characters).
 pub fn contains(pattern: &str, tokens: &[Tok]) -> bool {
     let p: Vec<char> = pattern.chars().collect();
-    greedy(&p, tokens.len(), |pc, vi| match (pc, tokens[vi]) {
+    wildcard(&p, '*', tokens.len(), |pc, vi| match (pc, tokens[vi]) {
         ('?', Tok::Ch(_)) => true,
         (c, Tok::Ch(d)) => c == d,
         _ => false,
     })
+    .0
 }
 
 /// Whether every string `inner` matches, `outer` matches too (sound).
 pub fn glob_contains(outer: &str, inner: &str) -> bool {
     let p: Vec<char> = outer.chars().collect();
     let v: Vec<char> = inner.chars().collect();
-    greedy(&p, v.len(), |pc, vi| match (pc, v[vi]) {
+    wildcard(&p, '*', v.len(), |pc, vi| match (pc, v[vi]) {
         (_, '*') => false,
         ('?', _) => true,
         (c, d) => c == d && d != '?',
     })
+    .0
 }
 
-/// Wildcard matching of pattern `p` over `len` value symbols, `one`
-/// saying whether a non-`*` pattern character matches symbol `vi`.
-fn greedy(p: &[char], len: usize, one: impl Fn(char, usize) -> bool) -> bool {
-    let (mut pi, mut vi) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
+/// The one wildcard matcher (IAM's, and the start-up checks above): pattern
+/// `p` over `len` value symbols, `star` the symbol that matches any run,
+/// `one` whether any other pattern symbol matches value symbol `vi`. Greedy
+/// with one backtrack point: at most `p.len() × len` steps, and it returns
+/// how many it took (tests/work_bounds.rs counts them).
+pub(crate) fn wildcard<T: Copy + PartialEq>(
+    p: &[T],
+    star: T,
+    len: usize,
+    one: impl Fn(T, usize) -> bool,
+) -> (bool, usize) {
+    let (mut pi, mut vi, mut steps) = (0, 0, 0);
+    let mut back: Option<(usize, usize)> = None;
     while vi < len {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, vi));
+        steps += 1;
+        // The star test comes first: a `*` in the pattern is a wildcard
+        // even where the value holds a literal `*` (found by fuzzing).
+        if pi < p.len() && p[pi] == star {
+            back = Some((pi, vi));
             pi += 1;
         } else if pi < p.len() && one(p[pi], vi) {
             pi += 1;
             vi += 1;
-        } else if let Some((sp, sv)) = star {
+        } else if let Some((sp, sv)) = back {
             pi = sp + 1;
             vi = sv + 1;
-            star = Some((sp, sv + 1));
+            back = Some((sp, sv + 1));
         } else {
-            return false;
+            return (false, steps);
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    (p[pi..].iter().all(|&c| c == star), steps + p.len() - pi)
 }
 
 #[cfg(test)]

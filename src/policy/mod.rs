@@ -389,38 +389,15 @@ pub fn iam_match(pattern: &str, value: &str) -> bool {
 /// on bytes without allocating.
 pub fn iam_match_counted(pattern: &str, value: &str) -> (bool, usize) {
     if pattern.is_ascii() && value.is_ascii() {
-        wildcard(pattern.as_bytes(), value.as_bytes())
+        let v = value.as_bytes();
+        glob::wildcard(pattern.as_bytes(), b'*', v.len(), |pc, vi| {
+            pc == b'?' || pc == v[vi]
+        })
     } else {
         let p: Vec<char> = pattern.chars().collect();
         let v: Vec<char> = value.chars().collect();
-        wildcard(&p, &v)
+        glob::wildcard(&p, '*', v.len(), |pc, vi| pc == '?' || pc == v[vi])
     }
-}
-
-/// `*` and `?` wildcard matching over any symbols, with its step count.
-fn wildcard<T: Copy + PartialEq + From<u8>>(p: &[T], v: &[T]) -> (bool, usize) {
-    let (star_sym, one_sym) = (T::from(b'*'), T::from(b'?'));
-    let (mut pi, mut vi, mut steps) = (0, 0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while vi < v.len() {
-        steps += 1;
-        // The wildcard test comes first: a `*` in the pattern is a wildcard
-        // even where the value holds a literal `*` (found by fuzzing).
-        if pi < p.len() && p[pi] == star_sym {
-            star = Some((pi, vi));
-            pi += 1;
-        } else if pi < p.len() && (p[pi] == one_sym || p[pi] == v[vi]) {
-            pi += 1;
-            vi += 1;
-        } else if let Some((sp, sv)) = star {
-            pi = sp + 1;
-            vi = sv + 1;
-            star = Some((sp, sv + 1));
-        } else {
-            return (false, steps);
-        }
-    }
-    (p[pi..].iter().all(|&c| c == star_sym), steps + p.len() - pi)
 }
 
 #[cfg(test)]

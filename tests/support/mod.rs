@@ -99,6 +99,16 @@ pub(crate) fn permissions() -> String {
     )
 }
 
+/// `scopegate replay` judging as the tests' issuer, audience and clock;
+/// the caller adds keys, permissions and events.
+pub(crate) fn replay_command() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_scopegate"));
+    c.arg("replay")
+        .args(["--issuer", ISSUER, "--audience", AUDIENCE])
+        .args(["--now", &NOW.to_string()]);
+    c
+}
+
 /// Settings as the Lambda would read them, plus `extra` overrides.
 pub(crate) fn settings(keys: &Keys, extra: &[(&str, &str)]) -> HashMap<String, String> {
     let mut m: HashMap<String, String> = HashMap::from([
