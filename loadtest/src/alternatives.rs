@@ -49,6 +49,13 @@ pub struct VerifiedPermissions {
     pub throttled_share_at_peak: f64,
 }
 
+/// `scenario` with its cache keyed by token, method and path.
+fn keyed_per_route(scenario: &Scenario) -> Scenario {
+    let mut s = scenario.clone();
+    s.gateway.cache_key = "route".into();
+    s
+}
+
 /// The per-route key at each TTL of the sweep.
 pub fn route_key_study(
     scenario: &Scenario,
@@ -57,8 +64,7 @@ pub fn route_key_study(
     durations: &Durations,
     arrivals: Option<&[Event]>,
 ) -> RouteKeyStudy {
-    let mut per_route = scenario.clone();
-    per_route.gateway.cache_key = "route".into();
+    let per_route = keyed_per_route(scenario);
     let (outcomes, _) = simulate_all(&per_route, ttls, durations, arrivals, true);
     RouteKeyStudy {
         paths: per_route.gateway.paths,
@@ -78,8 +84,7 @@ pub fn verified_permissions(
     durations: &Durations,
     arrivals: Option<&[Event]>,
 ) -> VerifiedPermissions {
-    let mut q = scenario.clone();
-    q.gateway.cache_key = "route".into();
+    let mut q = keyed_per_route(scenario);
     // Every invocation asks the service: the introspection path of the
     // model with no answer cache is exactly one call per invocation.
     q.authorizer.mode = "jwt+introspect".into();
@@ -88,7 +93,9 @@ pub fn verified_permissions(
     let (outcomes, _) = simulate_all(&q, &[AVP_QUICK_START_TTL], durations, arrivals, true);
     let o = &outcomes[0];
     let seconds = o.simulated_seconds.max(1e-9);
-    let authorizations_per_month = o.introspections as f64 * SECONDS_PER_MONTH / seconds;
+    // The generated authorizer asks the service on every invocation, an
+    // invalid or expired token included (the service refuses it).
+    let authorizations_per_month = o.invocations as f64 * SECONDS_PER_MONTH / seconds;
     let authorizations_usd = authorizations_per_month * AVP_PRICE_PER_AUTHORIZATION;
     let lambda_usd = prices.monthly(&q, o).authorizer;
     // Misses scale with the request rate; at the peak, the share past the
@@ -128,12 +135,19 @@ mod tests {
         s.duration_seconds = 600.0;
         s.rate.points = vec![[0.0, 50.0]];
         let d = Durations::constant(0.000_1, 0.02);
+        // Each miss (an invalid token's too) is one call: more than the
+        // token-keyed cache misses at the same TTL, never more than requests.
+        s.tokens.invalid_fraction = 0.05;
         let v = verified_permissions(&s, &Prices::default(), &d, None);
         let scale = SECONDS_PER_MONTH / 600.0;
-        assert!(v.authorizations_per_month > 0.0);
+        let (token_keyed, _) = simulate_all(&s, &[AVP_QUICK_START_TTL], &d, None, true);
+        let token_misses = token_keyed[0].invocations as f64 * scale;
+        let requests = token_keyed[0].requests as f64 * scale;
         assert!(
-            (v.authorizations_usd - v.authorizations_per_month * 5e-6).abs() < 1e-6,
-            "{v:?}"
+            v.authorizations_per_month > token_misses
+                && v.authorizations_per_month <= requests * 1.01,
+            "{} calls; {token_misses} token-keyed misses of {requests} requests",
+            v.authorizations_per_month
         );
         // 50 requests/s, far under the quota: nothing throttled.
         assert_eq!(v.throttled_share_at_peak, 0.0);

@@ -155,8 +155,9 @@ fn a_scenario_simulates_deterministically() {
     assert!(a.requests > 10_000);
 }
 
-/// The hit ratio of one user's Poisson arrivals (2 per second, one token).
-fn poisson_one_user(partitions: u32, routing: &str, ttl: f64) -> f64 {
+/// The hit ratio of one user's Poisson arrivals (2 per second, one token)
+/// through the cache `gateway` (the scenario's `[gateway]` table) describes.
+fn poisson_one_user_through(gateway: &str, ttl: f64) -> f64 {
     let text = format!(
         r#"name = "poisson"
 duration_seconds = 200000
@@ -168,13 +169,19 @@ points = [[0, 2]]
 [tokens]
 lifetime_seconds = 1e12
 [gateway]
-cache_partitions = {partitions}
-routing = "{routing}"
+{gateway}
 "#
     );
     let scenario = Scenario::parse(&text, "test").unwrap();
     let durations = Durations::constant(0.000_05, 0.020);
     simulate(&scenario, ttl, &durations, &AtomicU64::new(0)).hit_ratio()
+}
+
+fn poisson_one_user(partitions: u32, routing: &str, ttl: f64) -> f64 {
+    poisson_one_user_through(
+        &format!("cache_partitions = {partitions}\nrouting = \"{routing}\""),
+        ttl,
+    )
 }
 
 #[test]
@@ -193,28 +200,12 @@ fn a_split_cache_thins_each_partitions_arrivals() {
     assert!((one - sticky).abs() < 0.01, "{one} vs {sticky}");
 }
 
-/// The hit ratio of one user's Poisson arrivals over `paths` uniform paths,
-/// with the cache keyed by token and path.
+/// The same over `paths` uniform paths, the cache keyed by token and path.
 fn poisson_one_user_per_route(paths: u32, ttl: f64) -> f64 {
-    let text = format!(
-        r#"name = "poisson-routes"
-duration_seconds = 200000
-seed = 9
-[users]
-count = 1
-[rate]
-points = [[0, 2]]
-[tokens]
-lifetime_seconds = 1e12
-[gateway]
-cache_key = "route"
-paths = {paths}
-path_zipf_exponent = 0
-"#
-    );
-    let scenario = Scenario::parse(&text, "test").unwrap();
-    let durations = Durations::constant(0.000_05, 0.020);
-    simulate(&scenario, ttl, &durations, &AtomicU64::new(0)).hit_ratio()
+    poisson_one_user_through(
+        &format!("cache_key = \"route\"\npaths = {paths}\npath_zipf_exponent = 0"),
+        ttl,
+    )
 }
 
 #[test]
