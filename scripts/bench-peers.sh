@@ -9,11 +9,11 @@
 #   EVENTS, REPEATS, COLD_RUNS: passed to run_all.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PEERS_SRC="${SCOPEGATE_PEERS_DIR:-../shared/peers}"
+PEERS_SRC="${SCOPEGATE_TEST_PEERS_DIR:-../shared/peers}"
 if [ ! -x "$PEERS_SRC/run_all.sh" ]; then
   echo "bench-peers: the rival implementations are not here ($PEERS_SRC/run_all.sh is missing)." >&2
   echo "  This comparison needs the peers folder beside the repository (../shared/peers)" >&2
-  echo "  or SCOPEGATE_PEERS_DIR pointing at one; nothing else in the project does." >&2
+  echo "  or SCOPEGATE_TEST_PEERS_DIR pointing at one; nothing else in the project does." >&2
   exit 2
 fi
 WORK="${1:-/tmp/scopegate-peers}"

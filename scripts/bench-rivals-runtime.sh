@@ -18,7 +18,7 @@ fi
 INVOCATIONS="${1:-1000}"
 ROUNDS="${2:-5}"
 source scripts/test-deps.sh
-T="$SCOPEGATE_TOOLS/rivals"
+T="$SCOPEGATE_TEST_TOOLS_DIR/rivals"
 mkdir -p "$T"
 if [ ! -f "$T/node/node_modules/aws-lambda-ric/bin/index.mjs" ]; then
   command -v autoreconf >/dev/null && command -v cmake >/dev/null && command -v g++ >/dev/null || {

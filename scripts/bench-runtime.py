@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Latency as API Gateway would see it: a bootstrap under the official AWS
 Lambda Runtime Interface Emulator (aws-lambda-rie, from the aws-sam-cli wheel;
-scripts/test-deps.sh exports SCOPEGATE_RIE), invoked sequentially over one
+scripts/test-deps.sh exports SCOPEGATE_TEST_RIE), invoked sequentially over one
 keep-alive connection with the events of a fixture directory
 (`scopegate-lab fixture DIR --now wall`).
 
@@ -230,9 +230,9 @@ def main():
     global CGROUP
     if a.cpu_percent:
         CGROUP = cpu_limited(a.cpu_percent)
-    rie = os.environ.get("SCOPEGATE_RIE")
+    rie = os.environ.get("SCOPEGATE_TEST_RIE")
     if not rie:
-        raise SystemExit("SCOPEGATE_RIE is not set: source scripts/test-deps.sh first")
+        raise SystemExit("SCOPEGATE_TEST_RIE is not set: source scripts/test-deps.sh first")
     events = [line.strip().encode() for line in open(os.path.join(a.fixture, "events.jsonl")) if line.strip()]
     sink = otlp_sink(a.sink_delay_ms)
     bootstraps = [b.split("=", 1) for b in a.bootstrap]

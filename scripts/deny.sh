@@ -3,10 +3,10 @@
 # every dependency (deny.toml), with cargo-deny installed once per machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCOPEGATE_TOOLS="${SCOPEGATE_TOOLS:-$HOME/.cache/scopegate-tools}"
-export PATH="$SCOPEGATE_TOOLS/cargo/bin:$PATH"
+SCOPEGATE_TEST_TOOLS_DIR="${SCOPEGATE_TEST_TOOLS_DIR:-$HOME/.cache/scopegate-tools}"
+export PATH="$SCOPEGATE_TEST_TOOLS_DIR/cargo/bin:$PATH"
 if ! command -v cargo-deny >/dev/null 2>&1; then
-  echo "# installing cargo-deny into $SCOPEGATE_TOOLS/cargo" >&2
-  cargo install cargo-deny --version 0.18.9 --locked --quiet --root "$SCOPEGATE_TOOLS/cargo"
+  echo "# installing cargo-deny into $SCOPEGATE_TEST_TOOLS_DIR/cargo" >&2
+  cargo install cargo-deny --version 0.18.9 --locked --quiet --root "$SCOPEGATE_TEST_TOOLS_DIR/cargo"
 fi
 cargo deny --workspace check licenses bans sources

@@ -4,13 +4,13 @@
 #                          jsonschema, cfn-lint and opentelemetry-proto (the OTLP receiver)
 #   PATH                   gains cargo-lambda (the Lambda Runtime API emulator)
 #   KEYCLOAK_DIST          a Keycloak distribution (tar.gz) for tests/keycloak.rs
-#   SCOPEGATE_RIE          the AWS Lambda Runtime Interface Emulator (from the aws-sam-cli wheel)
-#   SCOPEGATE_LOCUST       Locust, for the TTL lab's calibration loop
-# Everything goes under $SCOPEGATE_TOOLS (default ~/.cache/scopegate-tools).
+#   SCOPEGATE_TEST_RIE          the AWS Lambda Runtime Interface Emulator (from the aws-sam-cli wheel)
+#   SCOPEGATE_TEST_LOCUST       Locust, for the TTL lab's calibration loop
+# Everything goes under $SCOPEGATE_TEST_TOOLS_DIR (default ~/.cache/scopegate-tools).
 set -euo pipefail
-SCOPEGATE_TOOLS="${SCOPEGATE_TOOLS:-$HOME/.cache/scopegate-tools}"
-mkdir -p "$SCOPEGATE_TOOLS"
-_venv="$SCOPEGATE_TOOLS/venv"
+SCOPEGATE_TEST_TOOLS_DIR="${SCOPEGATE_TEST_TOOLS_DIR:-$HOME/.cache/scopegate-tools}"
+mkdir -p "$SCOPEGATE_TEST_TOOLS_DIR"
+_venv="$SCOPEGATE_TEST_TOOLS_DIR/venv"
 _stamp="$_venv/.scopegate-deps-7"
 if [ ! -f "$_stamp" ]; then
   echo "# installing test tools into $_venv" >&2
@@ -24,15 +24,15 @@ fi
 export SCOPEGATE_TEST_PYTHON="$_venv/bin/python"
 # The EMF JSON schema AWS published with the EMF specification, as shipped in
 # aws-lambda-powertools 1.10.0 (later 1.x wheels dropped the file).
-export SCOPEGATE_EMF_SCHEMA="$SCOPEGATE_TOOLS/emf-schema.json"
-if [ ! -s "$SCOPEGATE_EMF_SCHEMA" ]; then
-  _dl="$SCOPEGATE_TOOLS/powertools-wheel"
+export SCOPEGATE_TEST_EMF_SCHEMA="$SCOPEGATE_TEST_TOOLS_DIR/emf-schema.json"
+if [ ! -s "$SCOPEGATE_TEST_EMF_SCHEMA" ]; then
+  _dl="$SCOPEGATE_TEST_TOOLS_DIR/powertools-wheel"
   rm -rf "$_dl" && mkdir -p "$_dl"
   "$_venv/bin/pip" download -q --disable-pip-version-check --no-deps \
     aws-lambda-powertools==1.10.0 -d "$_dl" >&2
   "$_venv/bin/python" -c 'import sys, zipfile, glob
 w = glob.glob(sys.argv[1] + "/*.whl")[0]
-open(sys.argv[2], "wb").write(zipfile.ZipFile(w).read("aws_lambda_powertools/metrics/schema.json"))' "$_dl" "$SCOPEGATE_EMF_SCHEMA"
+open(sys.argv[2], "wb").write(zipfile.ZipFile(w).read("aws_lambda_powertools/metrics/schema.json"))' "$_dl" "$SCOPEGATE_TEST_EMF_SCHEMA"
 fi
 export PATH="$_venv/bin:$PATH"
 # The official AWS Lambda Runtime Interface Emulator, as the aws-sam-cli
@@ -40,17 +40,17 @@ export PATH="$_venv/bin:$PATH"
 # harness of tests/runtime_emulator.rs and scripts/bench-runtime.sh.
 SAM_CLI_VERSION=1.170.0
 _rie_arch="$(uname -m | sed 's/aarch64/arm64/')"
-export SCOPEGATE_RIE="$SCOPEGATE_TOOLS/rie-$SAM_CLI_VERSION/aws-lambda-rie-$_rie_arch"
-if [ ! -x "$SCOPEGATE_RIE" ]; then
+export SCOPEGATE_TEST_RIE="$SCOPEGATE_TEST_TOOLS_DIR/rie-$SAM_CLI_VERSION/aws-lambda-rie-$_rie_arch"
+if [ ! -x "$SCOPEGATE_TEST_RIE" ]; then
   echo "# extracting aws-lambda-rie from aws-sam-cli $SAM_CLI_VERSION" >&2
-  _dl="$SCOPEGATE_TOOLS/sam-wheel"
-  rm -rf "$_dl" && mkdir -p "$_dl" "$(dirname "$SCOPEGATE_RIE")"
+  _dl="$SCOPEGATE_TEST_TOOLS_DIR/sam-wheel"
+  rm -rf "$_dl" && mkdir -p "$_dl" "$(dirname "$SCOPEGATE_TEST_RIE")"
   "$_venv/bin/pip" download -q --disable-pip-version-check --no-deps \
     "aws-sam-cli==$SAM_CLI_VERSION" -d "$_dl" >&2
   "$_venv/bin/python" -c 'import sys, zipfile, glob
 w = glob.glob(sys.argv[1] + "/*.whl")[0]
-open(sys.argv[2], "wb").write(zipfile.ZipFile(w).read("samcli/local/rapid/" + sys.argv[2].rsplit("/", 1)[1]))' "$_dl" "$SCOPEGATE_RIE"
-  chmod +x "$SCOPEGATE_RIE"
+open(sys.argv[2], "wb").write(zipfile.ZipFile(w).read("samcli/local/rapid/" + sys.argv[2].rsplit("/", 1)[1]))' "$_dl" "$SCOPEGATE_TEST_RIE"
+  chmod +x "$SCOPEGATE_TEST_RIE"
   rm -rf "$_dl"
 fi
 # promtool (Debian's prometheus package) checks the Prometheus exposition.
@@ -62,35 +62,35 @@ if ! command -v promtool >/dev/null 2>&1; then
 fi
 # moto_server (S3 for the s3:// document test) pins an old cfn-lint, so it
 # lives in a venv of its own.
-export SCOPEGATE_MOTO_SERVER="$SCOPEGATE_TOOLS/moto-venv/bin/moto_server"
-if [ ! -x "$SCOPEGATE_MOTO_SERVER" ]; then
-  echo "# installing moto_server into $SCOPEGATE_TOOLS/moto-venv" >&2
-  python3 -m venv "$SCOPEGATE_TOOLS/moto-venv"
-  "$SCOPEGATE_TOOLS/moto-venv/bin/pip" install -q --disable-pip-version-check "moto[server]==5.1.21" >&2
+export SCOPEGATE_TEST_MOTO_SERVER="$SCOPEGATE_TEST_TOOLS_DIR/moto-venv/bin/moto_server"
+if [ ! -x "$SCOPEGATE_TEST_MOTO_SERVER" ]; then
+  echo "# installing moto_server into $SCOPEGATE_TEST_TOOLS_DIR/moto-venv" >&2
+  python3 -m venv "$SCOPEGATE_TEST_TOOLS_DIR/moto-venv"
+  "$SCOPEGATE_TEST_TOOLS_DIR/moto-venv/bin/pip" install -q --disable-pip-version-check "moto[server]==5.1.21" >&2
 fi
 # Locust (the TTL lab's distributed load test: loadtest/tests/calibration_loop.rs)
 # in a venv of its own (gevent pins).
-export SCOPEGATE_LOCUST="$SCOPEGATE_TOOLS/locust-venv/bin/locust"
-if [ ! -x "$SCOPEGATE_LOCUST" ]; then
-  echo "# installing locust into $SCOPEGATE_TOOLS/locust-venv" >&2
-  python3 -m venv "$SCOPEGATE_TOOLS/locust-venv"
-  "$SCOPEGATE_TOOLS/locust-venv/bin/pip" install -q --disable-pip-version-check "locust==2.43.1" >&2
+export SCOPEGATE_TEST_LOCUST="$SCOPEGATE_TEST_TOOLS_DIR/locust-venv/bin/locust"
+if [ ! -x "$SCOPEGATE_TEST_LOCUST" ]; then
+  echo "# installing locust into $SCOPEGATE_TEST_TOOLS_DIR/locust-venv" >&2
+  python3 -m venv "$SCOPEGATE_TEST_TOOLS_DIR/locust-venv"
+  "$SCOPEGATE_TEST_TOOLS_DIR/locust-venv/bin/pip" install -q --disable-pip-version-check "locust==2.43.1" >&2
 fi
 # A real OpenID Connect provider for the key-source tests (npm oidc-provider).
-export OIDC_PROVIDER_PATH="$SCOPEGATE_TOOLS/idp/node_modules/oidc-provider/lib/index.js"
+export OIDC_PROVIDER_PATH="$SCOPEGATE_TEST_TOOLS_DIR/idp/node_modules/oidc-provider/lib/index.js"
 if [ ! -f "$OIDC_PROVIDER_PATH" ]; then
-  echo "# installing oidc-provider into $SCOPEGATE_TOOLS/idp" >&2
-  mkdir -p "$SCOPEGATE_TOOLS/idp"
-  npm install --prefix "$SCOPEGATE_TOOLS/idp" --no-audit --no-fund --loglevel=error oidc-provider@9.13.3 >&2
+  echo "# installing oidc-provider into $SCOPEGATE_TEST_TOOLS_DIR/idp" >&2
+  mkdir -p "$SCOPEGATE_TEST_TOOLS_DIR/idp"
+  npm install --prefix "$SCOPEGATE_TEST_TOOLS_DIR/idp" --no-audit --no-fund --loglevel=error oidc-provider@9.13.3 >&2
 fi
 # A real Keycloak for tests/keycloak.rs: the distribution from Maven Central
 # (unpacked fresh by each test run, so its dev database starts empty).
 KEYCLOAK_VERSION=26.7.3
-export KEYCLOAK_DIST="$SCOPEGATE_TOOLS/keycloak/keycloak-quarkus-dist-$KEYCLOAK_VERSION.tar.gz"
+export KEYCLOAK_DIST="$SCOPEGATE_TEST_TOOLS_DIR/keycloak/keycloak-quarkus-dist-$KEYCLOAK_VERSION.tar.gz"
 if [ ! -s "$KEYCLOAK_DIST" ]; then
   echo "# downloading Keycloak $KEYCLOAK_VERSION (Maven Central)" >&2
-  mkdir -p "$SCOPEGATE_TOOLS/keycloak"
+  mkdir -p "$SCOPEGATE_TEST_TOOLS_DIR/keycloak"
   mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
     -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:tar.gz" \
-    -DoutputDirectory="$SCOPEGATE_TOOLS/keycloak" >&2
+    -DoutputDirectory="$SCOPEGATE_TEST_TOOLS_DIR/keycloak" >&2
 fi

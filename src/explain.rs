@@ -37,6 +37,12 @@ impl Strings for Layered {
     fn get(&self, name: &str) -> Option<String> {
         self.0.get(name).cloned().or_else(|| Env.get(name))
     }
+
+    fn names(&self) -> Vec<String> {
+        let mut names = Env.names();
+        names.extend(self.0.keys().cloned());
+        names
+    }
 }
 
 /// Runs `scopegate explain`; returns the process exit code (0 explained,

@@ -150,6 +150,23 @@ fn a_bad_configuration_fails_init_naming_the_variable() {
     );
 }
 
+/// Issue 22: a misspelt setting is not silently not enforced.
+#[test]
+fn a_misspelt_setting_fails_init_naming_the_closest_one() {
+    let keys = Keys::load();
+    let env = function_env(&keys, &[("SCOPEGATE_REQUIRE_AT_JWT_", "true")]);
+    let rie = Rie::start(&bootstrap(), &env);
+    let (status, body) = rie.invoke(&token_event(&token(&keys, r#"["orders.read"]"#)));
+    assert_eq!(status, 502, "INIT must fail: {body}");
+    let output = rie.output();
+    assert!(
+        output.contains(
+            "configuration error: SCOPEGATE_REQUIRE_AT_JWT_: is not a scopegate setting; did you mean SCOPEGATE_REQUIRE_AT_JWT?"
+        ),
+        "{output}"
+    );
+}
+
 #[test]
 fn emf_per_invocation_on_stdout_validates_against_the_schema() {
     let keys = Keys::load();

@@ -47,8 +47,8 @@ fn our_signatures_are_botocores_over_awkward_keys() {
         secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
         session_token: Some("IQoJb3JpZ2luX2VjEXAMPLE//token+with=chars".into()),
     };
-    let python =
-        std::path::PathBuf::from(support::tool("SCOPEGATE_MOTO_SERVER")).with_file_name("python");
+    let python = std::path::PathBuf::from(support::tool("SCOPEGATE_TEST_MOTO_SERVER"))
+        .with_file_name("python");
     let mut child = Command::new(python)
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),

@@ -4,7 +4,7 @@
 //! drives it (headless, one master and two workers); `calibrate` must
 //! recover 3 partitions, and the calibrated model, replaying a second run's
 //! arrivals at another TTL, must predict that run's invocations within 5 %.
-//! Needs Locust (`SCOPEGATE_LOCUST`, installed by scripts/test-deps.sh).
+//! Needs Locust (`SCOPEGATE_TEST_LOCUST`, installed by scripts/test-deps.sh).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -16,8 +16,8 @@ const PARTITIONS: u32 = 3;
 
 #[allow(clippy::disallowed_methods)] // a test tool, not a setting
 fn locust() -> String {
-    std::env::var("SCOPEGATE_LOCUST").unwrap_or_else(|_| {
-        panic!("SCOPEGATE_LOCUST is not set: run `source scripts/test-deps.sh`")
+    std::env::var("SCOPEGATE_TEST_LOCUST").unwrap_or_else(|_| {
+        panic!("SCOPEGATE_TEST_LOCUST is not set: run `source scripts/test-deps.sh`")
     })
 }
 

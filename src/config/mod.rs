@@ -30,6 +30,7 @@ use crate::policy::{self, Overflow};
 use crate::scopes::PermissionLimits;
 use crate::verify::introspect;
 use parse::{at_least, choice, flag, list, number, required};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -37,6 +38,8 @@ use std::fmt;
 pub trait Strings {
     /// The value of `name`, if set.
     fn get(&self, name: &str) -> Option<String>;
+    /// Every name set, so that an unknown `SCOPEGATE_*` one stops the start.
+    fn names(&self) -> Vec<String>;
 }
 
 /// The process environment.
@@ -47,17 +50,32 @@ impl Strings for Env {
         #[allow(clippy::disallowed_methods)] // the one place the environment is read
         std::env::var(name).ok()
     }
+
+    fn names(&self) -> Vec<String> {
+        #[allow(clippy::disallowed_methods)] // the one place the environment is read
+        std::env::vars_os()
+            .filter_map(|(name, _)| name.into_string().ok())
+            .collect()
+    }
 }
 
 impl Strings for HashMap<String, String> {
     fn get(&self, name: &str) -> Option<String> {
         HashMap::get(self, name).cloned()
     }
+
+    fn names(&self) -> Vec<String> {
+        self.keys().cloned().collect()
+    }
 }
 
 impl Strings for HashMap<&str, &str> {
     fn get(&self, name: &str) -> Option<String> {
         HashMap::get(self, name).map(std::string::ToString::to_string)
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.keys().map(std::string::ToString::to_string).collect()
     }
 }
 
@@ -138,7 +156,7 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     /// The variable (or flag standing for it) that is wrong.
-    pub var: &'static str,
+    pub var: Cow<'static, str>,
     /// What is wrong with it.
     pub message: String,
 }
@@ -147,7 +165,7 @@ impl ConfigError {
     /// An error about `var`.
     pub fn new(var: &'static str, message: impl Into<String>) -> ConfigError {
         ConfigError {
-            var,
+            var: Cow::Borrowed(var),
             message: message.into(),
         }
     }
@@ -164,6 +182,7 @@ impl std::error::Error for ConfigError {}
 impl Config {
     /// Reads and checks every setting; the first bad one is the error.
     pub fn from_strings(src: &dyn Strings) -> Result<Config, ConfigError> {
+        refuse_unknown_names(src)?;
         let named = src.get(ENV_ISSUER).filter(|v| !v.trim().is_empty());
         let mut other_issuers = issuers::issuers(src, named.as_deref())?;
         let primary = match named {
@@ -370,6 +389,21 @@ impl Config {
 
 /// A quarter of the function's memory (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`,
 /// MB), or [`DEFAULT_MEMO_MAX_BYTES`] off Lambda.
+/// An unknown `SCOPEGATE_*` name stops the start, naming the closest known
+/// one: a misspelt security setting must not be silently not enforced.
+fn refuse_unknown_names(src: &dyn Strings) -> Result<(), ConfigError> {
+    let mut names = src.names();
+    // The first in order, so that the error is the same on every start.
+    names.sort_unstable();
+    match unknown_setting(names.iter().map(String::as_str)) {
+        None => Ok(()),
+        Some((unknown, closest)) => Err(ConfigError {
+            var: Cow::Owned(crate::codec::terminal::shown(unknown).into_owned()),
+            message: format!("is not a scopegate setting; did you mean {closest}?"),
+        }),
+    }
+}
+
 fn default_memo_bytes(src: &dyn Strings) -> u64 {
     src.get(ENV_AWS_FUNCTION_MEMORY)
         .and_then(|mb| mb.trim().parse::<u64>().ok())

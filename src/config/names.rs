@@ -125,3 +125,158 @@ pub const ENV_AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
 pub const ENV_AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
 pub const ENV_AWS_ENDPOINT_URL_S3: &str = "AWS_ENDPOINT_URL_S3";
 pub const ENV_AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+
+/// Every `SCOPEGATE_*` variable scopegate reads: any other name with the
+/// prefix stops the start ([`unknown_setting`]), so that a misspelt
+/// setting is never silently not enforced. The project's own test and
+/// benchmark tooling uses the `SCOPEGATE_TEST_` prefix, which is not read.
+pub const KNOWN: &[&str] = &[
+    ENV_ISSUER,
+    ENV_ISSUERS,
+    ENV_AUDIENCE,
+    ENV_JWKS,
+    ENV_PERMISSIONS,
+    ENV_ALGORITHMS,
+    ENV_LEEWAY,
+    ENV_REQUIRE_AT_JWT,
+    ENV_IDENTITY_HEADER,
+    ENV_IDENTITY_QUERY,
+    ENV_CONTEXT_CLAIMS,
+    ENV_SIMPLE_RESPONSE,
+    ENV_TOKEN_MEMO_ENTRIES,
+    ENV_TOKEN_MEMO_MAX_SECONDS,
+    ENV_POLICY_MEMO_ENTRIES,
+    ENV_MEMO_MAX_BYTES,
+    ENV_MAX_TOKEN_BYTES,
+    ENV_JSON_MAX_DEPTH,
+    ENV_JSON_MAX_MEMBERS,
+    ENV_JSON_MAX_ELEMENTS,
+    ENV_MAX_SCOPES,
+    ENV_MAX_CLAIM_BYTES,
+    ENV_JWKS_MAX_BYTES,
+    ENV_JWKS_MAX_KEYS,
+    ENV_PERMISSIONS_MAX_BYTES,
+    ENV_PERMISSIONS_MAX_RULES,
+    ENV_PERMISSIONS_MAX_AGE,
+    ENV_PERMISSIONS_MAX_STALE,
+    ENV_PERMISSIONS_WHEN_STALE,
+    ENV_POLICY_MAX_BYTES,
+    ENV_POLICY_OVERFLOW,
+    ENV_ROUTES,
+    ENV_SCOPE_SOURCES,
+    ENV_CLIENT_IDS,
+    ENV_SUBJECT_CLAIMS,
+    ENV_CLIENT_ID_CLAIMS,
+    ENV_REQUIRE_CLAIMS,
+    ENV_JWKS_COOLDOWN,
+    ENV_JWKS_MAX_AGE,
+    ENV_JWKS_MAX_STALE,
+    ENV_HTTP_TIMEOUT_MS,
+    ENV_HTTP_MAX_BYTES,
+    ENV_MODE,
+    ENV_INTROSPECTION_URL,
+    ENV_INTROSPECTION_CLIENT_ID,
+    ENV_INTROSPECTION_CLIENT_SECRET,
+    ENV_INTROSPECTION_CACHE_SECONDS,
+    ENV_INTROSPECTION_CACHE_ENTRIES,
+    ENV_METRICS,
+    ENV_NAMESPACE,
+    ENV_SERVICE,
+    ENV_FUNCTION_DIMENSION,
+    ENV_RESOLUTION,
+    ENV_FLUSH,
+    ENV_FLUSH_INVOCATIONS,
+    ENV_FLUSH_SECONDS,
+    ENV_LOG_LEVEL,
+];
+
+/// The prefix every scopegate setting has.
+pub const PREFIX: &str = "SCOPEGATE_";
+/// The prefix of the test and benchmark tooling's own variables, ignored.
+pub const TOOLING_PREFIX: &str = "SCOPEGATE_TEST_";
+
+/// The first of `names` that has scopegate's prefix but is not a setting,
+/// with the known name closest to it (fewest single-character edits).
+pub fn unknown_setting<'n>(
+    names: impl IntoIterator<Item = &'n str>,
+) -> Option<(&'n str, &'static str)> {
+    let unknown = names.into_iter().find(|name| {
+        name.starts_with(PREFIX) && !name.starts_with(TOOLING_PREFIX) && !KNOWN.contains(name)
+    })?;
+    let closest = KNOWN
+        .iter()
+        .copied()
+        .min_by_key(|known| edit_distance(unknown, known))
+        .unwrap_or(PREFIX);
+    Some((unknown, closest))
+}
+
+/// Levenshtein distance over bytes (names are ASCII; anything else only
+/// makes the distance larger), two rows.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, x) in a.iter().enumerate() {
+        current[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(x != y);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variable_named_here_is_known_and_only_those() {
+        let whole = include_str!("names.rs");
+        // The constants, not this module's own tests.
+        let source = &whole[..whole.find("pub const KNOWN").unwrap()];
+        let named: Vec<&str> = source
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| {
+                s.starts_with(PREFIX)
+                    && s.len() > PREFIX.len()
+                    && s.bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                    && !s.starts_with(TOOLING_PREFIX)
+            })
+            .collect();
+        for name in &named {
+            assert!(KNOWN.contains(name), "{name} is read but not in KNOWN");
+        }
+        for name in KNOWN {
+            assert!(named.contains(name), "{name} is in KNOWN but never named");
+        }
+    }
+
+    #[test]
+    fn a_misspelt_setting_is_found_with_the_closest_known_name() {
+        let names = [
+            "PATH",
+            "SCOPEGATE_ISSUER",
+            "SCOPEGATE_AUDEINCE",
+            "SCOPEGATE_TEST_RIE",
+        ];
+        assert_eq!(
+            unknown_setting(names),
+            Some(("SCOPEGATE_AUDEINCE", "SCOPEGATE_AUDIENCE"))
+        );
+        assert_eq!(
+            unknown_setting(["SCOPEGATE_REQUIRE_AT_JWT_"]),
+            Some(("SCOPEGATE_REQUIRE_AT_JWT_", "SCOPEGATE_REQUIRE_AT_JWT"))
+        );
+        assert_eq!(
+            unknown_setting(["SCOPEGATE_ISSUER", "OTEL_X", "SCOPEGATE_TEST_TOOLS"]),
+            None
+        );
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

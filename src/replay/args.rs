@@ -33,7 +33,7 @@ const FLAG_VARIABLES: [(&str, &str); 8] = [
 ];
 
 /// The flag that sets `var`, or `var` itself when none does (`--set`).
-pub(super) fn flag_of(var: &'static str) -> &'static str {
+pub(super) fn flag_of(var: &str) -> &str {
     FLAG_VARIABLES
         .iter()
         .find(|(_, v)| *v == var)

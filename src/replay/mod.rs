@@ -79,7 +79,7 @@ fn run(args: impl Iterator<Item = OsString>) -> Result<i32, String> {
         .clone()
         .ok_or_else(|| format!("no EVENTS.jsonl given\n{USAGE}"))?;
     let mut config = Config::from_strings(&args.settings)
-        .map_err(|e| format!("{}: {}", flag_of(e.var), e.message))?;
+        .map_err(|e| format!("{}: {}", flag_of(&e.var), e.message))?;
     // Settings come from flags; AWS credentials (for s3:// documents) are
     // the process's, as a Lambda's are.
     config.aws = AwsEnvironment::from_strings(&Env);

@@ -17,7 +17,7 @@ impl Drop for Killed {
 }
 
 fn moto() -> PathBuf {
-    PathBuf::from(tool("SCOPEGATE_MOTO_SERVER"))
+    PathBuf::from(tool("SCOPEGATE_TEST_MOTO_SERVER"))
 }
 
 pub(crate) fn start_moto() -> (Killed, u16) {

@@ -27,7 +27,7 @@ impl Rie {
         let output =
             std::env::temp_dir().join(format!("scopegate-rie-{}-{port}.log", std::process::id()));
         let log = std::fs::File::create(&output).expect("log file");
-        let mut command = Command::new(tool("SCOPEGATE_RIE"));
+        let mut command = Command::new(tool("SCOPEGATE_TEST_RIE"));
         command
             .arg("--runtime-interface-emulator-address")
             .arg(format!("127.0.0.1:{port}"))

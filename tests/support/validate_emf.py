@@ -1,5 +1,5 @@
 """Validates EMF documents (one JSON object per line on stdin) against the
-EMF JSON schema AWS published ($SCOPEGATE_EMF_SCHEMA, from the
+EMF JSON schema AWS published ($SCOPEGATE_TEST_EMF_SCHEMA, from the
 aws-lambda-powertools 1.10.0 wheel), plus the rules that schema predates or
 cannot express: at most 30 dimensions per set (it says 9, the old limit, so
 the stricter bound applies), StorageResolution 1 or 60, at most 100 metrics
@@ -9,7 +9,7 @@ documents; exits 1 naming the first fault."""
 import json, os, sys
 import jsonschema
 
-schema = json.load(open(os.environ["SCOPEGATE_EMF_SCHEMA"]))
+schema = json.load(open(os.environ["SCOPEGATE_TEST_EMF_SCHEMA"]))
 # The schema predates draft 2020-12 (its "$id"s are JSON-pointer fragments);
 # it was written for, and is valid under, draft 7.
 jsonschema.Draft7Validator.check_schema(schema)
