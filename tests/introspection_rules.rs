@@ -50,7 +50,7 @@ fn decide_answer(
     server.set(
         "/introspect",
         &format!(
-            r#"{{"active":true,"iss":"{IDP}","exp":{},"scope":"orders.read"{members}}}"#,
+            r#"{{"active":true,"token_type":"Bearer","iss":"{IDP}","exp":{},"scope":"orders.read"{members}}}"#,
             NOW + 600.0
         ),
         None,
@@ -154,11 +154,123 @@ fn an_answer_with_the_audience_passes_and_sub_falls_back_to_the_client() {
     // The issuer check applies to answers too.
     server.set(
         "/introspect",
-        &format!(r#"{{"active":true,"iss":"https://other.example","exp":{},"aud":"api://orders","sub":"u"}}"#, NOW + 600.0),
+        &format!(r#"{{"active":true,"token_type":"Bearer","iss":"https://other.example","exp":{},"aud":"api://orders","sub":"u"}}"#, NOW + 600.0),
         None,
     );
     assert_eq!(
         auth.handle(&token_event("opaque-iss"), NOW).unwrap_err(),
         Reject::WrongIssuer
+    );
+}
+
+/// Issue 22 §2: IdPs answer `active` for refresh and ID tokens too
+/// (Keycloak: `token_type` `Refresh`, `ID`; oidc-provider gives none for a
+/// refresh token). Only the issuer's access-token types pass; without
+/// `token_type` the answer is refused unless the issuer says it may be absent.
+#[test]
+fn only_access_token_answers_pass() {
+    let server = DocServer::start();
+    let answer = |token_type: &str| {
+        format!(
+            r#"{{"active":true,{token_type}"iss":"{IDP}","exp":{},"aud":"api://orders","sub":"u1","scope":"orders.read"}}"#,
+            NOW + 600.0
+        )
+    };
+    let decide = |auth: &Authorizer, token: &str, token_type: &str| {
+        server.set("/introspect", &answer(token_type), None);
+        auth.handle(&token_event(token), NOW).map(|r| r.decision)
+    };
+    let default = authorizer(&server, &[("SCOPEGATE_AUDIENCE", "api://orders")]);
+    for (token, token_type, expected) in [
+        ("t-bearer", r#""token_type":"Bearer","#, Ok(Decision::Allow)),
+        ("t-lower", r#""token_type":"bearer","#, Ok(Decision::Allow)),
+        (
+            "t-refresh",
+            r#""token_type":"Refresh","#,
+            Err(Reject::NotAccessToken),
+        ),
+        ("t-id", r#""token_type":"ID","#, Err(Reject::NotAccessToken)),
+        (
+            "t-dpop",
+            r#""token_type":"DPoP","#,
+            Err(Reject::NotAccessToken),
+        ),
+        ("t-absent", "", Err(Reject::NotAccessToken)),
+        (
+            "t-number",
+            r#""token_type":1,"#,
+            Err(Reject::IntrospectionFailed),
+        ),
+    ] {
+        assert_eq!(
+            decide(&default, token, token_type),
+            expected,
+            "{token_type}"
+        );
+    }
+    let lenient = authorizer(
+        &server,
+        &[
+            ("SCOPEGATE_AUDIENCE", "api://orders"),
+            ("SCOPEGATE_INTROSPECTION_TOKEN_TYPES", "Bearer,access_token"),
+            ("SCOPEGATE_INTROSPECTION_TOKEN_TYPE_OPTIONAL", "true"),
+        ],
+    );
+    assert_eq!(decide(&lenient, "l-absent", ""), Ok(Decision::Allow));
+    assert_eq!(
+        decide(&lenient, "l-at", r#""token_type":"access_token","#),
+        Ok(Decision::Allow)
+    );
+    assert_eq!(
+        decide(&lenient, "l-refresh", r#""token_type":"refresh_token","#),
+        Err(Reject::NotAccessToken)
+    );
+}
+
+/// The same rule in `jwt+introspect`: a JWT whose answer calls it something
+/// else than an access token is refused, with the routed issuer's rules.
+#[test]
+fn jwt_then_introspect_checks_the_answers_token_type() {
+    let server = DocServer::start();
+    let keys = Keys::load();
+    let auth = authorizer(
+        &server,
+        &[
+            ("SCOPEGATE_MODE", "jwt+introspect"),
+            ("SCOPEGATE_ISSUER", ISSUER),
+            ("SCOPEGATE_AUDIENCE", AUDIENCE),
+        ],
+    );
+    let jwt = keys
+        .es256
+        .sign(&format!(
+            r#"{{"iss":"{ISSUER}","sub":"u1","aud":"{AUDIENCE}","exp":{},"scp":["orders.read"]}}"#,
+            NOW + 600.0
+        ))
+        .unwrap();
+    server.set(
+        "/introspect",
+        r#"{"active":true,"token_type":"Refresh"}"#,
+        None,
+    );
+    assert_eq!(
+        auth.handle(&token_event(&jwt), NOW).unwrap_err(),
+        Reject::NotAccessToken
+    );
+    let fresh = keys
+        .es256
+        .sign(&format!(
+            r#"{{"iss":"{ISSUER}","sub":"u2","aud":"{AUDIENCE}","exp":{},"scp":["orders.read"]}}"#,
+            NOW + 600.0
+        ))
+        .unwrap();
+    server.set(
+        "/introspect",
+        r#"{"active":true,"token_type":"Bearer"}"#,
+        None,
+    );
+    assert_eq!(
+        auth.handle(&token_event(&fresh), NOW).map(|r| r.decision),
+        Ok(Decision::Allow)
     );
 }

@@ -5,7 +5,10 @@
 //! with the README's Keycloak recipe (keys by OIDC discovery, client roles
 //! from `resource_access.orders-api.roles` with a `role:` prefix) through
 //! `scopegate replay` and through the Lambda binary under the Runtime API
-//! emulator.
+//! emulator; then the same realm by introspection (`scopegate explain`
+//! under `SCOPEGATE_MODE=introspect`): Keycloak answers `active` for an ID
+//! token too (`token_type: ID`) when its own client asks, which scopegate
+//! refuses as `not_access_token` (issue 22 §2).
 
 mod support;
 
@@ -188,5 +191,47 @@ fn keycloak_tokens_through_replay_and_the_lambda_binary() {
             assert_eq!(granted(stdout.trim()), want, "lambda, {name}: {stdout}");
         }
     }
+    drop(function);
+
+    // 3. Introspection (endpoint discovered), explained. The API's client
+    // sees Alice's access token active; the client that asked for her
+    // tokens sees her ID token active, which is no access token.
+    let explain = |client: &str, secret: &str, token: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_scopegate"))
+            .arg("explain")
+            .args(["--set", &format!("SCOPEGATE_ISSUERS={}", kc.issuers())])
+            .args(["--set", "SCOPEGATE_MODE=introspect"])
+            .args([
+                "--set",
+                &format!("SCOPEGATE_INTROSPECTION_CLIENT_ID={client}"),
+            ])
+            .args([
+                "--set",
+                &format!("SCOPEGATE_INTROSPECTION_CLIENT_SECRET={secret}"),
+            ])
+            .args([
+                "--set",
+                &format!(
+                    "SCOPEGATE_PERMISSIONS={}",
+                    dir.join("permissions.json").display()
+                ),
+            ])
+            .arg(token)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let api = ("orders-api", "orders-api-introspection-secret");
+    let report = explain(api.0, api.1, kc.token("alice"));
+    assert!(report.contains("decision: allow (granted)"), "{report}");
+    let report = explain(
+        "orders-api-client",
+        "orders-api-client-secret",
+        kc.token("alice_id"),
+    );
+    assert!(
+        report.contains("decision: unauthorized (not_access_token)"),
+        "{report}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -29,7 +29,7 @@ pub struct IssuerConfig {
 }
 
 /// The members an entry may have.
-const MEMBERS: [&str; 9] = [
+const MEMBERS: [&str; 11] = [
     "issuer",
     "audience",
     "jwks",
@@ -39,6 +39,8 @@ const MEMBERS: [&str; 9] = [
     "client_id_claims",
     "require",
     "require_at_jwt",
+    "introspection_token_types",
+    "introspection_token_type_optional",
 ];
 
 /// `[{"issuer":"https://…","audience":"api://x" | ["…"],"jwks":"discover" | URL | path | s3://…, …}]`;

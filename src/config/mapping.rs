@@ -2,12 +2,15 @@
 //! `SCOPEGATE_ISSUERS` entry, and the primary issuer's equivalents
 //! (`SCOPEGATE_SCOPE_SOURCES`, `SCOPEGATE_CLIENT_IDS`,
 //! `SCOPEGATE_SUBJECT_CLAIMS`, `SCOPEGATE_CLIENT_ID_CLAIMS`,
-//! `SCOPEGATE_REQUIRE_CLAIMS`). Absent members keep contract §3's defaults.
+//! `SCOPEGATE_REQUIRE_CLAIMS`, `SCOPEGATE_INTROSPECTION_TOKEN_TYPES`,
+//! `SCOPEGATE_INTROSPECTION_TOKEN_TYPE_OPTIONAL`). Absent members keep
+//! contract §3's defaults.
 
 use super::names::{
-    ENV_CLIENT_ID_CLAIMS, ENV_CLIENT_IDS, ENV_REQUIRE_CLAIMS, ENV_SCOPE_SOURCES, ENV_SUBJECT_CLAIMS,
+    ENV_CLIENT_ID_CLAIMS, ENV_CLIENT_IDS, ENV_INTROSPECTION_TOKEN_TYPE_OPTIONAL,
+    ENV_INTROSPECTION_TOKEN_TYPES, ENV_REQUIRE_CLAIMS, ENV_SCOPE_SOURCES, ENV_SUBJECT_CLAIMS,
 };
-use super::parse::list;
+use super::parse::{flag, list};
 use super::{ConfigError, Strings};
 use crate::verify::mapping::{Format, Mapping, ScopeSource};
 use serde_json::Value;
@@ -119,6 +122,19 @@ pub(crate) fn from_entry(entry: &serde_json::Map<String, Value>) -> Result<Mappi
     if let Some(v) = entry.get("require") {
         m.require = requirements(v).map_err(|e| named("require", e))?;
     }
+    if let Some(v) = entry.get("introspection_token_types") {
+        m.token_types = names(v).map_err(|e| named("introspection_token_types", e))?;
+    }
+    match entry.get("introspection_token_type_optional") {
+        None => {}
+        Some(Value::Bool(b)) => m.token_type_optional = *b,
+        Some(_) => {
+            return Err(named(
+                "introspection_token_type_optional",
+                "is true or false".into(),
+            ));
+        }
+    }
     Ok(m)
 }
 
@@ -149,6 +165,10 @@ pub(crate) fn primary(src: &dyn Strings) -> Result<Mapping, ConfigError> {
     if let Some(v) = json(ENV_REQUIRE_CLAIMS)? {
         m.require = requirements(&v).map_err(|e| ConfigError::new(ENV_REQUIRE_CLAIMS, e))?;
     }
+    if let Some(types) = comma(ENV_INTROSPECTION_TOKEN_TYPES) {
+        m.token_types = types;
+    }
+    m.token_type_optional = flag(src, ENV_INTROSPECTION_TOKEN_TYPE_OPTIONAL)?;
     Ok(m)
 }
 

@@ -73,6 +73,9 @@ pub enum Reject {
     Inactive,
     /// Introspection could not be completed (timeout, error); fail closed.
     IntrospectionFailed,
+    /// The introspection answer's `token_type` is not one the issuer
+    /// accepts (a refresh or ID token), or is absent where it must be given.
+    NotAccessToken,
     /// A claim the issuer's `require` names is missing or has another value.
     UnmetRequirement,
     /// The permissions document is older than its maximum staleness
@@ -119,6 +122,7 @@ impl Reject {
             Reject::UnmetRequirement => "unmet_requirement",
             Reject::Inactive => "inactive",
             Reject::IntrospectionFailed => "introspection_failed",
+            Reject::NotAccessToken => "not_access_token",
             Reject::PermissionsUnavailable => "permissions_unavailable",
             Reject::PolicyTooLarge => "policy_too_large",
         }
@@ -130,7 +134,7 @@ impl Reject {
     }
 
     /// Every reason, in declaration order, for documentation, tables and exhaustive tests.
-    pub const ALL: [Reject; 34] = [
+    pub const ALL: [Reject; 35] = [
         Reject::BadEvent,
         Reject::MissingIdentity,
         Reject::BadScheme,
@@ -162,6 +166,7 @@ impl Reject {
         Reject::KeysUnavailable,
         Reject::Inactive,
         Reject::IntrospectionFailed,
+        Reject::NotAccessToken,
         Reject::UnmetRequirement,
         Reject::PermissionsUnavailable,
         Reject::PolicyTooLarge,

@@ -68,6 +68,8 @@ impl std::fmt::Debug for Settings {
 pub struct Active {
     /// The answer's JSON.
     pub body: Box<[u8]>,
+    /// Its `token_type`, when given (read once, on receipt).
+    pub token_type: Option<Box<str>>,
     cached_until: f64,
 }
 
@@ -168,6 +170,14 @@ impl Introspector {
             count("inactive", started);
             return Err(Reject::Inactive);
         }
+        let token_type = match object.get("token_type") {
+            None => None,
+            Some(Value::String(t)) => Some(Box::from(t.as_ref())),
+            Some(_) => {
+                count("error", started);
+                return Err(Reject::IntrospectionFailed);
+            }
+        };
         count("active", started);
         let exp = match object.get("exp") {
             Some(Value::Number(n)) => n.value,
@@ -175,6 +185,7 @@ impl Introspector {
         };
         let active = Arc::new(Active {
             body: answer.body.into(),
+            token_type,
             cached_until: (now + self.settings.cache_seconds).min(exp),
         });
         if let Some(c) = &self.cache {

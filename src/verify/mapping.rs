@@ -87,6 +87,13 @@ pub struct Mapping {
     pub client_id_claims: Vec<String>,
     /// Claims that must be a string equal to one of the values. Defaults to none.
     pub require: Vec<(String, Vec<String>)>,
+    /// The `token_type` values an introspection answer may give, compared
+    /// ASCII case-insensitively (RFC 6749 §7.1): IdPs answer `active` for
+    /// refresh and ID tokens too (Keycloak's `Refresh`, `ID`). Defaults to `["Bearer"]`.
+    pub token_types: Vec<String>,
+    /// Whether an answer without `token_type` passes (RFC 7662 makes it
+    /// optional; oidc-provider omits it for refresh tokens). Defaults to `false`.
+    pub token_type_optional: bool,
 }
 
 /// `client_id` (RFC 9068, Cognito, Keycloak), `azp` (OIDC, Entra v2,
@@ -101,6 +108,8 @@ impl Default for Mapping {
             subject_claims: vec!["sub".to_string()],
             client_id_claims: DEFAULT_CLIENT_ID_CLAIMS.map(str::to_string).to_vec(),
             require: Vec::new(),
+            token_types: vec!["Bearer".to_string()],
+            token_type_optional: false,
         }
     }
 }
@@ -147,6 +156,15 @@ impl ScopeSource {
 }
 
 impl Mapping {
+    /// Whether an introspection answer with this `token_type` is an access
+    /// token this issuer accepts.
+    pub fn token_type_allowed(&self, token_type: Option<&str>) -> bool {
+        match token_type {
+            None => self.token_type_optional,
+            Some(t) => self.token_types.iter().any(|a| a.eq_ignore_ascii_case(t)),
+        }
+    }
+
     /// The subject: the first non-empty string among the subject claims.
     pub fn subject<'a>(&self, object: &'a Object<'a>) -> Option<&'a str> {
         self.subject_claims.iter().find_map(|name| {

@@ -136,8 +136,16 @@ impl Verifier {
             valid_until = valid_until.min(remote.usable_until());
         }
         if let Some(i) = &self.introspector {
-            // jwt+introspect: a valid JWT must still be active at the IdP (revocation).
-            i.introspect(token, now)?;
+            // jwt+introspect: a valid JWT must still be active at the IdP
+            // (revocation), and be what its answer calls an access token.
+            let active = i.introspect(token, now)?;
+            if !issuer
+                .rules
+                .mapping
+                .token_type_allowed(active.token_type.as_deref())
+            {
+                return Err(Reject::NotAccessToken);
+            }
             valid_until = i.memo_deadline(now, valid_until);
         }
         let key_retired = Some(key.retired.clone());
@@ -156,6 +164,13 @@ impl Verifier {
         then: impl FnOnce(&Accepted<'_>, &mut O) -> R,
     ) -> Result<R, Reject> {
         let active = introspector.introspect(token, now)?;
+        if !self
+            .introspected_rules
+            .mapping
+            .token_type_allowed(active.token_type.as_deref())
+        {
+            return Err(Reject::NotAccessToken);
+        }
         let mut object = json::parse_object(&active.body, self.json_limits)
             .map_err(|_| Reject::IntrospectionFailed)?;
         if object.get("sub").is_none()

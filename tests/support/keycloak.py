@@ -111,8 +111,12 @@ def main():
                                          "password": "alice-password", "scope": "openid orders.read"},
                              auth=("orders-api-client", "orders-api-client-secret")),
         }
-        print(json.dumps({"issuer": REALM, "ready_seconds": round(ready, 1),
-                          "tokens": {k: v["access_token"] for k, v in tokens.items()}}), flush=True)
+        named = {k: v["access_token"] for k, v in tokens.items()}
+        # Alice's refresh and ID tokens: Keycloak's introspection says they are active too.
+        named["alice_refresh"] = tokens["alice"]["refresh_token"]
+        named["alice_id"] = tokens["alice"]["id_token"]
+        print(json.dumps({"issuer": REALM, "ready_seconds": round(ready, 1), "tokens": named}),
+              flush=True)
         sys.stdin.read()  # until the test ends
     except SystemExit:
         raise
