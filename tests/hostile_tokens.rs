@@ -5,7 +5,9 @@
 
 mod support;
 
+use scopegate::Outcome;
 use scopegate::codec::b64;
+use scopegate::explain::explain;
 use scopegate::jose::Alg;
 use scopegate::{Decision, Reject};
 use support::*;
@@ -15,6 +17,16 @@ fn expect(auth: &scopegate::Authorizer, token: &str, reason: Reject) {
         Err(r) => assert_eq!(r, reason, "token {token}"),
         Ok(resp) => panic!("expected {reason:?}, got {:?} for {token}", resp.decision),
     }
+    // `scopegate explain` walks the verifier's own checks: it must stop
+    // where the handler does, for the same reason.
+    let explained = explain(auth, token, NOW);
+    assert_eq!(
+        explained.verdict,
+        Outcome::Unauthorized(reason),
+        "{}",
+        explained.report
+    );
+    assert_eq!(explained.handler, explained.verdict, "{}", explained.report);
 }
 
 fn expect_identity(auth: &scopegate::Authorizer, identity: &str, reason: Reject) {
@@ -22,6 +34,9 @@ fn expect_identity(auth: &scopegate::Authorizer, identity: &str, reason: Reject)
         .handle(&raw_token_event(identity), NOW)
         .map(|r| r.decision);
     assert_eq!(got, Err(reason), "identity {identity:?}");
+    // explain trims what it is given; it must still agree with the handler on that.
+    let explained = explain(auth, identity, NOW);
+    assert_eq!(explained.handler, explained.verdict, "{}", explained.report);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The physical floor of a replay, measured after the measured pass so it
-//! cannot disturb it: for every event whose token names a trusted key, one
-//! raw signature check timed alone (event, header and signature decoded
-//! outside the timed region), interleaved block by block with the handler
+//! cannot disturb it: for every event whose verification checks a
+//! signature, that raw check timed alone (prepared by the verifier's own
+//! sequence outside the timed region), interleaved block by block with the handler
 //! over the same events, so the ratio holds on a machine whose speed drifts.
 //! The handler in this pass starts, like the measured one, from empty memos.
 
@@ -15,7 +15,7 @@ use std::time::Instant;
 pub(super) struct Floor {
     /// Sum of the timed signature checks.
     pub total_ns: u64,
-    /// Events whose token had a trusted key (the others cost the floor nothing).
+    /// Events whose verification checks a signature (the others cost the floor nothing).
     pub verified: usize,
     /// Median of one check, over the verified events.
     pub median_ns: u64,
@@ -58,7 +58,7 @@ pub(super) fn measure(authorizer: &Authorizer, events: &[&str], now: impl Fn() -
         let handler_ns = answer_ns + insert_ns;
         let mut floor_ns = 0;
         for line in block {
-            let Some(t) = verify_once(authorizer, line) else {
+            let Some(t) = verify_once(authorizer, line, now()) else {
                 continue;
             };
             floor_ns += t;
@@ -86,12 +86,13 @@ pub(super) fn measure(authorizer: &Authorizer, events: &[&str], now: impl Fn() -
     }
 }
 
-/// The time of one raw signature check of the event's token, if it names a
-/// trusted key; decoding and key selection happen before the clock starts.
-fn verify_once(authorizer: &Authorizer, line: &str) -> Option<u64> {
+/// The time of one raw signature check of the event's token, if its
+/// verification makes one (the verifier's own sequence prepares it:
+/// decoding, claims and key selection happen before the clock starts).
+fn verify_once(authorizer: &Authorizer, line: &str, now: f64) -> Option<u64> {
     let parsed = event::parse(line, authorizer.identity_source()).ok()?;
     let token = token::bearer(parsed.identity_value().ok()?, usize::MAX / 2).ok()?;
-    let check = authorizer.verifier().raw_check(token)?;
+    let check = authorizer.verifier().raw_check(token, now)?;
     let start = Instant::now();
     let verified = check.run();
     let elapsed = start.elapsed().as_nanos() as u64;

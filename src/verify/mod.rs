@@ -4,12 +4,14 @@
 //! Cheap checks first: header, claims, key, then the signature.
 //! - [`claims`]: the time, issuer, audience, subject and scope rules;
 //! - [`signature`]: the one aws-lc-rs check with the selected key;
-//! - [`introspect`]: RFC 7662, as the whole check or as a revocation check.
+//! - [`introspect`]: RFC 7662, as the whole check or as a revocation check;
+//! - [`steps`]: hooks into each check, for `explain` and the replay floor.
 
 pub mod claims;
 pub mod introspect;
 pub mod mapping;
 pub mod signature;
+pub mod steps;
 
 pub use claims::{ClaimRules, Claims, MAX_TIME_CLAIM, Scalar};
 pub use signature::signature;
@@ -22,6 +24,8 @@ use crate::outcome::{Observer, Reject};
 use crate::token;
 use introspect::{Introspector, Mode};
 use std::sync::Arc;
+use steps::{Prepared, verdict};
+pub use steps::{SignatureCheck, Steps};
 
 /// Decoded claims up to this size stay on the stack (a token's are usually
 /// 300 bytes to 2 KB); larger ones spill to the heap.
@@ -100,34 +104,91 @@ impl Verifier {
         observer: &mut O,
         then: impl FnOnce(&Accepted<'_>, &mut O) -> R,
     ) -> Result<R, Reject> {
+        self.checks(token, now, observer, &mut (), Revocation::Check, then)
+    }
+
+    /// [`Verifier::verify`], reporting each check it makes to `steps`
+    /// (`scopegate explain`).
+    pub fn verify_steps<O: Observer, R>(
+        &self,
+        token: &str,
+        now: f64,
+        observer: &mut O,
+        steps: &mut impl Steps,
+        then: impl FnOnce(&Accepted<'_>, &mut O) -> R,
+    ) -> Result<R, Reject> {
+        self.checks(token, now, observer, steps, Revocation::Check, then)
+    }
+
+    /// The one sequence of checks; every entry point above runs it.
+    fn checks<O: Observer, R>(
+        &self,
+        token: &str,
+        now: f64,
+        observer: &mut O,
+        steps: &mut impl Steps,
+        revocation: Revocation,
+        then: impl FnOnce(&Accepted<'_>, &mut O) -> R,
+    ) -> Result<R, Reject> {
         if let Some(i) = &self.introspector
             && i.mode() == Mode::Introspect
         {
-            return self.introspected(i, token, now, observer, then);
+            return self.introspected(i, token, now, observer, steps, then);
         }
-        let jws = token::split(token)?;
+        let jws = token::split(token);
+        steps.shape(jws.map(|_| ()));
+        let jws = jws?;
         let mut header_buf = token::HeaderBuf::default();
         let header = token::read_header(
             jws.header,
             &self.algorithms,
             self.json_limits,
             &mut header_buf,
-        )?;
+        );
+        steps.header(jws.header, verdict(&header));
+        let header = header?;
         observer.header(header.alg, &header.kid);
         // The claims are read and checked before the signature: a token its
         // claims refuse (expired, wrong audience…) costs no signature check
         // and cannot make us fetch keys. They only ever refuse: nothing in
         // them is trusted until the signature of their issuer's key verifies.
         let mut payload_buf = b64::Buf::<PAYLOAD_ON_STACK>::default();
-        let payload = payload_buf.decode(jws.payload.as_bytes())?;
-        let object = json::parse_object(payload, self.json_limits)?;
-        let issuer = self.route(&object)?;
-        let claims = claims::claims(&object, &issuer.rules, header.access_token_typ, now)?;
-        let keys = key_set_with(issuer, &header.kid, header.alg, now)?;
-        let key = select(&keys, &header.kid, header.alg)?;
+        let object = payload_buf
+            .decode(jws.payload.as_bytes())
+            .map_err(Reject::from)
+            .and_then(|payload| {
+                json::parse_object(payload, self.json_limits).map_err(Reject::from)
+            });
+        steps.payload(verdict(&object));
+        let object = object?;
+        let issuer = self.route(&object);
+        steps.issuer(&object, issuer.map(|i| &i.rules));
+        let issuer = issuer?;
+        let claims = claims::claims(&object, &issuer.rules, header.access_token_typ, now);
+        steps.claims(verdict(&claims));
+        let claims = claims?;
+        let keys = key_set_with(issuer, &header.kid, header.alg, now);
+        let key = keys
+            .as_ref()
+            .map_err(|r| *r)
+            .and_then(|keys| select(keys, &header.kid, header.alg));
+        steps.key(key);
+        let key = key?;
         let mut signature_buf = b64::Buf::<SIGNATURE_ON_STACK>::default();
-        let signature = signature_buf.decode(jws.signature.as_bytes())?;
-        signature::signature(key, header.alg, jws.signing_input.as_bytes(), signature)?;
+        let checked = signature_buf
+            .decode(jws.signature.as_bytes())
+            .map_err(Reject::from)
+            .and_then(|signature| {
+                steps.signature_prepared(&SignatureCheck {
+                    key,
+                    alg: header.alg,
+                    signing_input: jws.signing_input,
+                    signature,
+                });
+                signature::signature(key, header.alg, jws.signing_input.as_bytes(), signature)
+            });
+        steps.signature(checked);
+        checked?;
         let mut valid_until = claims.exp + issuer.rules.leeway;
         // A memoised answer must not outlive its key set's maximum
         // staleness: past it, with refreshes failing, new tokens get
@@ -135,17 +196,12 @@ impl Verifier {
         if let KeySource::Remote(remote) = &issuer.keys {
             valid_until = valid_until.min(remote.usable_until());
         }
-        if let Some(i) = &self.introspector {
+        if let Some(i) = &self.introspector
+            && revocation == Revocation::Check
+        {
             // jwt+introspect: a valid JWT must still be active at the IdP
             // (revocation), and be what its answer calls an access token.
-            let active = i.introspect(token, now)?;
-            if !issuer
-                .rules
-                .mapping
-                .token_type_allowed(active.token_type.as_deref())
-            {
-                return Err(Reject::NotAccessToken);
-            }
+            answer(i, &issuer.rules, token, now, steps)?;
             valid_until = i.memo_deadline(now, valid_until);
         }
         let key_retired = Some(key.retired.clone());
@@ -161,31 +217,33 @@ impl Verifier {
         token: &str,
         now: f64,
         observer: &mut O,
+        steps: &mut impl Steps,
         then: impl FnOnce(&Accepted<'_>, &mut O) -> R,
     ) -> Result<R, Reject> {
-        let active = introspector.introspect(token, now)?;
-        if !self
-            .introspected_rules
-            .mapping
-            .token_type_allowed(active.token_type.as_deref())
-        {
-            return Err(Reject::NotAccessToken);
-        }
-        let mut object = json::parse_object(&active.body, self.json_limits)
-            .map_err(|_| Reject::IntrospectionFailed)?;
-        if object.get("sub").is_none()
-            && let Some(client) = object.get("client_id").cloned()
-        {
-            object.members.push(("sub".into(), client));
-        }
-        let claims = claims::claims(&object, &self.introspected_rules, true, now)?;
-        let valid_until =
-            introspector.memo_deadline(now, claims.exp + self.introspected_rules.leeway);
+        let rules = &self.introspected_rules;
+        let active = answer(introspector, rules, token, now, steps)?;
+        let object = json::parse_object(&active.body, self.json_limits)
+            .map_err(|_| Reject::IntrospectionFailed)
+            .map(|mut object| {
+                if object.get("sub").is_none()
+                    && let Some(client) = object.get("client_id").cloned()
+                {
+                    object.members.push(("sub".into(), client));
+                }
+                object
+            });
+        steps.payload(verdict(&object));
+        let object = object?;
+        steps.issuer(&object, Ok(rules));
+        let claims = claims::claims(&object, rules, true, now);
+        steps.claims(verdict(&claims));
+        let claims = claims?;
+        let valid_until = introspector.memo_deadline(now, claims.exp + rules.leeway);
         Ok(accept(claims, valid_until, None, observer, then))
     }
 
     /// The issuer a token names (unverified `iss`): its rules and keys alone apply.
-    pub fn route(&self, object: &json::Object<'_>) -> Result<&Issuer, Reject> {
+    fn route(&self, object: &json::Object<'_>) -> Result<&Issuer, Reject> {
         if let [only] = self.issuers.as_slice() {
             return Ok(only);
         }
@@ -199,21 +257,9 @@ impl Verifier {
             .ok_or(Reject::WrongIssuer)
     }
 
-    /// The algorithms and JSON limits tokens are read with.
-    pub fn reading(&self) -> (&[Alg], JsonLimits) {
-        (&self.algorithms, self.json_limits)
-    }
-
     /// Every issuer, the primary first.
     pub fn issuers(&self) -> &[Issuer] {
         &self.issuers
-    }
-
-    /// The key `kid` names for `alg` in `issuer`'s set at `now` (a remote set
-    /// may refresh for an unknown kid, as verification would).
-    pub fn key_for(&self, issuer: &Issuer, kid: &str, alg: Alg, now: f64) -> Result<Key, Reject> {
-        let keys = key_set_with(issuer, kid, alg, now)?;
-        select(&keys, kid, alg).cloned()
     }
 
     /// The primary issuer's keys as last loaded or fetched, without refreshing.
@@ -224,33 +270,59 @@ impl Verifier {
         }
     }
 
-    /// The raw signature check `token`'s verification would end in, with
-    /// everything before it done (decoding, key selection): what the floor
-    /// of a replay measures. `None` if the token never reaches a signature.
-    pub fn raw_check<'t>(&self, token: &'t str) -> Option<RawCheck<'t>> {
-        let jws = token::split(token).ok()?;
-        let mut header_buf = token::HeaderBuf::default();
-        let header = token::read_header(
-            jws.header,
-            &self.algorithms,
-            self.json_limits,
-            &mut header_buf,
-        )
-        .ok()?;
-        let payload = b64::decode(jws.payload.as_bytes()).ok()?;
-        let object = json::parse_object(&payload, self.json_limits).ok()?;
-        let keys = match &self.route(&object).ok()?.keys {
-            KeySource::Static(set) => Arc::clone(set),
-            KeySource::Remote(remote) => remote.current()?,
-        };
-        let key = keys.select(&header.kid, header.alg).ok()?.clone();
+    /// The raw signature check `token`'s verification at `now` makes, with
+    /// everything before it done (decoding, claims, key selection): what
+    /// the floor of a replay measures. `None` if the verifier would make
+    /// none (the token is refused first, or introspection replaces it). The
+    /// same sequence as [`Verifier::verify`], without the revocation check.
+    pub fn raw_check<'t>(&self, token: &'t str, now: f64) -> Option<RawCheck<'t>> {
+        let mut prepared = Prepared::default();
+        let _ = self.checks(
+            token,
+            now,
+            &mut (),
+            &mut prepared,
+            Revocation::Skip,
+            |_, ()| (),
+        );
+        let (key, alg, signature) = prepared.check?;
+        let (signing_input, _) = token.rsplit_once('.')?;
         Some(RawCheck {
             key,
-            alg: header.alg,
-            signing_input: jws.signing_input,
-            signature: b64::decode(jws.signature.as_bytes()).ok()?,
+            alg,
+            signing_input,
+            signature,
         })
     }
+}
+
+/// Whether `jwt+introspect` asks the IdP after the signature (the floor
+/// does not: it measures the signature alone).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Revocation {
+    Check,
+    Skip,
+}
+
+/// The IdP's active answer for `token`, whose `token_type` `rules` accept.
+fn answer(
+    introspector: &Introspector,
+    rules: &ClaimRules,
+    token: &str,
+    now: f64,
+    steps: &mut impl Steps,
+) -> Result<Arc<introspect::Active>, Reject> {
+    let active = introspector.introspect(token, now);
+    steps.introspection(active.as_deref().map_err(|r| *r));
+    let active = active?;
+    let token_type = active.token_type.as_deref();
+    let kind = if rules.mapping.token_type_allowed(token_type) {
+        Ok(())
+    } else {
+        Err(Reject::NotAccessToken)
+    };
+    steps.token_type(token_type, kind);
+    kind.map(|()| active)
 }
 
 /// The end of the stage: tells the observer, then lends the accepted
