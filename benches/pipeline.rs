@@ -201,7 +201,7 @@ fn bench_telemetry(c: &mut Criterion) {
         .expect("on");
     // The resource the exporter sends (service, function, SDK attributes).
     let resource = otlp::resource(&settings.resource);
-    let tracer = Tracer::new(settings);
+    let tracer = Tracer::new(settings, &scopegate::net::http::Client::new(1000, 150_000));
     let started = tracer
         .start(Some(
             "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",

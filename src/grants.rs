@@ -358,7 +358,7 @@ impl Refresher {
                 target,
                 bucket,
                 key,
-            } => s3::get_object_if(target, bucket, key, sent.as_deref()),
+            } => s3::get_object_if(&self.client, target, bucket, key, sent.as_deref()),
             Remote::Url(url) => self.client.get(url, sent.as_deref(), &[]),
         }
         .map_err(|e| Unchanged::Failed(format!("{}: {e}", self.remote)))?;

@@ -49,11 +49,18 @@ impl Authorizer {
     /// Loads the key sets and permissions named by `config` and compiles
     /// them. A remote key set (URL or discovery) is fetched now.
     pub fn from_config(config: &Config) -> Result<Authorizer, InitError> {
-        let client = Client::new(config.key_cache.timeout_ms, config.key_cache.max_bytes);
+        Authorizer::from_config_with(config, &config.http_client())
+    }
+
+    /// [`Authorizer::from_config`] with the function's one HTTP client
+    /// (shared with its trace exporter): every fetch of every issuer and
+    /// document goes through it, so connections to a host are reused.
+    pub fn from_config_with(config: &Config, client: &Client) -> Result<Authorizer, InitError> {
         let discovery = Arc::new(Discovery::new(&config.primary.issuer, client.clone()));
         let primary = Issuer {
             keys: key_source(
                 config,
+                client,
                 &config.primary.jwks,
                 &discovery,
                 config.primary.jwks_var,
@@ -64,7 +71,7 @@ impl Authorizer {
         for other in &config.other_issuers {
             let discovery = Arc::new(Discovery::new(&other.issuer, client.clone()));
             others.push(Issuer {
-                keys: key_source(config, &other.jwks, &discovery, other.jwks_var)?,
+                keys: key_source(config, client, &other.jwks, &discovery, other.jwks_var)?,
                 rules: issuer_rules(config, other),
             });
         }
@@ -79,8 +86,12 @@ impl Authorizer {
             others,
             introspector,
         );
-        let policies = policies(config, &client)?;
-        Ok(assemble(config, verifier, permissions(config, &policies)?))
+        let policies = policies(config, client)?;
+        Ok(assemble(
+            config,
+            verifier,
+            permissions(config, client, &policies)?,
+        ))
     }
 
     /// Builds an authorizer from parts already loaded (tests, the lab): the
@@ -147,6 +158,7 @@ fn issuer_rules(config: &Config, issuer: &IssuerConfig) -> ClaimRules {
 /// One issuer's keys: fetched from the IdP (and kept fresh), or loaded now.
 fn key_source(
     config: &Config,
+    client: &Client,
     source: &Source,
     discovery: &Arc<Discovery>,
     var: &'static str,
@@ -169,11 +181,16 @@ fn key_source(
             location,
             config.key_cache.clone(),
             config.jwks_limits,
+            client.clone(),
         ));
         remote.refresh_if_allowed(clock::now());
         return Ok(KeySource::Remote(remote));
     }
-    let jwks = source.load(var, &config.aws)?;
+    let jwks = source.load(
+        var,
+        &config.aws,
+        &client.capped(config.jwks_limits.max_bytes as u64),
+    )?;
     let keys = KeySet::from_json(&jwks, config.jwks_limits)
         .map_err(|e| ConfigError::new(var, format!("{issuer}: {e}")))?;
     if keys.is_empty() {
@@ -194,10 +211,15 @@ fn key_source(
     Ok(KeySource::Static(Arc::new(keys)))
 }
 
+/// The largest routes document read (an OpenAPI export of a large API is
+/// megabytes; it is read once, at start).
+const ROUTES_MAX_BYTES: u64 = 8 << 20;
+
 /// How policies are shaped: the budget, the overflow answer, and the API's
 /// routes (`SCOPEGATE_ROUTES`, read once: routes change with a deployment).
 fn policies(config: &Config, client: &Client) -> Result<Policies, InitError> {
     let fail = |e: String| ConfigError::new(ENV_ROUTES, e);
+    let client = client.capped(ROUTES_MAX_BYTES);
     let routes = match &config.routes {
         None => None,
         Some(Source::Url(url)) => {
@@ -216,7 +238,7 @@ fn policies(config: &Config, client: &Client) -> Result<Policies, InitError> {
             )
         }
         Some(source) => {
-            let document = source.load(ENV_ROUTES, &config.aws)?;
+            let document = source.load(ENV_ROUTES, &config.aws, &client)?;
             Some(Routes::parse(&document).map_err(fail)?)
         }
     };
@@ -233,7 +255,7 @@ fn policies(config: &Config, client: &Client) -> Result<Policies, InitError> {
 
 /// The permissions document, validated and compiled; an S3 object or a URL
 /// is refreshed as `SCOPEGATE_PERMISSIONS_*` say.
-fn permissions(config: &Config, policies: &Policies) -> Result<Grants, InitError> {
+fn permissions(config: &Config, client: &Client, policies: &Policies) -> Result<Grants, InitError> {
     let fail = |e: String| ConfigError::new(ENV_PERMISSIONS, e);
     let remote = match &config.permissions {
         Source::S3 { bucket, key } => Some(Remote::S3 {
@@ -248,13 +270,9 @@ fn permissions(config: &Config, policies: &Policies) -> Result<Grants, InitError
         _ => None,
     };
     if let Some(remote) = remote {
-        let client = Client::new(
-            config.key_cache.timeout_ms,
-            config.permission_limits.max_bytes as u64,
-        );
         return Ok(Grants::remote(
             remote,
-            client,
+            client.capped(config.permission_limits.max_bytes as u64),
             config.permission_limits,
             policies,
             config.permissions_refresh.clone(),
@@ -262,7 +280,10 @@ fn permissions(config: &Config, policies: &Policies) -> Result<Grants, InitError
         )
         .map_err(fail)?);
     }
-    let document = config.permissions.load(ENV_PERMISSIONS, &config.aws)?;
+    let client = client.capped(config.permission_limits.max_bytes as u64);
+    let document = config
+        .permissions
+        .load(ENV_PERMISSIONS, &config.aws, &client)?;
     let rules = scopes::parse_rules(&document, config.permission_limits)
         .map_err(|e| fail(e.to_string()))?;
     Ok(Grants::fixed(ScopeTable::compile(&rules), policies))

@@ -15,6 +15,7 @@
 use crate::clock;
 use crate::config::{self, Config, Env};
 use crate::handler::{Authorizer, Pending};
+use crate::net::http::Client;
 use crate::outcome::{Reject, UNAUTHORIZED};
 use crate::telemetry::{self, AfterAnswer, Flush, Invocation, Telemetry};
 use lambda_runtime::tower::{Layer, Service};
@@ -47,11 +48,13 @@ pub struct Function {
 impl Function {
     /// Starts telemetry as `settings` say, then builds the authorizer with
     /// `build` — in that order, so the key prefetch at init is counted.
+    /// `client` is the function's one HTTP client, which `build` shares.
     pub fn new<E>(
         settings: &telemetry::Settings,
+        client: &Client,
         build: impl FnOnce() -> Result<Authorizer, E>,
     ) -> Result<Function, E> {
-        let telemetry = Telemetry::install(settings);
+        let telemetry = Telemetry::install(settings, client);
         Ok(Function {
             authorizer: build()?,
             telemetry,
@@ -176,7 +179,10 @@ pub fn run() -> i32 {
             return 1;
         }
     };
-    let function = match Function::new(&settings, || Authorizer::from_config(&config)) {
+    let client = config.http_client();
+    let function = match Function::new(&settings, &client, || {
+        Authorizer::from_config_with(&config, &client)
+    }) {
         Ok(f) => Arc::new(f),
         Err(e) => {
             eprintln!("scopegate: {e}");

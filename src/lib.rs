@@ -4,8 +4,9 @@
 //! Layers, each importing only from the layers above it in this list
 //! (`docs/ARCHITECTURE.md` draws the graph; a test keeps it acyclic):
 //! 1. Leaves: [`clock`] (Unix seconds), [`jose`] (algorithms, curves),
-//!    [`codec`] (strict base64url, strict JSON reader, JSON writer), and
-//!    [`outcome`] (`Decision`, `Reject`, `Outcome`, the `Observer` hooks).
+//!    [`codec`] (strict base64url, strict JSON reader, JSON writer),
+//!    [`outcome`] (`Decision`, `Reject`, `Outcome`, the `Observer` hooks),
+//!    and [`registered`] (metric handles per telemetry sink).
 //! 2. [`net`]: the HTTP client and URL rule, OIDC discovery, S3, outbound-call records.
 //! 3. The stages, in pipeline order: [`event`] → [`token`] → [`keys`] →
 //!    [`verify`] → [`scopes`] → [`policy`] → [`respond`], with [`grants`]
@@ -25,6 +26,7 @@ pub mod clock;
 pub mod codec;
 pub mod jose;
 pub mod outcome;
+pub mod registered;
 
 pub mod net;
 

@@ -180,6 +180,12 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl Config {
+    /// The function's one HTTP client (`SCOPEGATE_HTTP_TIMEOUT_MS`,
+    /// `SCOPEGATE_HTTP_MAX_BYTES`): build it once and share it.
+    pub fn http_client(&self) -> crate::net::http::Client {
+        crate::net::http::Client::new(self.key_cache.timeout_ms, self.key_cache.max_bytes)
+    }
+
     /// Reads and checks every setting; the first bad one is the error.
     pub fn from_strings(src: &dyn Strings) -> Result<Config, ConfigError> {
         refuse_unknown_names(src)?;

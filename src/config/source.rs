@@ -7,6 +7,7 @@ use super::names::{
     ENV_AWS_REGION, ENV_AWS_SECRET_ACCESS_KEY, ENV_AWS_SESSION_TOKEN,
 };
 use super::{ConfigError, Strings};
+use crate::net::http::Client;
 use crate::net::s3::{self, Target};
 
 /// A document given inline or as a file path.
@@ -54,15 +55,20 @@ impl Source {
     }
 
     /// Reads the document; `var` names the setting in errors, `aws` gives
-    /// the credentials for an S3 object.
-    pub fn load(&self, var: &'static str, aws: &AwsEnvironment) -> Result<Vec<u8>, ConfigError> {
+    /// the credentials for an S3 object, read with `client`.
+    pub fn load(
+        &self,
+        var: &'static str,
+        aws: &AwsEnvironment,
+        client: &Client,
+    ) -> Result<Vec<u8>, ConfigError> {
         match self {
             Source::Inline(json) => Ok(json.clone().into_bytes()),
             Source::File(path) => std::fs::read(path)
                 .map_err(|e| ConfigError::new(var, format!("cannot read {path}: {e}"))),
             Source::S3 { bucket, key } => aws
                 .s3_target()
-                .and_then(|target| s3::get_object(&target, bucket, key))
+                .and_then(|target| s3::get_object(client, &target, bucket, key))
                 .map_err(|e| ConfigError::new(var, format!("s3://{bucket}/{key}: {e}"))),
             Source::Url(_) | Source::Discover => Err(ConfigError::new(
                 var,

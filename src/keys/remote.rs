@@ -105,10 +105,16 @@ pub enum Unavailable {
 }
 
 impl RemoteKeys {
-    /// A cache for `location`, empty until the first fetch.
-    pub fn new(location: Location, settings: CacheSettings, limits: JwksLimits) -> RemoteKeys {
+    /// A cache for `location`, empty until the first fetch, fetching with
+    /// `client` (the function's one client, shared with discovery).
+    pub fn new(
+        location: Location,
+        settings: CacheSettings,
+        limits: JwksLimits,
+        client: Client,
+    ) -> RemoteKeys {
         RemoteKeys {
-            client: Client::new(settings.timeout_ms, settings.max_bytes),
+            client,
             location,
             settings,
             limits,

@@ -1,8 +1,9 @@
 //! Outbound calls (a JWKS fetch, an introspection request), recorded where
 //! they happen without threading telemetry through the key cache:
-//! - counted, through counter handles that telemetry registers once
+//! - counted, through counter handles that each telemetry sink registers
 //!   ([`register_counters`], from `Instruments::register`) against its
-//!   recorder; before that, or without telemetry, counting is a no-op;
+//!   recorder ([`crate::registered`]: replay's `--prometheus` and `--emf`
+//!   both count); before that, or without telemetry, counting is a no-op;
 //! - kept for the invocation's trace when a capture is open on this thread
 //!   ([`capture`]). A call on another thread (the background JWKS refresh)
 //!   belongs to no invocation and is only counted.
@@ -11,10 +12,9 @@
 //! per-token path never does.
 
 use crate::codec::json_write::push_json_str;
-use arc_swap::ArcSwapOption;
+use crate::registered::{Recorder, Registered};
 use metrics::Counter;
 use std::cell::RefCell;
-use std::sync::Arc;
 use std::time::Instant;
 
 /// `scopegate_jwks_fetches_total{result}`.
@@ -93,21 +93,24 @@ struct Counters {
     keys_retired: Counter,
 }
 
-static COUNTERS: ArcSwapOption<Counters> = ArcSwapOption::const_empty();
+static COUNTERS: Registered<Counters> = Registered::new();
 
-/// Registers the call counters against the current `metrics` recorder;
-/// later calls count there.
-pub fn register_counters() {
+/// Registers the call counters against the current `metrics` recorder
+/// (`recorder` says which kind it is); later calls count there too.
+pub fn register_counters(recorder: Recorder) {
     let register = |kind: CallKind| {
         kind.results()
             .iter()
             .map(|&r| metrics::counter!(kind.metric(), "result" => r))
             .collect()
     };
-    COUNTERS.store(Some(Arc::new(Counters {
-        calls: CallKind::ALL.map(register),
-        keys_retired: metrics::counter!(KEYS_RETIRED_TOTAL),
-    })));
+    COUNTERS.register(
+        recorder,
+        Counters {
+            calls: CallKind::ALL.map(register),
+            keys_retired: metrics::counter!(KEYS_RETIRED_TOTAL),
+        },
+    );
 }
 
 thread_local! {
@@ -118,11 +121,8 @@ thread_local! {
 /// keeps it if a capture is open on this thread.
 pub fn record(kind: CallKind, started: Instant, result: &'static str) {
     let ended = Instant::now();
-    if let Some(counters) = COUNTERS.load().as_ref() {
-        let set = &counters.calls[kind as usize];
-        if let Some(i) = kind.results().iter().position(|r| *r == result) {
-            set[i].increment(1);
-        }
+    if let Some(i) = kind.results().iter().position(|r| *r == result) {
+        COUNTERS.each(|counters| counters.calls[kind as usize][i].increment(1));
     }
     OPEN.with(|open| {
         if let Some(calls) = open.borrow_mut().as_mut() {
@@ -164,10 +164,8 @@ pub fn record_refused(kind: CallKind, started: Instant, result: &'static str, er
 
 /// Counts keys a refreshed set dropped (see [`crate::keys::Retired`]).
 pub fn keys_retired(count: usize) {
-    if count > 0
-        && let Some(counters) = COUNTERS.load().as_ref()
-    {
-        counters.keys_retired.increment(count as u64);
+    if count > 0 {
+        COUNTERS.each(|counters| counters.keys_retired.increment(count as u64));
     }
 }
 

@@ -1,7 +1,11 @@
-//! The one HTTP client scopegate uses (JWKS, discovery, S3): ureq over
-//! rustls with the aws-lc-rs provider (no OpenSSL), built once, with a
-//! connect and a total timeout and a cap on response size. Remote URLs
-//! must be https, except loopback hosts (contract §5a).
+//! The one HTTP client scopegate uses (discovery, JWKS, introspection, S3,
+//! https documents, OTLP): ureq over rustls with the aws-lc-rs provider (no
+//! OpenSSL), built once at init from `SCOPEGATE_HTTP_TIMEOUT_MS` and
+//! `SCOPEGATE_HTTP_MAX_BYTES` and shared, so that connections and TLS
+//! sessions to one host are reused across its users. A user with another
+//! size cap or timeout takes a view of it ([`Client::capped`],
+//! [`Client::timed`]) over the same connection pool. Remote URLs must be
+//! https, except loopback hosts (contract §5a).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,9 +19,12 @@ pub const DEFAULT_MAX_BYTES: u64 = 150_000;
 
 #[derive(Clone)]
 /// A blocking HTTP client with the timeouts and size cap of its settings.
+/// Clones (and views) share one connection pool.
 pub struct Client {
     agent: Agent,
     max_bytes: u64,
+    /// A total timeout other than the agent's, set per request.
+    timeout: Option<Duration>,
 }
 
 /// One answer: status, body, and the caching headers we honour.
@@ -148,7 +155,29 @@ impl Client {
             .tls_config(tls)
             .build()
             .into();
-        Client { agent, max_bytes }
+        Client {
+            agent,
+            max_bytes,
+            timeout: None,
+        }
+    }
+
+    /// The same client (its connections) with another size cap.
+    #[must_use]
+    pub fn capped(&self, max_bytes: u64) -> Client {
+        Client {
+            max_bytes,
+            ..self.clone()
+        }
+    }
+
+    /// The same client (its connections) with another total timeout.
+    #[must_use]
+    pub fn timed(&self, timeout_ms: u64) -> Client {
+        Client {
+            timeout: Some(Duration::from_millis(timeout_ms)),
+            ..self.clone()
+        }
     }
 
     fn read(
@@ -201,6 +230,13 @@ impl Client {
         for (k, v) in headers {
             request = request.header(*k, *v);
         }
+        if let Some(timeout) = self.timeout {
+            request = request
+                .config()
+                .timeout_connect(Some(timeout))
+                .timeout_global(Some(timeout))
+                .build();
+        }
         self.read(url, request.call())
     }
 
@@ -230,6 +266,13 @@ impl Client {
         let mut request = self.agent.post(url).header("Content-Type", content_type);
         for (k, v) in headers {
             request = request.header(k.as_ref(), v.as_ref());
+        }
+        if let Some(timeout) = self.timeout {
+            request = request
+                .config()
+                .timeout_connect(Some(timeout))
+                .timeout_global(Some(timeout))
+                .build();
         }
         self.read(url, request.send(body))
     }

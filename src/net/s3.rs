@@ -25,9 +25,14 @@ pub struct Target {
     pub session_token: Option<String>,
 }
 
-/// The object's bytes.
-pub fn get_object(target: &Target, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
-    let answer = get_object_if(target, bucket, key, None)?;
+/// The object's bytes, read with `client` (the shared one: its timeout and size cap).
+pub fn get_object(
+    client: &Client,
+    target: &Target,
+    bucket: &str,
+    key: &str,
+) -> Result<Vec<u8>, String> {
+    let answer = get_object_if(client, target, bucket, key, None)?;
     match answer.status {
         200 => Ok(answer.body),
         404 => Err("no such object (HTTP 404)".into()),
@@ -39,6 +44,7 @@ pub fn get_object(target: &Target, bucket: &str, key: &str) -> Result<Vec<u8>, S
 /// GET the object, with `If-None-Match: etag` when given (S3 answers 304
 /// when it still matches); the status is the caller's to judge.
 pub fn get_object_if(
+    client: &Client,
     target: &Target,
     bucket: &str,
     key: &str,
@@ -47,7 +53,6 @@ pub fn get_object_if(
     if bucket.is_empty() || key.is_empty() {
         return Err("expected s3://bucket/key".into());
     }
-    let client = Client::new(crate::net::http::DEFAULT_TIMEOUT_MS * 2, 8 << 20);
     let (url, headers) = signed_get(target, bucket, key, SystemTime::now());
     let refs: Vec<(&str, &str)> = headers
         .iter()

@@ -5,30 +5,25 @@
 //! counts it, through a handle telemetry registers once ([`register`]).
 
 use super::Shape;
-use arc_swap::ArcSwapOption;
+use crate::registered::{Recorder, Registered};
 use metrics::Counter;
-use std::sync::Arc;
 
 /// Documents compiled whose every-scope policy is over the budget.
 pub const WORST_CASE_OVER_BUDGET_TOTAL: &str = "scopegate_policy_worst_case_over_budget_total";
 /// Answers past the budget, by `action` (`route`, `unauthorized`).
 pub const POLICY_OVERFLOW_TOTAL: &str = "scopegate_policy_overflow_total";
 
-static OVER_BUDGET: ArcSwapOption<Counter> = ArcSwapOption::const_empty();
+static OVER_BUDGET: Registered<Counter> = Registered::new();
 
 /// Registers the counter against the current `metrics` recorder.
-pub fn register() {
-    OVER_BUDGET.store(Some(Arc::new(metrics::counter!(
-        WORST_CASE_OVER_BUDGET_TOTAL
-    ))));
+pub fn register(recorder: Recorder) {
+    OVER_BUDGET.register(recorder, metrics::counter!(WORST_CASE_OVER_BUDGET_TOTAL));
 }
 
 /// The WARN line and the count for a document whose every-scope policy is
 /// `bytes` long after compaction.
 pub fn warn_worst_case(bytes: usize, shape: &Shape) {
-    if let Some(counter) = OVER_BUDGET.load().as_ref() {
-        counter.increment(1);
-    }
+    OVER_BUDGET.each(|counter| counter.increment(1));
     let routes = if shape.routes.is_some() {
         "compacted on SCOPEGATE_ROUTES"
     } else {

@@ -21,7 +21,7 @@ impl Sinks {
         let mut prometheus_sink = None;
         if let Some(path) = &args.prometheus {
             let recorder = prometheus::recorder();
-            let instruments = metrics::with_local_recorder(&recorder, Instruments::register);
+            let instruments = Instruments::register_local(&recorder);
             telemetry = telemetry.with_instruments(instruments);
             prometheus_sink = Some((path.clone(), recorder));
         }

@@ -12,6 +12,7 @@ use crate::net::calls;
 use crate::outcome::{Decision, Outcome, Reject};
 use crate::policy::Overflow;
 use crate::policy::budget::{self, POLICY_OVERFLOW_TOTAL};
+use crate::registered::Recorder;
 use metrics::{Counter, Histogram};
 
 /// Handles to every series, registered once against the current recorder.
@@ -36,12 +37,23 @@ pub struct Instruments {
 }
 
 impl Instruments {
-    /// Registers every series against the current `metrics` recorder (and
-    /// the outbound-call counters of [`crate::net::calls`] with them).
+    /// Registers every series against the process-wide `metrics` recorder
+    /// (and the outbound-call counters of [`crate::net::calls`] with them).
     pub fn register() -> Instruments {
+        Instruments::register_against(Recorder::Global)
+    }
+
+    /// [`Instruments::register`] against a recorder of the caller's
+    /// (replay's `--prometheus` and `--emf` each have one): the counts made
+    /// outside an invocation reach it as well as every other sink.
+    pub fn register_local<R: metrics::Recorder>(recorder: &R) -> Instruments {
+        metrics::with_local_recorder(recorder, || Instruments::register_against(Recorder::Local))
+    }
+
+    fn register_against(recorder: Recorder) -> Instruments {
         describe();
-        calls::register_counters();
-        budget::register();
+        calls::register_counters(recorder);
+        budget::register(recorder);
         let decision = |o: Outcome| metrics::counter!(DECISIONS_TOTAL, "outcome" => o.code(), "reason" => o.reason());
         Instruments {
             handler: metrics::histogram!(HANDLER_SECONDS),

@@ -26,6 +26,7 @@ pub use stage_clock::{Marks, StageClock};
 
 use crate::clock;
 use crate::net::calls;
+use crate::net::http::Client;
 use crate::outcome::{Outcome, Report};
 use emf::Flusher;
 use log::{Level, Line};
@@ -254,7 +255,8 @@ impl Telemetry {
     /// installed process-wide (unless metrics are off), log lines at the
     /// configured level and, when an endpoint is set, traces. Call it
     /// before building the authorizer, so the key prefetch is counted.
-    pub fn install(settings: &Settings) -> Telemetry {
+    /// Traces are exported through `client`, the function's one client.
+    pub fn install(settings: &Settings, client: &Client) -> Telemetry {
         let mut t = Telemetry::quiet();
         if settings.emf {
             let recorder = emf_recorder();
@@ -264,7 +266,7 @@ impl Telemetry {
             t.instruments.push(Instruments::register());
             t.emf = Some(Mutex::new(Flusher::new(recorder, settings.clone())));
         }
-        t.tracer = settings.traces.clone().map(Tracer::new);
+        t.tracer = settings.traces.clone().map(|s| Tracer::new(s, client));
         t.log_level = settings.log_level;
         t
     }
@@ -282,7 +284,7 @@ impl Telemetry {
     #[must_use]
     pub fn with_emf(mut self, settings: &Settings) -> Telemetry {
         let recorder = emf_recorder();
-        let instruments = metrics::with_local_recorder(&recorder, Instruments::register);
+        let instruments = Instruments::register_local(&recorder);
         self.instruments.push(instruments);
         self.emf = Some(Mutex::new(Flusher::new(recorder, settings.clone())));
         self

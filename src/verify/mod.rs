@@ -104,7 +104,7 @@ impl Verifier {
         observer: &mut O,
         then: impl FnOnce(&Accepted<'_>, &mut O) -> R,
     ) -> Result<R, Reject> {
-        self.checks(token, now, observer, &mut (), Revocation::Check, then)
+        self.checks(token, now, observer, &mut (), Depth::Full, then)
     }
 
     /// [`Verifier::verify`], reporting each check it makes to `steps`
@@ -117,7 +117,7 @@ impl Verifier {
         steps: &mut impl Steps,
         then: impl FnOnce(&Accepted<'_>, &mut O) -> R,
     ) -> Result<R, Reject> {
-        self.checks(token, now, observer, steps, Revocation::Check, then)
+        self.checks(token, now, observer, steps, Depth::Full, then)
     }
 
     /// The one sequence of checks; every entry point above runs it.
@@ -127,7 +127,7 @@ impl Verifier {
         now: f64,
         observer: &mut O,
         steps: &mut impl Steps,
-        revocation: Revocation,
+        depth: Depth,
         then: impl FnOnce(&Accepted<'_>, &mut O) -> R,
     ) -> Result<R, Reject> {
         if let Some(i) = &self.introspector
@@ -175,18 +175,26 @@ impl Verifier {
         steps.key(key);
         let key = key?;
         let mut signature_buf = b64::Buf::<SIGNATURE_ON_STACK>::default();
-        let checked = signature_buf
+        let decoded = signature_buf
             .decode(jws.signature.as_bytes())
-            .map_err(Reject::from)
-            .and_then(|signature| {
-                steps.signature_prepared(&SignatureCheck {
-                    key,
-                    alg: header.alg,
-                    signing_input: jws.signing_input,
-                    signature,
-                });
-                signature::signature(key, header.alg, jws.signing_input.as_bytes(), signature)
+            .map_err(Reject::from);
+        if let Ok(signature) = decoded {
+            steps.signature_prepared(&SignatureCheck {
+                key,
+                alg: header.alg,
+                signing_input: jws.signing_input,
+                signature,
             });
+        }
+        if depth == Depth::Prepare {
+            // The floor times the check itself, on caches as cold as the
+            // handler's: it must not have run here first. What is returned
+            // is not read (raw_check keeps what the steps saw).
+            return Err(Reject::BadSignature);
+        }
+        let checked = decoded.and_then(|signature| {
+            signature::signature(key, header.alg, jws.signing_input.as_bytes(), signature)
+        });
         steps.signature(checked);
         checked?;
         let mut valid_until = claims.exp + issuer.rules.leeway;
@@ -196,9 +204,7 @@ impl Verifier {
         if let KeySource::Remote(remote) = &issuer.keys {
             valid_until = valid_until.min(remote.usable_until());
         }
-        if let Some(i) = &self.introspector
-            && revocation == Revocation::Check
-        {
+        if let Some(i) = &self.introspector {
             // jwt+introspect: a valid JWT must still be active at the IdP
             // (revocation), and be what its answer calls an access token.
             answer(i, &issuer.rules, token, now, steps)?;
@@ -274,7 +280,7 @@ impl Verifier {
     /// everything before it done (decoding, claims, key selection): what
     /// the floor of a replay measures. `None` if the verifier would make
     /// none (the token is refused first, or introspection replaces it). The
-    /// same sequence as [`Verifier::verify`], without the revocation check.
+    /// same sequence as [`Verifier::verify`], stopped before the signature.
     pub fn raw_check<'t>(&self, token: &'t str, now: f64) -> Option<RawCheck<'t>> {
         let mut prepared = Prepared::default();
         let _ = self.checks(
@@ -282,7 +288,7 @@ impl Verifier {
             now,
             &mut (),
             &mut prepared,
-            Revocation::Skip,
+            Depth::Prepare,
             |_, ()| (),
         );
         let (key, alg, signature) = prepared.check?;
@@ -296,12 +302,12 @@ impl Verifier {
     }
 }
 
-/// Whether `jwt+introspect` asks the IdP after the signature (the floor
-/// does not: it measures the signature alone).
+/// How far the sequence goes: to the end, or (the replay floor) until the
+/// signature check is prepared, which it then times alone.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Revocation {
-    Check,
-    Skip,
+enum Depth {
+    Full,
+    Prepare,
 }
 
 /// The IdP's active answer for `token`, whose `token_type` `rules` accept.

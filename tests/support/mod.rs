@@ -129,7 +129,11 @@ pub(crate) fn function_from(env: &HashMap<String, String>) -> Function {
     let strings = env as &dyn Strings;
     let config = Config::from_strings(strings).expect("config");
     let telemetry = scopegate::config::telemetry_settings(strings).expect("telemetry");
-    Function::new(&telemetry, || Authorizer::from_config(&config)).expect("function")
+    let client = config.http_client();
+    Function::new(&telemetry, &client, || {
+        Authorizer::from_config_with(&config, &client)
+    })
+    .expect("function")
 }
 
 /// One invocation through `f`; true if it answered (not `Unauthorized`).

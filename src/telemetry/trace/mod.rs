@@ -222,10 +222,12 @@ pub struct Tracer {
 }
 
 impl Tracer {
-    /// A tracer exporting as `settings` say.
-    pub fn new(settings: TraceSettings) -> Tracer {
+    /// A tracer exporting as `settings` say, through `client` (the
+    /// function's one client, with the OTLP timeout).
+    pub fn new(settings: TraceSettings, client: &Client) -> Tracer {
+        let client = client.timed(settings.timeout_ms);
         #[cfg(feature = "otel-sdk")]
-        let sdk = sdk::SdkExporter::new(&settings)
+        let sdk = sdk::SdkExporter::new(&settings, client.clone())
             .inspect_err(|e| {
                 eprintln!(
                     r#"{{"level":"WARN","message":{}}}"#,
@@ -234,7 +236,7 @@ impl Tracer {
             })
             .ok();
         Tracer {
-            client: Client::new(settings.timeout_ms, crate::net::http::DEFAULT_MAX_BYTES),
+            client,
             resource: otlp::resource(&settings.resource),
             settings,
             warned_at: AtomicU64::new(0),

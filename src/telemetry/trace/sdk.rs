@@ -73,8 +73,7 @@ pub struct SdkExporter {
 
 impl SdkExporter {
     /// An exporter to `settings.url` with its headers, timeout and resource.
-    pub fn new(settings: &TraceSettings) -> Result<SdkExporter, String> {
-        let client = Client::new(settings.timeout_ms, crate::net::http::DEFAULT_MAX_BYTES);
+    pub fn new(settings: &TraceSettings, client: Client) -> Result<SdkExporter, String> {
         let headers: HashMap<String, String> = settings.headers.iter().cloned().collect();
         let mut exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_http()

@@ -12,7 +12,10 @@ fn tracer() -> Tracer {
     ]
     .into_iter()
     .collect();
-    Tracer::new(crate::config::telemetry::traces(&env).unwrap().unwrap())
+    Tracer::new(
+        crate::config::telemetry::traces(&env).unwrap().unwrap(),
+        &crate::net::http::Client::new(1000, 150_000),
+    )
 }
 
 fn finished(clock: &StageClock, outcome: Outcome) -> Finished<'_> {
