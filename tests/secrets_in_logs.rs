@@ -2,9 +2,13 @@
 //! shown without userinfo and query. A secret is planted in the query of
 //! the permissions URL (a pre-signed S3 URL's `X-Amz-Signature` and
 //! `X-Amz-Security-Token`), of the JWKS URL, and as a password in a URL's
-//! userinfo; each failure path is driven (a refresh that fails on a
-//! running function, a start-up fetch that fails, a prefetch that fails, a
-//! URL refused by the URL rule) and all of stdout and stderr is scanned.
+//! userinfo, of the introspection endpoint, the OTLP collector's URL and
+//! headers, and as the introspection client secret and S3 credentials;
+//! each failure path is driven (a refresh that fails on a running function,
+//! a start-up fetch that fails, a prefetch that fails, a URL refused by the
+//! URL rule, introspection through `replay` and `explain`, an S3 read
+//! refused, a trace export that fails) and all of stdout and stderr is
+//! scanned.
 
 mod support;
 
@@ -172,4 +176,152 @@ fn a_failing_permissions_refresh_logs_the_url_without_its_query() {
     assert!(log.contains("permissions_fetch"), "no WARN line: {log}");
     assert!(log.contains("/permissions.json?…"), "{log}");
     assert_clean("a failed permissions refresh", &log);
+}
+
+/// The other URLs and credentials: the introspection endpoint (its query)
+/// and client secret, S3 credentials, an issuer with userinfo for
+/// discovery. Each failure is driven through `replay` and `explain`.
+#[test]
+fn introspection_s3_and_discovery_keep_their_secrets() {
+    let server = DocServer::start();
+    server.set_status(&presigned("/introspect"), 500, "no", None);
+    server.set(&presigned("/permissions.json"), &permissions(), None);
+    let events = events_file();
+    let introspection = [
+        ("SCOPEGATE_PERMISSIONS", permissions()),
+        ("SCOPEGATE_MODE", "introspect".to_string()),
+        (
+            "SCOPEGATE_INTROSPECTION_URL",
+            server.url(&presigned("/introspect")),
+        ),
+        ("SCOPEGATE_INTROSPECTION_CLIENT_ID", "gateway".to_string()),
+        ("SCOPEGATE_INTROSPECTION_CLIENT_SECRET", SECRET.to_string()),
+    ];
+    let (_, out) = replay(&introspection, &events);
+    assert!(server.requests(&presigned("/introspect")) > 0, "{out}");
+    assert_clean("a failed introspection through replay", &out);
+    let explain = |args: &[&str]| {
+        let keys = Keys::load();
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_scopegate"));
+        cmd.arg("explain").env_clear();
+        for (k, v) in settings(&keys, &[]) {
+            cmd.env(k, v);
+        }
+        for (k, v) in &introspection {
+            cmd.env(k, v);
+        }
+        let out = cmd.args(args).output().unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let config = explain(&["--config"]);
+    assert!(config.contains("/introspect?…"), "{config}");
+    assert!(config.contains("client secret set (not shown)"), "{config}");
+    assert_clean("explain --config", &config);
+    let explained = explain(&["opaque-token"]);
+    assert!(explained.contains("introspection_failed"), "{explained}");
+    assert_clean("explain under introspect", &explained);
+
+    // S3 with planted credentials: the endpoint refuses the read.
+    server.set_status("/bucket/permissions.json", 403, "denied", None);
+    let keys = Keys::load();
+    let out = replay_command()
+        .args(["--set", &format!("SCOPEGATE_JWKS={}", keys.jwks())])
+        .args([
+            "--set",
+            "SCOPEGATE_PERMISSIONS=s3://bucket/permissions.json",
+        ])
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_ENDPOINT_URL_S3", server.url(""))
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_SESSION_TOKEN", SECRET)
+        .arg(&events)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success());
+    assert!(text.contains("access denied"), "{text}");
+    assert_clean("a refused S3 read", &text);
+
+    // Discovery from an issuer carrying credentials is refused without them.
+    let (ok, out) = replay(
+        &[
+            ("SCOPEGATE_PERMISSIONS", permissions()),
+            (
+                "SCOPEGATE_ISSUER",
+                format!("https://admin:hunter2@idp.example/realm?k={SECRET}"),
+            ),
+            ("SCOPEGATE_JWKS", "discover".to_string()),
+        ],
+        &events,
+    );
+    assert!(!ok);
+    assert_clean("discovery from an issuer with userinfo", &out);
+    let _ = std::fs::remove_file(events);
+}
+
+/// A trace export that fails logs a WARN line: it showed the collector URL
+/// whole, query included; its headers (an API key) were never shown.
+#[test]
+fn a_failing_trace_export_logs_neither_the_query_nor_the_headers() {
+    let keys = Keys::load();
+    let server = DocServer::start();
+    server.set_status(&presigned("/v1/traces"), 500, "no", None);
+    let (_emulator, port) = start_emulator();
+    let err_path = std::env::temp_dir().join(format!(
+        "scopegate-secrets-otlp-{}-{port}.err",
+        std::process::id()
+    ));
+    let err_file = std::fs::File::create(&err_path).unwrap();
+    let mut function = function_command(Path::new(env!("CARGO_BIN_EXE_scopegate")), port);
+    for (k, v) in settings(&keys, &[]) {
+        function.env(k, v);
+    }
+    function
+        .env(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            server.url(&presigned("/v1/traces")),
+        )
+        .env(
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            format!("x-api-key={SECRET},authorization=Bearer%20{SECRET}"),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(err_file));
+    let function = Killed(function.spawn().expect("start the scopegate binary"));
+    let now = scopegate::clock::now();
+    let token = keys
+        .es256
+        .sign(&payload_of(&format!(
+            r#""iss":"{ISSUER}","sub":"u","aud":"{AUDIENCE}","exp":{},"scp":["orders.read"]"#,
+            now + 600.0
+        )))
+        .unwrap();
+    let (ok, out, err) = invoke(port, &token_event(&token));
+    assert!(ok, "{out} {err}");
+    let mut log = String::new();
+    for _ in 0..100 {
+        log.clear();
+        std::fs::File::open(&err_path)
+            .unwrap()
+            .read_to_string(&mut log)
+            .unwrap();
+        if log.contains("trace export failed") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(function);
+    let _ = std::fs::remove_file(&err_path);
+    assert!(log.contains("trace export failed"), "no WARN line: {log}");
+    assert!(log.contains("/v1/traces?…"), "{log}");
+    assert_clean("a failed trace export", &log);
 }

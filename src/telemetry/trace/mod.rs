@@ -31,7 +31,7 @@ pub use settings::TraceSettings;
 
 use super::StageClock;
 use crate::net::calls::{Call, CallKind};
-use crate::net::http::Client;
+use crate::net::http::{Client, Redacted};
 use crate::outcome::Outcome;
 use otlp::{Code, Kind, Span, Value};
 use std::borrow::Cow;
@@ -448,7 +448,7 @@ impl Tracer {
             {
                 eprintln!(
                     r#"{{"level":"WARN","message":"trace export failed","url":{},"error":{}}}"#,
-                    serde_json::Value::String(self.settings.url.clone()),
+                    serde_json::Value::String(Redacted(&self.settings.url).to_string()),
                     serde_json::Value::String(e)
                 );
             }
