@@ -1,7 +1,8 @@
 //! The permissions in force: the compiled scope table and the policies
 //! rendered from it, as one immutable [`Compiled`] document. A remote
-//! document (S3, or an https URL) is refreshed once it is older than its
-//! maximum age: fetched with `If-None-Match`, validated and compiled on a
+//! document (S3, an https URL, or a DynamoDB table) is refreshed once it is
+//! older than its maximum age: fetched with `If-None-Match` (a table: its
+//! items' digest compared), validated and compiled on a
 //! background thread, and swapped in whole, so a request reads one
 //! lock-free snapshot and never waits for a refresh. A new document that
 //! fails validation keeps the last good one (logged with the rule and
@@ -13,8 +14,10 @@
 use crate::net::calls::{self, CallKind};
 use crate::net::http::Client;
 use crate::net::s3::{self, Target};
+use crate::net::{dynamodb, sigv4};
 use crate::outcome::Reject;
 use crate::policy::{Grant, Layout, PolicyMemo, Shape};
+use crate::scopes::items;
 use crate::scopes::{self, PermissionLimits, ScopeTable};
 use arc_swap::{ArcSwap, Guard};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -114,6 +117,13 @@ pub enum Remote {
     },
     /// An https URL (http on loopback).
     Url(String),
+    /// A DynamoDB table, an item per scope ([`crate::scopes::items`]).
+    DynamoDb {
+        /// Credentials and endpoint.
+        target: Target,
+        /// The table.
+        table: String,
+    },
 }
 
 impl std::fmt::Display for Remote {
@@ -121,6 +131,7 @@ impl std::fmt::Display for Remote {
         match self {
             Remote::S3 { bucket, key, .. } => write!(f, "s3://{bucket}/{key}"),
             Remote::Url(url) => write!(f, "{}", crate::net::http::Redacted(url)),
+            Remote::DynamoDb { table, .. } => write!(f, "dynamodb://{table}"),
         }
     }
 }
@@ -353,6 +364,11 @@ impl Refresher {
     fn fetch(&self, conditional: bool) -> Result<ScopeTable, Unchanged> {
         let mut etag = self.etag.lock().unwrap_or_else(PoisonError::into_inner);
         let sent = etag.clone().filter(|_| conditional);
+        if let Remote::DynamoDb { target, table } = &self.remote {
+            let (rules, digest) = self.scan(target, table, sent.as_deref())?;
+            *etag = Some(digest);
+            return Ok(ScopeTable::compile(&rules));
+        }
         let answer = match &self.remote {
             Remote::S3 {
                 target,
@@ -360,6 +376,7 @@ impl Refresher {
                 key,
             } => s3::get_object_if(&self.client, target, bucket, key, sent.as_deref()),
             Remote::Url(url) => self.client.get(url, sent.as_deref(), &[]),
+            Remote::DynamoDb { .. } => unreachable!("scanned above"),
         }
         .map_err(|e| Unchanged::Failed(format!("{}: {e}", self.remote)))?;
         match answer.status {
@@ -383,5 +400,33 @@ impl Refresher {
             .map_err(|e| Unchanged::Invalid(format!("{}: {e}", self.remote)))?;
         *etag = answer.etag;
         Ok(ScopeTable::compile(&rules))
+    }
+
+    /// The table's rules and a digest of its items, which stands for an
+    /// ETag (DynamoDB has none): an unchanged table (`sent` digest) is not
+    /// validated or compiled again.
+    fn scan(
+        &self,
+        target: &Target,
+        table: &str,
+        sent: Option<&str>,
+    ) -> Result<(Vec<scopes::Rule>, String), Unchanged> {
+        let limits = self.limits;
+        let scanned = dynamodb::scan(
+            &self.client,
+            target,
+            table,
+            limits.max_bytes,
+            limits.max_rules,
+        )
+        .map_err(|e| Unchanged::Failed(format!("{}: {e}", self.remote)))?;
+        let canonical = serde_json::to_vec(&scanned.items).unwrap_or_default();
+        let digest = sigv4::payload_hash(&canonical);
+        if sent == Some(digest.as_str()) {
+            return Err(Unchanged::NotModified);
+        }
+        let rules = items::rules_from_items(&scanned.items, limits)
+            .map_err(|e| Unchanged::Invalid(format!("{}: {e}", self.remote)))?;
+        Ok((rules, digest))
     }
 }

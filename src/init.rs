@@ -267,6 +267,15 @@ fn permissions(config: &Config, client: &Client, policies: &Policies) -> Result<
             http::check_url(url).map_err(&fail)?;
             Some(Remote::Url(url.clone()))
         }
+        Source::DynamoDb { table } => {
+            if table.is_empty() || table.contains('/') {
+                return Err(fail("expected dynamodb://TABLE".into()).into());
+            }
+            Some(Remote::DynamoDb {
+                target: config.aws.dynamodb_target().map_err(&fail)?,
+                table: table.clone(),
+            })
+        }
         _ => None,
     };
     if let Some(remote) = remote {

@@ -1,10 +1,11 @@
-//! SigV4 against botocore's own signer (S3SigV4Auth, from moto's virtualenv)
-//! over awkward object keys: spaces, unicode, `+`, `~`, `//`, reserved
-//! characters. For each key, the URL and the Authorization header scopegate
+//! SigV4 against botocore's own signers (from moto's virtualenv): S3 GETs
+//! (S3SigV4Auth) over awkward object keys — spaces, unicode, `+`, `~`,
+//! `//`, reserved characters — and DynamoDB Scan POSTs (SigV4Auth). For each key, the URL and the Authorization header scopegate
 //! computes at botocore's timestamp must be byte for byte botocore's.
 
 mod support;
 
+use scopegate::net::dynamodb::signed_scan;
 use scopegate::net::s3::{Target, signed_get};
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -110,6 +111,80 @@ fn our_signatures_are_botocores_over_awkward_keys() {
             header("authorization"),
             theirs["authorization"].as_str().unwrap(),
             "signature of {bucket}/{key}"
+        );
+    }
+}
+
+/// The DynamoDB Scan (issue 23): a JSON POST signed for `dynamodb`, its
+/// body hashed into the signature, as botocore's SigV4Auth signs it.
+#[test]
+fn our_dynamodb_scan_signature_is_botocores() {
+    let target = Target {
+        endpoint: "https://dynamodb.eu-west-3.amazonaws.com".into(),
+        region: "eu-west-3".into(),
+        access_key: "AKIAIOSFODNN7EXAMPLE".into(),
+        secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
+        session_token: Some("IQoJb3JpZ2luX2VjEXAMPLE//token+with=chars".into()),
+    };
+    let python = std::path::PathBuf::from(support::tool("SCOPEGATE_TEST_MOTO_SERVER"))
+        .with_file_name("python");
+    let bodies = [
+        r#"{"ConsistentRead":true,"Limit":1000,"TableName":"scopegate-permissions"}"#,
+        r#"{"ConsistentRead":true,"ExclusiveStartKey":{"scope":{"S":"orders.read ü"}},"Limit":1000,"TableName":"t"}"#,
+    ];
+    let mut child = Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/sigv4_botocore.py"
+        ))
+        .args([
+            target.endpoint.as_str(),
+            target.region.as_str(),
+            target.access_key.as_str(),
+            target.secret_key.as_str(),
+            target.session_token.as_deref().unwrap(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("moto's python with botocore");
+    let input: String = bodies
+        .iter()
+        .map(|b| format!("{}\n", serde_json::json!({"dynamodb_body": b})))
+        .collect();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answers: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), bodies.len());
+    for (body, theirs) in bodies.iter().zip(&answers) {
+        let date = theirs["date"].as_str().unwrap();
+        let at = UNIX_EPOCH + Duration::from_secs(unix_from_amz_date(date));
+        let (url, headers) = signed_scan(&target, body, at);
+        let authorization = headers
+            .iter()
+            .find(|(k, _)| k == "authorization")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default();
+        assert_eq!(url, theirs["url"].as_str().unwrap());
+        assert_eq!(
+            authorization,
+            theirs["authorization"].as_str().unwrap(),
+            "{body}"
         );
     }
 }

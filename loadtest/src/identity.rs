@@ -46,8 +46,8 @@ impl Identity {
         Ok(Identity { key, settings })
     }
 
-    /// Reads the permissions from `source` (`s3://…`, an https or loopback
-    /// URL, a file) instead of the embedded document, refreshed every
+    /// Reads the permissions from `source` (`s3://…`, `dynamodb://TABLE`,
+    /// an https or loopback URL, a file) instead of the embedded document, refreshed every
     /// `max_age` seconds as a Lambda would (an S3 source signs with this
     /// process's `AWS_*` variables).
     #[must_use]
@@ -64,6 +64,7 @@ impl Identity {
             "AWS_DEFAULT_REGION",
             "AWS_ENDPOINT_URL",
             "AWS_ENDPOINT_URL_S3",
+            "AWS_ENDPOINT_URL_DYNAMODB",
             "AWS_ACCESS_KEY_ID",
             "AWS_SECRET_ACCESS_KEY",
             "AWS_SESSION_TOKEN",

@@ -48,8 +48,9 @@ pub struct ServeArgs {
     /// Signature algorithm of the embedded IdP.
     #[arg(long, value_name = "ALG", default_value = "ES256", value_parser = ["RS256", "ES256"])]
     alg: String,
-    /// Permissions document from s3://bucket/key (with this process's AWS_*
-    /// variables: moto_server works), an https or loopback URL, or a file,
+    /// Permissions document from s3://bucket/key or dynamodb://TABLE (with
+    /// this process's AWS_* variables: moto_server works), an https or
+    /// loopback URL, or a file,
     /// refreshed as the Lambda would: replace it while traffic runs and watch
     /// the decisions and scopegate_permissions_fetches_total follow.
     #[arg(long, value_name = "SOURCE")]

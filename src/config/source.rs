@@ -3,8 +3,9 @@
 //! read signs with.
 
 use super::names::{
-    ENV_AWS_ACCESS_KEY_ID, ENV_AWS_DEFAULT_REGION, ENV_AWS_ENDPOINT_URL, ENV_AWS_ENDPOINT_URL_S3,
-    ENV_AWS_REGION, ENV_AWS_SECRET_ACCESS_KEY, ENV_AWS_SESSION_TOKEN,
+    ENV_AWS_ACCESS_KEY_ID, ENV_AWS_DEFAULT_REGION, ENV_AWS_ENDPOINT_URL,
+    ENV_AWS_ENDPOINT_URL_DYNAMODB, ENV_AWS_ENDPOINT_URL_S3, ENV_AWS_REGION,
+    ENV_AWS_SECRET_ACCESS_KEY, ENV_AWS_SESSION_TOKEN,
 };
 use super::{ConfigError, Strings};
 use crate::net::http::Client;
@@ -28,6 +29,12 @@ pub enum Source {
     /// A URL (https, or http on loopback): a JWKS kept fresh by the key
     /// cache, or a permissions document kept fresh by [`crate::grants`].
     Url(String),
+    /// A DynamoDB table (`dynamodb://TABLE`), permissions only: an item
+    /// per scope, scanned at start-up and refreshed by [`crate::grants`].
+    DynamoDb {
+        /// The table's name.
+        table: String,
+    },
     /// `discover`: OIDC discovery from the issuer finds the JWKS URL.
     Discover,
 }
@@ -40,6 +47,11 @@ impl Source {
         }
         if v.starts_with("https://") || v.starts_with("http://") {
             return Source::Url(v.to_string());
+        }
+        if let Some(table) = v.strip_prefix("dynamodb://") {
+            return Source::DynamoDb {
+                table: table.to_string(),
+            };
         }
         if let Some(rest) = v.strip_prefix("s3://") {
             let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
@@ -74,6 +86,10 @@ impl Source {
                 var,
                 "a URL or `discover` is fetched by its owner (the key cache, the permissions refresh), not loaded once",
             )),
+            Source::DynamoDb { .. } => Err(ConfigError::new(
+                var,
+                "a DynamoDB table holds permissions only (SCOPEGATE_PERMISSIONS)",
+            )),
         }
     }
 }
@@ -84,6 +100,7 @@ impl Source {
 pub struct AwsEnvironment {
     region: Option<String>,
     endpoint: Option<String>,
+    dynamodb_endpoint: Option<String>,
     access_key: Option<String>,
     secret_key: Option<String>,
     session_token: Option<String>,
@@ -95,18 +112,22 @@ impl std::fmt::Debug for AwsEnvironment {
         f.debug_struct("AwsEnvironment")
             .field("region", &self.region)
             .field("endpoint", &self.endpoint)
+            .field("dynamodb_endpoint", &self.dynamodb_endpoint)
             .finish_non_exhaustive()
     }
 }
 
 impl AwsEnvironment {
     /// `AWS_REGION` (or `AWS_DEFAULT_REGION`), the credentials, and
-    /// `AWS_ENDPOINT_URL_S3` (or `AWS_ENDPOINT_URL`) to point S3 elsewhere.
+    /// `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL_DYNAMODB` (or
+    /// `AWS_ENDPOINT_URL`) to point S3 or DynamoDB elsewhere.
     pub fn from_strings(src: &dyn Strings) -> AwsEnvironment {
         let var = |n: &str| super::parse::non_empty(src, n);
         AwsEnvironment {
             region: var(ENV_AWS_REGION).or_else(|| var(ENV_AWS_DEFAULT_REGION)),
             endpoint: var(ENV_AWS_ENDPOINT_URL_S3).or_else(|| var(ENV_AWS_ENDPOINT_URL)),
+            dynamodb_endpoint: var(ENV_AWS_ENDPOINT_URL_DYNAMODB)
+                .or_else(|| var(ENV_AWS_ENDPOINT_URL)),
             access_key: var(ENV_AWS_ACCESS_KEY_ID),
             secret_key: var(ENV_AWS_SECRET_ACCESS_KEY),
             session_token: var(ENV_AWS_SESSION_TOKEN),
@@ -115,11 +136,20 @@ impl AwsEnvironment {
 
     /// Where and as whom to send an S3 request.
     pub fn s3_target(&self) -> Result<Target, String> {
+        self.target("s3", self.endpoint.as_deref())
+    }
+
+    /// Where and as whom to send a DynamoDB request.
+    pub fn dynamodb_target(&self) -> Result<Target, String> {
+        self.target("dynamodb", self.dynamodb_endpoint.as_deref())
+    }
+
+    fn target(&self, service: &str, endpoint: Option<&str>) -> Result<Target, String> {
         let region = self.region.clone().ok_or("AWS_REGION is not set")?;
-        let endpoint = self
-            .endpoint
-            .clone()
-            .unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com"));
+        let endpoint = endpoint.map_or_else(
+            || format!("https://{service}.{region}.amazonaws.com"),
+            str::to_string,
+        );
         Ok(Target {
             endpoint: endpoint.trim_end_matches('/').to_string(),
             access_key: self

@@ -79,6 +79,9 @@ fn describe_issuer(out: &mut String, i: usize, issuer: &IssuerConfig, config: &C
         Source::File(f) => format!("file {f}"),
         Source::S3 { bucket, key } => format!("s3://{bucket}/{key}"),
         Source::Inline(_) => "inline JWKS".to_string(),
+        Source::DynamoDb { table } => {
+            format!("dynamodb://{table} (refused at start: permissions only)")
+        }
     };
     let _ = writeln!(out, "  keys: {keys}");
     let sources: Vec<String> = m

@@ -1,6 +1,8 @@
-//! Stage 5, scopes: the permissions document ([`permissions`]), validated
-//! at start-up and compiled into a scope → bit table ([`table`]).
+//! Stage 5, scopes: the permissions document ([`permissions`]) or its
+//! DynamoDB items ([`items`]), validated at start-up and compiled into a
+//! scope → bit table ([`table`]).
 
+pub mod items;
 pub mod permissions;
 pub mod table;
 

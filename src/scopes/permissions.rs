@@ -155,7 +155,11 @@ pub fn parse_rules(bytes: &[u8], limits: PermissionLimits) -> Result<Vec<Rule>, 
         .collect()
 }
 
-fn parse_rule(index: usize, value: &serde_json::Value) -> Result<Rule, PermissionsError> {
+/// One rule (a JSON object of the document's fields), `index` naming it in errors.
+pub(crate) fn parse_rule(
+    index: usize,
+    value: &serde_json::Value,
+) -> Result<Rule, PermissionsError> {
     let err = |field: &'static str, problem: &str| PermissionsError::Rule {
         index,
         field,

@@ -86,3 +86,56 @@ pub(crate) fn aws_settings(port: u16) -> Vec<(&'static str, String)> {
         ("AWS_SESSION_TOKEN", "session-token-as-lambda-has".into()),
     ]
 }
+
+/// Runs `statement` with `ddb` a boto3 DynamoDB client for moto on `port`,
+/// `json` imported, the rest of `args` as `sys.argv[2:]` and `input` on stdin.
+pub(crate) fn dynamodb_with(port: u16, statement: &str, args: &[&str], input: &str) {
+    use std::io::Write as _;
+    let script = format!(
+        "import boto3, json, sys; ddb = boto3.client('dynamodb', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test'); {statement}"
+    );
+    let mut child = Command::new(moto().with_file_name("python"))
+        .args(["-c", &script, &format!("http://127.0.0.1:{port}")])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// [`dynamodb_with`] with nothing on stdin.
+pub(crate) fn dynamodb(port: u16, statement: &str, args: &[&str]) {
+    dynamodb_with(port, statement, args, "");
+}
+
+/// Creates the permissions table `table` (partition key `scope`).
+pub(crate) fn create_table(port: u16, table: &str) {
+    dynamodb(
+        port,
+        "ddb.create_table(TableName=sys.argv[2], KeySchema=[{'AttributeName': 'scope', 'KeyType': 'HASH'}], AttributeDefinitions=[{'AttributeName': 'scope', 'AttributeType': 'S'}], BillingMode='PAY_PER_REQUEST')",
+        &[table],
+    );
+}
+
+/// Writes `items` (a JSON array of items in DynamoDB's JSON) to `table`, 25 per batch.
+pub(crate) fn put_items(port: u16, table: &str, items: &str) {
+    dynamodb_with(
+        port,
+        "items = json.load(sys.stdin); [ddb.batch_write_item(RequestItems={sys.argv[2]: [{'PutRequest': {'Item': i}} for i in items[n:n + 25]]}) for n in range(0, len(items), 25)]",
+        &[table],
+        items,
+    );
+}
