@@ -6,6 +6,7 @@
 #   KEYCLOAK_DIST          a Keycloak distribution (tar.gz) for tests/keycloak.rs
 #   SCOPEGATE_TEST_RIE          the AWS Lambda Runtime Interface Emulator (from the aws-sam-cli wheel)
 #   SCOPEGATE_TEST_LOCUST       Locust, for the TTL lab's calibration loop
+#   SCOPEGATE_TEST_TOOLS   `require`: a test whose tool is missing fails (without it, it says so and passes)
 # Everything goes under $SCOPEGATE_TEST_TOOLS_DIR (default ~/.cache/scopegate-tools).
 set -euo pipefail
 SCOPEGATE_TEST_TOOLS_DIR="${SCOPEGATE_TEST_TOOLS_DIR:-$HOME/.cache/scopegate-tools}"
@@ -94,3 +95,6 @@ if [ ! -s "$KEYCLOAK_DIST" ]; then
     -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:tar.gz" \
     -DoutputDirectory="$SCOPEGATE_TEST_TOOLS_DIR/keycloak" >&2
 fi
+# Everything above is installed: from here a test that cannot find a tool
+# fails instead of saying so and passing (tests/support/tools.rs).
+export SCOPEGATE_TEST_TOOLS=require

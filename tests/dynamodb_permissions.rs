@@ -11,6 +11,7 @@ use scopegate::{Authorizer, Decision, Reject};
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 use support::moto::{aws_settings, create_table, dynamodb, put_items, start_moto};
+use support::tools::{self, MOTO};
 use support::{ARN, AUDIENCE, ISSUER, Keys, token_event};
 
 const TABLE: &str = "scopegate-permissions";
@@ -90,6 +91,9 @@ fn paths(p: &[&str]) -> Vec<String> {
 
 #[test]
 fn a_table_created_changed_broken_and_unreachable() {
+    if !tools::have(&[MOTO]) {
+        return;
+    }
     let (moto, port) = start_moto();
     let keys = Keys::load();
     // No table yet: the start fails, naming it.
@@ -170,6 +174,9 @@ fn a_table_created_changed_broken_and_unreachable() {
 
 #[test]
 fn a_table_larger_than_one_scan_page_is_read_whole() {
+    if !tools::have(&[MOTO]) {
+        return;
+    }
     let (_moto, port) = start_moto();
     create_table(port, TABLE);
     let scopes = scopegate::net::dynamodb::PAGE_ITEMS + 37;

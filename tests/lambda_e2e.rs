@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use support::emulator::{Killed, bootstrap, function_command, invoke, start_emulator};
+use support::tools::{self, CARGO_LAMBDA, EMF_SCHEMA, PYTHON};
 use support::*;
 
 /// The raw HTTP answer of the emulator's Invoke API (status line and body).
@@ -36,6 +37,9 @@ fn invoke_raw(port: u16, event: &str) -> (String, String) {
 
 #[test]
 fn the_binary_answers_allow_deny_and_unauthorized_under_the_runtime_emulator() {
+    if !tools::have(&[CARGO_LAMBDA, PYTHON, EMF_SCHEMA]) {
+        return;
+    }
     exercise(Path::new(env!("CARGO_BIN_EXE_scopegate")));
 }
 
@@ -43,6 +47,14 @@ fn the_binary_answers_allow_deny_and_unauthorized_under_the_runtime_emulator() {
 /// README's recipe; scripts/test.sh builds it first), as deployed.
 #[test]
 fn the_bootstrap_built_the_documented_way_answers_too() {
+    if !tools::have(&[
+        CARGO_LAMBDA,
+        PYTHON,
+        EMF_SCHEMA,
+        support::emulator::bootstrap_tool(),
+    ]) {
+        return;
+    }
     exercise(&bootstrap());
 }
 
@@ -218,6 +230,9 @@ fn check_function_output(output: &str, token: &str) {
 /// exporter's timeout, and the function logged "trace export failed".
 #[test]
 fn the_answer_does_not_wait_for_the_trace_export() {
+    if !tools::have(&[CARGO_LAMBDA]) {
+        return;
+    }
     let keys = Keys::load();
     let (_emulator, port) = start_emulator();
     let collector = support::doc_server::DocServer::start();

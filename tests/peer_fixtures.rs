@@ -3,10 +3,13 @@
 //! through `scopegate replay`, and compared with the generator's ground
 //! truth event by event. Zero mismatches, memo on and off.
 
+mod support;
+
 use scopegate::testkit::fixture::{self, Mode, Options};
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
+use support::tools::{self, EMF_SCHEMA, PROMTOOL, PYTHON};
 
 struct Fixture {
     dir: PathBuf,
@@ -198,6 +201,9 @@ fn prometheus_sum(text: &str, name: &str, labels: &[&str]) -> f64 {
 
 #[test]
 fn replay_metrics_pass_promtool_and_count_every_decision() {
+    if !tools::have(&[PROMTOOL]) {
+        return;
+    }
     let fixture = Fixture::generate("zipf", 1000);
     let prom = fixture.dir.join("metrics.prom");
     let summary = assert_agrees(&fixture, &["--metrics", prom.to_str().unwrap()]);
@@ -280,6 +286,9 @@ fn emf_count(docs: &[serde_json::Value], name: &str) -> usize {
 
 #[test]
 fn replay_emf_validates_in_both_flush_modes() {
+    if !tools::have(&[PYTHON, EMF_SCHEMA]) {
+        return;
+    }
     let fixture = Fixture::generate("zipf", 600);
     for (mode, extra) in [
         (

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use support::doc_server::DocServer;
 use support::moto::{aws_settings, delete, put, start_moto};
+use support::tools::{self, MOTO};
 use support::{ARN, AUDIENCE, ISSUER, Keys, token_event};
 
 fn wall_clock() -> f64 {
@@ -88,6 +89,9 @@ fn wait_for_swap(a: &Authorizer, generation: u64) {
 
 #[test]
 fn an_s3_document_replaced_broken_deleted_and_restored() {
+    if !tools::have(&[MOTO]) {
+        return;
+    }
     let (_moto, port) = start_moto();
     let (bucket, key) = ("config-bucket", "scopegate/permissions.json");
     put(port, bucket, key, &document("orders.read", &["orders"]));

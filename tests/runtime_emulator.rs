@@ -10,6 +10,7 @@ mod support;
 use serde_json::Value;
 use support::emulator::bootstrap;
 use support::rie::Rie;
+use support::tools::{self, EMF_SCHEMA, PYTHON, RIE};
 use support::*;
 
 fn function_env(keys: &Keys, extra: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -45,6 +46,9 @@ fn json_lines(output: &str) -> Vec<Value> {
 /// comes from the query string; a repeated parameter is two tokens.
 #[test]
 fn websocket_connect_is_granted_by_a_route_key_rule() {
+    if !tools::have(&[RIE, support::emulator::bootstrap_tool()]) {
+        return;
+    }
     let keys = Keys::load();
     let permissions = format!(
         r#"[{{"arn":"{ARN}","stage":"prod","routeKey":"$connect","scope":"chat"}},
@@ -87,6 +91,9 @@ fn websocket_connect_is_granted_by_a_route_key_rule() {
 
 #[test]
 fn allow_deny_and_the_exact_unauthorized_shape() {
+    if !tools::have(&[RIE, support::emulator::bootstrap_tool()]) {
+        return;
+    }
     let keys = Keys::load();
     let rie = Rie::start(&bootstrap(), &function_env(&keys, &[]));
     let (status, body) = rie.invoke(&token_event(&token(&keys, r#"["orders.read"]"#)));
@@ -135,6 +142,9 @@ fn allow_deny_and_the_exact_unauthorized_shape() {
 
 #[test]
 fn a_bad_configuration_fails_init_naming_the_variable() {
+    if !tools::have(&[RIE, support::emulator::bootstrap_tool()]) {
+        return;
+    }
     let keys = Keys::load();
     let env = function_env(&keys, &[("SCOPEGATE_LEEWAY_SECONDS", "soon")]);
     let rie = Rie::start(&bootstrap(), &env);
@@ -153,6 +163,9 @@ fn a_bad_configuration_fails_init_naming_the_variable() {
 /// Issue 22: a misspelt setting is not silently not enforced.
 #[test]
 fn a_misspelt_setting_fails_init_naming_the_closest_one() {
+    if !tools::have(&[RIE, support::emulator::bootstrap_tool()]) {
+        return;
+    }
     let keys = Keys::load();
     let env = function_env(&keys, &[("SCOPEGATE_REQUIRE_AT_JWT_", "true")]);
     let rie = Rie::start(&bootstrap(), &env);
@@ -169,6 +182,9 @@ fn a_misspelt_setting_fails_init_naming_the_closest_one() {
 
 #[test]
 fn emf_per_invocation_on_stdout_validates_against_the_schema() {
+    if !tools::have(&[RIE, PYTHON, EMF_SCHEMA, support::emulator::bootstrap_tool()]) {
+        return;
+    }
     let keys = Keys::load();
     let env = function_env(&keys, &[("SCOPEGATE_METRICS_FLUSH", "invocation")]);
     let rie = Rie::start(&bootstrap(), &env);
@@ -192,6 +208,9 @@ fn emf_per_invocation_on_stdout_validates_against_the_schema() {
 
 #[test]
 fn aggregated_emf_the_default_is_flushed_when_the_emulator_relays_sigterm() {
+    if !tools::have(&[RIE, PYTHON, EMF_SCHEMA, support::emulator::bootstrap_tool()]) {
+        return;
+    }
     let keys = Keys::load();
     let env = function_env(&keys, &[]);
     let rie = Rie::start(&bootstrap(), &env);

@@ -7,6 +7,7 @@ mod support;
 
 use std::process::Output;
 use support::moto::{put, start_moto};
+use support::tools::{self, MOTO};
 use support::*;
 
 fn replay(port: u16, permissions: &str, events: &str) -> Output {
@@ -36,6 +37,9 @@ fn replay(port: u16, permissions: &str, events: &str) -> Output {
 
 #[test]
 fn the_permissions_document_comes_from_s3() {
+    if !tools::have(&[MOTO]) {
+        return;
+    }
     let (_moto, port) = start_moto();
     put(
         port,
@@ -69,6 +73,9 @@ fn the_permissions_document_comes_from_s3() {
 
 #[test]
 fn a_missing_object_stops_the_start_naming_the_setting() {
+    if !tools::have(&[MOTO]) {
+        return;
+    }
     let (_moto, port) = start_moto();
     put(port, "config-bucket", "other.json", "[]");
     let out = replay(port, "s3://config-bucket/scopegate/missing.json", "{}\n");

@@ -18,6 +18,7 @@ use std::process::Stdio;
 use std::time::Duration;
 use support::doc_server::DocServer;
 use support::emulator::{Killed, function_command, invoke, start_emulator};
+use support::tools::{self, CARGO_LAMBDA};
 use support::*;
 
 const SECRET: &str = "PLANTED-SECRET-4f1c";
@@ -121,6 +122,9 @@ fn start_up_failures_show_urls_without_their_secrets() {
 /// logs a WARN line; it carried the whole pre-signed URL.
 #[test]
 fn a_failing_permissions_refresh_logs_the_url_without_its_query() {
+    if !tools::have(&[CARGO_LAMBDA]) {
+        return;
+    }
     let keys = Keys::load();
     let server = DocServer::start();
     server.set(&presigned("/permissions.json"), &permissions(), None);
@@ -272,6 +276,9 @@ fn introspection_s3_and_discovery_keep_their_secrets() {
 /// whole, query included; its headers (an API key) were never shown.
 #[test]
 fn a_failing_trace_export_logs_neither_the_query_nor_the_headers() {
+    if !tools::have(&[CARGO_LAMBDA]) {
+        return;
+    }
     let keys = Keys::load();
     let server = DocServer::start();
     server.set_status(&presigned("/v1/traces"), 500, "no", None);

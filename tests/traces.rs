@@ -12,6 +12,7 @@ use scopegate::telemetry::Invocation;
 use scopegate::testkit::mint::SigningKey;
 use serde_json::Value;
 use support::otlp::{OtlpReceiver, invocation_id, names, spans};
+use support::tools::{self, PYTHON};
 use support::*;
 
 const TRACE_ID: &str = "5759e988bd862e3fe1be46a994272793";
@@ -83,6 +84,9 @@ fn tree<'r>(record: &'r Value, expected: &[&str]) -> &'r Value {
 
 #[test]
 fn allow_memo_hit_deny_and_unauthorized_invocations_export_their_span_trees() {
+    if !tools::have(&[PYTHON]) {
+        return;
+    }
     let keys = Keys::load();
     let receiver = OtlpReceiver::start(None);
     let endpoint = receiver.endpoint();
@@ -234,6 +238,9 @@ fn allow_memo_hit_deny_and_unauthorized_invocations_export_their_span_trees() {
 
 #[test]
 fn a_jwks_fetch_on_an_unknown_kid_is_a_client_span_under_verify() {
+    if !tools::have(&[PYTHON]) {
+        return;
+    }
     let keys = Keys::load();
     let receiver = OtlpReceiver::start(Some(&keys.jwks()));
     let base = receiver.endpoint();

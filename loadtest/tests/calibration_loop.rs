@@ -6,6 +6,9 @@
 //! arrivals at another TTL, must predict that run's invocations within 5 %.
 //! Needs Locust (`SCOPEGATE_TEST_LOCUST`, installed by scripts/test-deps.sh).
 
+#[path = "../../tests/support/tools.rs"]
+mod tools;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -160,6 +163,9 @@ fn measured_invocations(path: &Path) -> f64 {
 
 #[test]
 fn calibration_recovers_the_partitions_and_predicts_another_ttl() {
+    if !tools::have(&[tools::LOCUST]) {
+        return;
+    }
     let dir = std::env::temp_dir().join(format!("scopegate-calibration-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();

@@ -116,15 +116,28 @@ pub(crate) fn function_command(binary: &Path, port: u16) -> Command {
 /// The bootstrap scripts/test.sh builds the README's way
 /// (`cargo lambda build --profile lambda --x86-64`), as deployed.
 pub(crate) fn bootstrap() -> PathBuf {
-    let target = Path::new(env!("CARGO_BIN_EXE_scopegate"))
-        .parent()
-        .and_then(Path::parent)
-        .expect("target dir");
-    let bootstrap = target.join("lambda/scopegate/bootstrap");
+    let bootstrap = bootstrap_path();
     assert!(
         bootstrap.exists(),
         "{} missing: run scripts/test.sh (it runs cargo lambda build --profile lambda --x86-64)",
         bootstrap.display()
     );
     bootstrap
+}
+
+/// Where `cargo lambda build --profile lambda` leaves the bootstrap.
+fn bootstrap_path() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_scopegate"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .join("lambda/scopegate/bootstrap")
+}
+
+/// The bootstrap, as a tool a test needs (scripts/test.sh builds it).
+pub(crate) fn bootstrap_tool() -> super::tools::Tool {
+    super::tools::Tool::File(
+        bootstrap_path(),
+        "the Lambda bootstrap scripts/test.sh builds",
+    )
 }

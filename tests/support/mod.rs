@@ -8,6 +8,7 @@ pub(crate) mod emulator;
 pub(crate) mod moto;
 pub(crate) mod otlp;
 pub(crate) mod rie;
+pub(crate) mod tools;
 
 use scopegate::config::{Config, Strings};
 use scopegate::jose::Alg;
