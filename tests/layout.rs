@@ -19,8 +19,15 @@ struct File {
     code: String,
 }
 
+/// The crates whose tree is checked: the authorizer and the lab.
+const ROOTS: [&str; 2] = ["src", "loadtest/src"];
+
 fn files() -> Vec<File> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    files_under("src")
+}
+
+fn files_under(root: &str) -> Vec<File> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(root);
     let mut out = Vec::new();
     let mut stack = vec![root.clone()];
     while let Some(dir) = stack.pop() {
@@ -185,7 +192,13 @@ fn find_cycle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>>
 
 #[test]
 fn top_level_modules_import_each_other_without_a_cycle() {
-    let files = files();
+    for root in ROOTS {
+        top_level_without_a_cycle(root);
+    }
+}
+
+fn top_level_without_a_cycle(root: &str) {
+    let files = files_under(root);
     let top: BTreeSet<String> = files
         .iter()
         .filter_map(|f| f.module.first().cloned())
@@ -201,17 +214,23 @@ fn top_level_modules_import_each_other_without_a_cycle() {
             }
         }
     }
-    assert!(edges.len() > 10, "the graph was read: {edges:?}");
+    assert!(edges.len() > 10, "{root}: the graph was read: {edges:?}");
     assert_eq!(
         find_cycle(&edges),
         None,
-        "import cycle between top-level modules"
+        "import cycle between top-level modules of {root}"
     );
 }
 
 #[test]
 fn sibling_files_of_a_folder_import_each_other_without_a_cycle() {
-    let files = files();
+    for root in ROOTS {
+        siblings_without_a_cycle(root);
+    }
+}
+
+fn siblings_without_a_cycle(root: &str) {
+    let files = files_under(root);
     let modules: BTreeSet<Vec<String>> = files.iter().map(|f| f.module.clone()).collect();
     let mut folders: BTreeMap<Vec<String>, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
     for f in files.iter().filter(|f| !f.path.ends_with("mod.rs")) {
@@ -238,7 +257,7 @@ fn sibling_files_of_a_folder_import_each_other_without_a_cycle() {
         assert_eq!(
             find_cycle(edges),
             None,
-            "import cycle inside src/{}",
+            "import cycle inside {root}/{}",
             folder.join("/")
         );
     }

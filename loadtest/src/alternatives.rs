@@ -15,9 +15,9 @@ use crate::cost::{
     AVP_PRICE_PER_AUTHORIZATION, AVP_QUICK_START_TTL, AVP_QUOTA_PER_SECOND, AVP_ROUND_TRIP_MS,
     Prices, SECONDS_PER_MONTH,
 };
+use crate::runs::simulate_all;
 use crate::scenario::Scenario;
 use crate::sim::{Durations, Outcome};
-use crate::sweep::simulate_all;
 use crate::traffic::Event;
 use serde::Serialize;
 

@@ -19,7 +19,7 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "FILE")]
     access_log: String,
     /// The authorizer cache TTL the logged traffic ran with.
-    #[arg(long, value_name = "SECONDS", value_parser = crate::serve::parse_ttl)]
+    #[arg(long, value_name = "SECONDS", value_parser = crate::arg_values::parse_ttl)]
     ttl: f64,
     /// The authorizer function's Invocations (Sum, period 60) for the same
     /// window, as `aws cloudwatch get-metric-statistics` prints it. Without
@@ -31,7 +31,7 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 3600.0)]
     token_lifetime: f64,
     /// Largest partition count tried.
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = crate::cli::positive_count)]
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = crate::arg_values::positive_count)]
     max_partitions: usize,
     /// Where the calibrated scenario goes.
     #[arg(long, value_name = "FILE", default_value = "calibrated.toml")]

@@ -45,18 +45,32 @@ pub fn completions(shell: clap_complete::Shell) {
     clap_complete::generate(shell, &mut command, "scopegate-lab", &mut std::io::stdout());
 }
 
-/// A count of one or more, for clap.
-pub fn positive_count(v: &str) -> Result<usize, String> {
-    v.parse::<usize>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(format!("`{v}` is not a positive count"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::Parser as _;
+
+    /// Issue 24: `serve --ttl 1.5` was accepted while `sweep --ttls 1.5`
+    /// was refused; API Gateway takes whole seconds, and so does every flag.
+    #[test]
+    fn a_ttl_is_read_by_one_rule_everywhere() {
+        for args in [
+            &["serve", "--ttl", "1.5"][..],
+            &["sweep", "--ttls", "1.5"],
+            &["live", "--ttls", "0,1.5"],
+            &["calibrate", "--access-log", "a.log", "--ttl", "1.5"],
+        ] {
+            let err =
+                Cli::try_parse_from(std::iter::once("scopegate-lab").chain(args.iter().copied()))
+                    .unwrap_err()
+                    .to_string();
+            assert!(
+                err.contains("whole number of seconds in 0..=3600"),
+                "{args:?}: {err}"
+            );
+        }
+        assert!(Cli::try_parse_from(["scopegate-lab", "serve", "--ttl", "60"]).is_ok());
+    }
 
     /// A valid value for every option of every subcommand. An option added
     /// without a row here fails the test, so the rule covers new ones too.

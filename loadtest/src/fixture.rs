@@ -15,10 +15,10 @@ pub struct FixtureArgs {
     #[arg(long, default_value = "unique", value_parser = ["unique", "zipf"])]
     mode: String,
     /// Events to write.
-    #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = crate::cli::positive_count)]
+    #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = crate::arg_values::positive_count)]
     events: usize,
     /// Distinct users.
-    #[arg(long, value_name = "N", default_value_t = 1_000, value_parser = crate::cli::positive_count)]
+    #[arg(long, value_name = "N", default_value_t = 1_000, value_parser = crate::arg_values::positive_count)]
     users: usize,
     /// Generator seed.
     #[arg(long, value_name = "N", default_value_t = 1)]

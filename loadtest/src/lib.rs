@@ -24,6 +24,7 @@
 
 pub mod access_log;
 pub mod alternatives;
+pub mod arg_values;
 pub mod calibrate;
 pub mod cli;
 pub mod cost;
@@ -38,6 +39,7 @@ pub mod progress;
 pub mod recommend;
 pub mod report;
 pub mod rng;
+pub mod runs;
 pub mod scenario;
 pub mod serve;
 pub mod sim;

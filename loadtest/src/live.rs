@@ -7,12 +7,12 @@
 //! `sweep` model predicts for exactly the same arrivals; more than 5 %
 //! apart means the model is wrong, and the command fails.
 
+use crate::arg_values::{Ttls, parse_ttls};
 use crate::gateway::Counts;
 use crate::identity::{Identity, USER_SCOPES};
 use crate::scenario::Scenario;
 use crate::serve::{self, Options};
 use crate::sim::{Durations, Model, Simulator};
-use crate::sweep::{Ttls, parse_ttls};
 use crate::traffic::{Event, Traffic};
 use bytes::Bytes;
 use hdrhistogram::Histogram;

@@ -3,6 +3,7 @@
 //! the current tokio runtime, which is how `live` and the tests use it.
 
 use crate::access_log;
+use crate::arg_values::{non_negative_seconds, parse_ttl, positive_count};
 use crate::gateway::config::{AuthorizerKind, GatewayConfig};
 use crate::gateway::{Counts, Gateway, Reply};
 use crate::identity::Identity;
@@ -60,7 +61,7 @@ pub struct ServeArgs {
     permissions_max_age: f64,
     /// Split the authorizer cache into N partitions, each request landing on
     /// a random one (AWS documents no topology; calibrate recovers N).
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = crate::cli::positive_count)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = positive_count)]
     cache_partitions: usize,
     /// Write an API Gateway access log (the README's JSON format) to FILE.
     #[arg(long, value_name = "FILE")]
@@ -69,24 +70,6 @@ pub struct ServeArgs {
     /// `aws cloudwatch get-metric-statistics` prints them (needs --access-log).
     #[arg(long, value_name = "FILE")]
     invocations_out: Option<String>,
-}
-
-/// A TTL in API Gateway's range.
-pub fn parse_ttl(v: &str) -> Result<f64, String> {
-    let ttl: f64 = v.parse().map_err(|_| format!("`{v}` is not a number"))?;
-    if (0.0..=3600.0).contains(&ttl) {
-        Ok(ttl)
-    } else {
-        Err("API Gateway allows 0..=3600 seconds".into())
-    }
-}
-
-/// A finite duration of zero or more seconds.
-pub fn non_negative_seconds(v: &str) -> Result<f64, String> {
-    match v.parse::<f64>() {
-        Ok(s) if s.is_finite() && s >= 0.0 => Ok(s),
-        _ => Err(format!("`{v}` is not 0 or more seconds")),
-    }
 }
 
 impl ServeArgs {

