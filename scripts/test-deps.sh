@@ -6,6 +6,7 @@
 #   KEYCLOAK_DIST          a Keycloak distribution (tar.gz) for tests/keycloak.rs
 #   SCOPEGATE_TEST_RIE          the AWS Lambda Runtime Interface Emulator (from the aws-sam-cli wheel)
 #   SCOPEGATE_TEST_LOCUST       Locust, for the TTL lab's calibration loop
+#   SCOPEGATE_TEST_MDBOOK  mdBook, for the operator's book (docs/)
 #   SCOPEGATE_TEST_TOOLS   `require`: a test whose tool is missing fails (without it, it says so and passes)
 # Everything goes under $SCOPEGATE_TEST_TOOLS_DIR (default ~/.cache/scopegate-tools).
 set -euo pipefail
@@ -94,6 +95,14 @@ if [ ! -s "$KEYCLOAK_DIST" ]; then
   mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
     -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:tar.gz" \
     -DoutputDirectory="$SCOPEGATE_TEST_TOOLS_DIR/keycloak" >&2
+fi
+# mdBook, to build the operator's book (tests/book.rs builds it, warnings as errors).
+MDBOOK_VERSION=0.5.4
+export SCOPEGATE_TEST_MDBOOK="$SCOPEGATE_TEST_TOOLS_DIR/cargo/bin/mdbook"
+if [ ! -x "$SCOPEGATE_TEST_MDBOOK" ] || ! "$SCOPEGATE_TEST_MDBOOK" --version | grep -q "$MDBOOK_VERSION"; then
+  echo "# installing mdbook $MDBOOK_VERSION into $SCOPEGATE_TEST_TOOLS_DIR/cargo" >&2
+  cargo install mdbook --version "$MDBOOK_VERSION" --locked --no-default-features --quiet \
+    --root "$SCOPEGATE_TEST_TOOLS_DIR/cargo"
 fi
 # Everything above is installed: from here a test that cannot find a tool
 # fails instead of saying so and passing (tests/support/tools.rs).

@@ -50,33 +50,6 @@ fn metric_names(text: &str) -> BTreeSet<String> {
     out
 }
 
-/// Every metric name the code records: the string constants of `src/`.
-fn recorded_metrics() -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    let mut stack = vec![std::path::PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/src"
-    ))];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                for literal in text.split('"').skip(1).step_by(2) {
-                    if literal.starts_with("scopegate_")
-                        && (literal.ends_with("_total") || literal.ends_with("_seconds"))
-                    {
-                        names.insert(literal.to_string());
-                    }
-                }
-            }
-        }
-    }
-    names
-}
-
 #[test]
 fn the_alerting_rules_pass_promtool_and_their_unit_tests() {
     if !tools::have(&[PROMTOOL]) {
@@ -133,7 +106,7 @@ fn every_alarm_has_its_runbook_section_and_no_other_is_there() {
 
 #[test]
 fn the_alarms_read_metrics_the_code_records() {
-    let recorded = recorded_metrics();
+    let recorded = support::recorded_metrics();
     assert!(
         recorded.contains("scopegate_decisions_total"),
         "{recorded:?}"

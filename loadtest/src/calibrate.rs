@@ -11,8 +11,8 @@ use crate::traffic::Event;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 
-/// Fits the TTL lab's model to API Gateway access logs (the README's JSON
-/// format) and writes a calibrated scenario for `sweep --scenario`.
+/// Fits the TTL lab's model to API Gateway access logs (the JSON format of
+/// docs/src/lab.md) and writes a calibrated scenario for `sweep --scenario`.
 #[derive(Debug, clap::Args)]
 pub struct CalibrateArgs {
     /// The stage's access log, one JSON object per line.

@@ -63,7 +63,7 @@ pub struct ServeArgs {
     /// a random one (AWS documents no topology; calibrate recovers N).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = positive_count)]
     cache_partitions: usize,
-    /// Write an API Gateway access log (the README's JSON format) to FILE.
+    /// Write an API Gateway access log (the JSON format of docs/src/lab.md, "Calibrate on your own traffic") to FILE.
     #[arg(long, value_name = "FILE")]
     access_log: Option<String>,
     /// On exit, write the authorizer's per-minute invocations to FILE as

@@ -59,7 +59,7 @@ pub struct SweepArgs {
     /// Distinct tokens the handler is measured on.
     #[arg(long, value_name = "N", default_value_t = Plan::default().tokens, value_parser = positive_count)]
     samples: usize,
-    /// Replay the arrivals of this access log (the README's JSON format)
+    /// Replay the arrivals of this access log (the JSON format of docs/src/lab.md, "Calibrate on your own traffic")
     /// instead of the scenario's synthetic ones: its principals are the
     /// users and its span the duration.
     #[arg(long, value_name = "ACCESS_LOG")]

@@ -3,11 +3,11 @@
 //! live with the stage, e.g. [`crate::keys::remote::DEFAULT_MAX_AGE`]).
 //! No other module names a variable.
 
-// Each constant is named after its variable, and README "Configuration"
+// Each constant is named after its variable, and the book's configuration reference
 // documents every variable: a doc line per constant would repeat the name.
 #![allow(missing_docs)]
 
-// The authorizer (README, "Configuration").
+// The authorizer (docs/src/configuration.md).
 pub const ENV_ISSUER: &str = "SCOPEGATE_ISSUER";
 pub const ENV_ISSUERS: &str = "SCOPEGATE_ISSUERS";
 pub const ENV_AUDIENCE: &str = "SCOPEGATE_AUDIENCE";
@@ -49,7 +49,7 @@ pub const ENV_PERMISSIONS_MAX_AGE: &str = "SCOPEGATE_PERMISSIONS_MAX_AGE_SECONDS
 pub const ENV_PERMISSIONS_MAX_STALE: &str = "SCOPEGATE_PERMISSIONS_MAX_STALE_SECONDS";
 pub const ENV_PERMISSIONS_WHEN_STALE: &str = "SCOPEGATE_PERMISSIONS_WHEN_STALE";
 
-// The policy's size and the API's routes (README, "Policy size").
+// The policy's size and the API's routes (docs/src/permissions.md, "Policy size").
 pub const ENV_POLICY_MAX_BYTES: &str = "SCOPEGATE_POLICY_MAX_BYTES";
 pub const ENV_POLICY_OVERFLOW: &str = "SCOPEGATE_POLICY_OVERFLOW";
 pub const ENV_ROUTES: &str = "SCOPEGATE_ROUTES";

@@ -227,3 +227,31 @@ pub(crate) fn validate_emf(emf: &[&serde_json::Value]) {
         emf.len().to_string()
     );
 }
+
+/// Every metric name the code records: the `scopegate_*_total` and
+/// `*_seconds` string constants of `src/` and the lab (`loadtest/src/`).
+pub(crate) fn recorded_metrics() -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut stack = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src"
+    ))];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for literal in text.split('"').skip(1).step_by(2) {
+                    if literal.starts_with("scopegate_")
+                        && (literal.ends_with("_total") || literal.ends_with("_seconds"))
+                    {
+                        names.insert(literal.to_string());
+                    }
+                }
+            }
+        }
+    }
+    names
+}

@@ -23,6 +23,7 @@ pub(crate) const EMF_SCHEMA: Tool = Tool::Env("SCOPEGATE_TEST_EMF_SCHEMA");
 pub(crate) const MOTO: Tool = Tool::Env("SCOPEGATE_TEST_MOTO_SERVER");
 pub(crate) const RIE: Tool = Tool::Env("SCOPEGATE_TEST_RIE");
 pub(crate) const LOCUST: Tool = Tool::Env("SCOPEGATE_TEST_LOCUST");
+pub(crate) const MDBOOK: Tool = Tool::Env("SCOPEGATE_TEST_MDBOOK");
 pub(crate) const OIDC_PROVIDER: Tool = Tool::Env("OIDC_PROVIDER_PATH");
 pub(crate) const KEYCLOAK: Tool = Tool::Env("KEYCLOAK_DIST");
 pub(crate) const NODE: Tool = Tool::Command("node");
