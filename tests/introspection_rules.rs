@@ -241,13 +241,15 @@ fn jwt_then_introspect_checks_the_answers_token_type() {
             ("SCOPEGATE_AUDIENCE", AUDIENCE),
         ],
     );
-    let jwt = keys
-        .es256
-        .sign(&format!(
-            r#"{{"iss":"{ISSUER}","sub":"u1","aud":"{AUDIENCE}","exp":{},"scp":["orders.read"]}}"#,
-            NOW + 600.0
-        ))
-        .unwrap();
+    let jwt_of = |sub: &str| {
+        keys.es256
+            .sign(&format!(
+                r#"{{"iss":"{ISSUER}","sub":"{sub}","aud":"{AUDIENCE}","exp":{},"scp":["orders.read"]}}"#,
+                NOW + 600.0
+            ))
+            .unwrap()
+    };
+    let jwt = jwt_of("u1");
     server.set(
         "/introspect",
         r#"{"active":true,"token_type":"Refresh"}"#,
@@ -257,13 +259,7 @@ fn jwt_then_introspect_checks_the_answers_token_type() {
         auth.handle(&token_event(&jwt), NOW).unwrap_err(),
         Reject::NotAccessToken
     );
-    let fresh = keys
-        .es256
-        .sign(&format!(
-            r#"{{"iss":"{ISSUER}","sub":"u2","aud":"{AUDIENCE}","exp":{},"scp":["orders.read"]}}"#,
-            NOW + 600.0
-        ))
-        .unwrap();
+    let fresh = jwt_of("u2");
     server.set(
         "/introspect",
         r#"{"active":true,"token_type":"Bearer"}"#,

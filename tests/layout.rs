@@ -291,3 +291,53 @@ fn the_reference_reader_expands_groups_and_resolves_super() {
         ]
     );
 }
+
+/// The layers of `src/`, top to bottom of `lib.rs`'s list (docs/ARCHITECTURE.md):
+/// a module may use its own layer's earlier modules and any layer above,
+/// never a later one. Within the stages, the order is the pipeline's.
+const LAYERS: &[&[&str]] = &[
+    &["clock", "jose", "codec", "outcome", "registered"],
+    &["net"],
+    &[
+        "event", "token", "keys", "verify", "scopes", "policy", "respond", "grants", "memo",
+    ],
+    &["handler", "telemetry"],
+    &["config", "init"],
+    &["lambda", "replay", "explain", "testkit"],
+];
+
+/// A module's rank: (layer, position in it).
+fn rank(module: &str) -> Option<(usize, usize)> {
+    LAYERS.iter().enumerate().find_map(|(layer, names)| {
+        names
+            .iter()
+            .position(|n| *n == module)
+            .map(|position| (layer, position))
+    })
+}
+
+#[test]
+fn every_module_uses_only_layers_above_it() {
+    let files = files();
+    let mut violations = BTreeSet::new();
+    for f in &files {
+        let Some(from) = f.module.first() else {
+            continue;
+        };
+        let from_rank = rank(from).unwrap_or_else(|| panic!("{from} is in no layer of LAYERS"));
+        for r in references(f) {
+            let Some(to) = r.first().filter(|t| *t != from) else {
+                continue;
+            };
+            let Some(to_rank) = rank(to) else {
+                continue;
+            };
+            let later_layer = to_rank.0 > from_rank.0;
+            let later_stage = to_rank.0 == from_rank.0 && to_rank.1 > from_rank.1;
+            if later_layer || later_stage {
+                violations.insert(format!("{from} uses {to}"));
+            }
+        }
+    }
+    assert!(violations.is_empty(), "{violations:#?}");
+}

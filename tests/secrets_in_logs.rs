@@ -59,6 +59,23 @@ fn events_file() -> std::path::PathBuf {
     path
 }
 
+/// The file at `path` once it holds `needle` (or after 5 s, as it is).
+fn log_with(path: &Path, needle: &str) -> String {
+    let mut log = String::new();
+    for _ in 0..100 {
+        log.clear();
+        std::fs::File::open(path)
+            .unwrap()
+            .read_to_string(&mut log)
+            .unwrap();
+        if log.contains(needle) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    log
+}
+
 fn assert_clean(what: &str, output: &str) {
     assert!(
         !output.contains(SECRET),
@@ -163,18 +180,7 @@ fn a_failing_permissions_refresh_logs_the_url_without_its_query() {
     server.set_status(&presigned("/permissions.json"), 403, "denied", None);
     std::thread::sleep(Duration::from_millis(1500));
     let _ = invoke(port, &token_event(&now_token()));
-    let mut log = String::new();
-    for _ in 0..100 {
-        log.clear();
-        std::fs::File::open(&err_path)
-            .unwrap()
-            .read_to_string(&mut log)
-            .unwrap();
-        if log.contains("permissions_fetch") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let log = log_with(&err_path, "permissions_fetch");
     drop(function);
     let _ = std::fs::remove_file(&err_path);
     assert!(log.contains("permissions_fetch"), "no WARN line: {log}");
@@ -314,18 +320,7 @@ fn a_failing_trace_export_logs_neither_the_query_nor_the_headers() {
         .unwrap();
     let (ok, out, err) = invoke(port, &token_event(&token));
     assert!(ok, "{out} {err}");
-    let mut log = String::new();
-    for _ in 0..100 {
-        log.clear();
-        std::fs::File::open(&err_path)
-            .unwrap()
-            .read_to_string(&mut log)
-            .unwrap();
-        if log.contains("trace export failed") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let log = log_with(&err_path, "trace export failed");
     drop(function);
     let _ = std::fs::remove_file(&err_path);
     assert!(log.contains("trace export failed"), "no WARN line: {log}");

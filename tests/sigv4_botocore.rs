@@ -40,18 +40,9 @@ fn unix_from_amz_date(s: &str) -> u64 {
     (days * 86_400 + n(9, 11) * 3600 + n(11, 13) * 60 + n(13, 15)) as u64
 }
 
-#[test]
-fn our_signatures_are_botocores_over_awkward_keys() {
-    if !tools::have(&[MOTO]) {
-        return;
-    }
-    let target = Target {
-        endpoint: "https://s3.eu-west-3.amazonaws.com".into(),
-        region: "eu-west-3".into(),
-        access_key: "AKIAIOSFODNN7EXAMPLE".into(),
-        secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
-        session_token: Some("IQoJb3JpZ2luX2VjEXAMPLE//token+with=chars".into()),
-    };
+/// botocore's answer for each request of `input` (JSON lines the helper
+/// reads), signed with `target`'s credentials.
+fn botocore(target: &Target, input: &[serde_json::Value]) -> Vec<serde_json::Value> {
     let python = std::path::PathBuf::from(support::tool("SCOPEGATE_TEST_MOTO_SERVER"))
         .with_file_name("python");
     let mut child = Command::new(python)
@@ -64,22 +55,19 @@ fn our_signatures_are_botocores_over_awkward_keys() {
             target.region.as_str(),
             target.access_key.as_str(),
             target.secret_key.as_str(),
-            target.session_token.as_deref().unwrap(),
+            target.session_token.as_deref().unwrap_or(""),
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("moto's python with botocore");
-    let input: String = KEYS
-        .iter()
-        .map(|(bucket, key)| format!("{}\n", serde_json::json!({"bucket": bucket, "key": key})))
-        .collect();
+    let lines: String = input.iter().map(|v| format!("{v}\n")).collect();
     child
         .stdin
         .take()
         .unwrap()
-        .write_all(input.as_bytes())
+        .write_all(lines.as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(
@@ -87,11 +75,30 @@ fn our_signatures_are_botocores_over_awkward_keys() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let answers: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+    String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn our_signatures_are_botocores_over_awkward_keys() {
+    if !tools::have(&[MOTO]) {
+        return;
+    }
+    let target = Target {
+        endpoint: "https://s3.eu-west-3.amazonaws.com".into(),
+        region: "eu-west-3".into(),
+        access_key: "AKIAIOSFODNN7EXAMPLE".into(),
+        secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
+        session_token: Some("IQoJb3JpZ2luX2VjEXAMPLE//token+with=chars".into()),
+    };
+    let input: Vec<serde_json::Value> = KEYS
+        .iter()
+        .map(|(bucket, key)| serde_json::json!({"bucket": bucket, "key": key}))
         .collect();
+    let answers = botocore(&target, &input);
     assert_eq!(answers.len(), KEYS.len());
     for ((bucket, key), theirs) in KEYS.iter().zip(&answers) {
         let date = theirs["date"].as_str().unwrap();
@@ -133,50 +140,15 @@ fn our_dynamodb_scan_signature_is_botocores() {
         secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
         session_token: Some("IQoJb3JpZ2luX2VjEXAMPLE//token+with=chars".into()),
     };
-    let python = std::path::PathBuf::from(support::tool("SCOPEGATE_TEST_MOTO_SERVER"))
-        .with_file_name("python");
     let bodies = [
         r#"{"ConsistentRead":true,"Limit":1000,"TableName":"scopegate-permissions"}"#,
         r#"{"ConsistentRead":true,"ExclusiveStartKey":{"scope":{"S":"orders.read ü"}},"Limit":1000,"TableName":"t"}"#,
     ];
-    let mut child = Command::new(python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/support/sigv4_botocore.py"
-        ))
-        .args([
-            target.endpoint.as_str(),
-            target.region.as_str(),
-            target.access_key.as_str(),
-            target.secret_key.as_str(),
-            target.session_token.as_deref().unwrap(),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("moto's python with botocore");
-    let input: String = bodies
+    let input: Vec<serde_json::Value> = bodies
         .iter()
-        .map(|b| format!("{}\n", serde_json::json!({"dynamodb_body": b})))
+        .map(|b| serde_json::json!({"dynamodb_body": b}))
         .collect();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let answers: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let answers = botocore(&target, &input);
     assert_eq!(answers.len(), bodies.len());
     for (body, theirs) in bodies.iter().zip(&answers) {
         let date = theirs["date"].as_str().unwrap();
