@@ -64,8 +64,9 @@ impl std::fmt::Display for Redacted<'_> {
     }
 }
 
-/// `message` with every occurrence of `url` (and of its query) redacted.
-fn scrub(message: &str, url: &str) -> String {
+/// `message` with every occurrence of `url` (and of its query) redacted:
+/// for errors of other libraries that may quote a URL they were given.
+pub fn scrub(message: &str, url: &str) -> String {
     let mut out = message.replace(url, &Redacted(url).to_string());
     if let Some((_, query)) = url.split_once('?')
         && !query.is_empty()

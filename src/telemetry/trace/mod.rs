@@ -229,9 +229,10 @@ impl Tracer {
         #[cfg(feature = "otel-sdk")]
         let sdk = sdk::SdkExporter::new(&settings, client.clone())
             .inspect_err(|e| {
+                // The SDK's error may quote the endpoint, query and all.
                 eprintln!(
                     r#"{{"level":"WARN","message":{}}}"#,
-                    serde_json::Value::String(e.clone())
+                    serde_json::Value::String(crate::net::http::scrub(e, &settings.url))
                 );
             })
             .ok();
