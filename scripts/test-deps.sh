@@ -6,6 +6,7 @@
 #   KEYCLOAK_DIST          a Keycloak distribution (tar.gz) for tests/keycloak.rs
 #   SCOPEGATE_TEST_RIE          the AWS Lambda Runtime Interface Emulator (from the aws-sam-cli wheel)
 #   SCOPEGATE_TEST_LOCUST       Locust, for the TTL lab's calibration loop
+#   deploy/cdk/node_modules  the CDK construct's npm packages (npm ci)
 #   SCOPEGATE_TEST_MDBOOK  mdBook, for the operator's book (docs/)
 #   SCOPEGATE_TEST_TOOLS   `require`: a test whose tool is missing fails (without it, it says so and passes)
 # Everything goes under $SCOPEGATE_TEST_TOOLS_DIR (default ~/.cache/scopegate-tools).
@@ -95,6 +96,12 @@ if [ ! -s "$KEYCLOAK_DIST" ]; then
   mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
     -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:tar.gz" \
     -DoutputDirectory="$SCOPEGATE_TEST_TOOLS_DIR/keycloak" >&2
+fi
+# The CDK construct's npm packages (aws-cdk-lib, constructs, TypeScript), into
+# the clone's deploy/cdk/node_modules (gitignored), for tests/cdk.rs.
+if [ ! -d deploy/cdk/node_modules/aws-cdk-lib ]; then
+  echo "# installing deploy/cdk's npm packages" >&2
+  npm ci --prefix deploy/cdk --no-audit --no-fund --loglevel=error >&2
 fi
 # mdBook, to build the operator's book (tests/book.rs builds it, warnings as errors).
 MDBOOK_VERSION=0.5.4
