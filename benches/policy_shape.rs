@@ -105,16 +105,8 @@ fn bench(c: &mut Criterion) {
     }
     // The route check (simple responses, overflow answers): 2,000 wildcard
     // Resources and a 1,500-byte path that no literal end matches.
-    let rules: Vec<String> = (0..1000)
-        .flat_map(|i| {
-            [format!("r{i}/*"), format!("*/r{i}")].map(|resource| {
-                format!(
-                    r#"{{"arn":"{ARN}","resource":"{resource}","stage":"prod","httpVerb":"GET","scope":"s"}}"#
-                )
-            })
-        })
-        .collect();
-    let (table, _) = compile(&format!("[{}]", rules.join(",")), None);
+    let document = scopegate::testkit::documents::wildcard_both_ends(ARN, 1000, "s");
+    let (table, _) = compile(&document, None);
     let grant = Grant::render(&table, &table.bits(["s"]));
     let arn = format!("{ARN}/prod/GET/{}x", "a/".repeat(700));
     g.bench_function("route-check/2000-wildcards-1500-byte-path", |b| {

@@ -364,19 +364,18 @@ impl Refresher {
     fn fetch(&self, conditional: bool) -> Result<ScopeTable, Unchanged> {
         let mut etag = self.etag.lock().unwrap_or_else(PoisonError::into_inner);
         let sent = etag.clone().filter(|_| conditional);
-        if let Remote::DynamoDb { target, table } = &self.remote {
-            let (rules, digest) = self.scan(target, table, sent.as_deref())?;
-            *etag = Some(digest);
-            return Ok(ScopeTable::compile(&rules));
-        }
         let answer = match &self.remote {
+            Remote::DynamoDb { target, table } => {
+                let (rules, digest) = self.scan(target, table, sent.as_deref())?;
+                *etag = Some(digest);
+                return Ok(ScopeTable::compile(&rules));
+            }
             Remote::S3 {
                 target,
                 bucket,
                 key,
             } => s3::get_object_if(&self.client, target, bucket, key, sent.as_deref()),
             Remote::Url(url) => self.client.get(url, sent.as_deref(), &[]),
-            Remote::DynamoDb { .. } => unreachable!("scanned above"),
         }
         .map_err(|e| Unchanged::Failed(format!("{}: {e}", self.remote)))?;
         match answer.status {

@@ -36,18 +36,10 @@ fn cloudwatch_alarms() -> BTreeSet<String> {
 
 /// Every `scopegate_*` name in `text` (histogram series lose `_bucket`).
 fn metric_names(text: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("scopegate_") {
-        let tail = &rest[i..];
-        let end = tail
-            .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
-            .unwrap_or(tail.len());
-        let name = tail[..end].trim_end_matches("_bucket");
-        out.insert(name.to_string());
-        rest = &tail[end..];
-    }
-    out
+    support::tokens(text, "scopegate_")
+        .into_iter()
+        .map(|t| t.trim_end_matches("_bucket").to_string())
+        .collect()
 }
 
 #[test]

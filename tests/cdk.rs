@@ -105,16 +105,13 @@ fn cdk_forms(template: &Value) -> BTreeSet<Form> {
 fn the_construct_synthesizes_lints_and_keeps_the_sam_templates_invariants() {
     let cdk = root().join("deploy/cdk");
     let modules = cdk.join("node_modules/aws-cdk-lib");
-    let bootstrap = support::emulator::bootstrap_tool();
-    let Tool::File(bootstrap_path, _) = &bootstrap else {
-        unreachable!()
-    };
+    let bootstrap_path = support::emulator::bootstrap_path();
     let bootstrap_dir = bootstrap_path.parent().unwrap().to_path_buf();
     if !tools::have(&[
         NODE,
         PYTHON,
         Tool::File(modules, "the CDK's npm packages (scripts/test-deps.sh)"),
-        bootstrap,
+        support::emulator::bootstrap_tool(),
     ]) {
         return;
     }

@@ -9,19 +9,11 @@ mod support;
 use scopegate::config::{Config, Strings};
 use scopegate::{Authorizer, Decision, Reject};
 use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 use support::moto::{aws_settings, create_table, dynamodb, put_items, start_moto};
 use support::tools::{self, MOTO};
 use support::{ARN, AUDIENCE, ISSUER, Keys, token_event};
 
 const TABLE: &str = "scopegate-permissions";
-
-fn wall_clock() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-}
 
 /// The item granting `scope` GET on each of `resources`.
 fn item(scope: &str, resources: &[&str]) -> String {
@@ -63,7 +55,7 @@ fn authorizer(keys: &Keys, port: u16) -> Result<Authorizer, String> {
 }
 
 fn token(keys: &Keys, scopes: &str) -> String {
-    let now = wall_clock();
+    let now = scopegate::clock::now();
     keys.rs256
         .sign(&format!(
             r#"{{"iss":"{ISSUER}","sub":"u","aud":"{AUDIENCE}","exp":{},"iat":{},"scp":{scopes}}}"#,
@@ -112,7 +104,7 @@ fn a_table_created_changed_broken_and_unreachable() {
         ),
     );
     let a = authorizer(&keys, port).unwrap();
-    let t0 = wall_clock();
+    let t0 = scopegate::clock::now();
     let reader = token(&keys, r#"["orders.read"]"#);
     assert_eq!(
         decide(&a, &reader, t0),
@@ -186,7 +178,7 @@ fn a_table_larger_than_one_scan_page_is_read_whole() {
     put_items(port, TABLE, &format!("[{}]", items.join(",")));
     let keys = Keys::load();
     let a = authorizer(&keys, port).unwrap();
-    let now = wall_clock();
+    let now = scopegate::clock::now();
     // Every scope is granted, whichever page its item came on.
     for i in [0, scopes / 2, scopes - 1] {
         let tok = token(&keys, &format!(r#"["scope.{i:05}"]"#));

@@ -4,9 +4,10 @@
 //! say which check decided, what each scope source produced, and the
 //! handler's decision, and never print the signature.
 
+mod support;
+
 use scopegate::testkit::mint::SigningKey;
-use std::io::Write as _;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const ARN: &str = "arn:aws:execute-api:eu-west-1:123456789012:api1234567";
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -75,23 +76,14 @@ fn cognito() -> Provider {
 
 /// Runs `scopegate explain` with the token on stdin; (exit code, stdout).
 fn explain(p: &Provider, token: &str, extra: &[&str]) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_scopegate"))
-        .arg("explain")
-        .args(extra)
-        .env_clear()
-        .envs(p.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(token.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = support::output_with_stdin(
+        Command::new(env!("CARGO_BIN_EXE_scopegate"))
+            .arg("explain")
+            .args(extra)
+            .env_clear()
+            .envs(p.env.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        token.as_bytes(),
+    );
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let signature = token.rsplit('.').next().unwrap();
     assert!(

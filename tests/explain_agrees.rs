@@ -44,13 +44,6 @@ fn agree(seen: &mut BTreeSet<&'static str>, auth: &Authorizer, token: &str, now:
     explained.verdict
 }
 
-fn wall_clock() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-}
-
 /// A valid payload for `now` with `extra` members.
 fn payload_at(now: f64, extra: &str) -> String {
     format!(
@@ -220,7 +213,7 @@ fn explain_and_the_handler_agree_on_every_reason_in_every_mode() {
             ("SCOPEGATE_PERMISSIONS_MAX_STALE_SECONDS", "600".into()),
         ],
     );
-    let t0 = wall_clock();
+    let t0 = scopegate::clock::now();
     let at = |t: f64| rs(h, &payload_at(t, scp));
     assert_eq!(agree(s, &remote, &at(t0), t0).reason(), "granted");
     server.set_status("/jwks", 503, "down", None);

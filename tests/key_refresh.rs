@@ -7,21 +7,13 @@ mod support;
 
 use scopegate::testkit::mint::{self, SigningKey};
 use scopegate::{Authorizer, Decision, Reject};
-use std::time::{SystemTime, UNIX_EPOCH};
 use support::doc_server::DocServer;
 use support::{AUDIENCE, ISSUER, Keys, authorizer_with, token_event};
-
-fn wall_clock() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-}
 
 /// A token of `key` valid two hours from the real clock (the key cache's
 /// first fetch runs on the real clock).
 fn token(key: &SigningKey, sub: &str) -> String {
-    let now = wall_clock();
+    let now = scopegate::clock::now();
     key.sign(&format!(
         r#"{{"iss":"{ISSUER}","sub":"{sub}","aud":"{AUDIENCE}","exp":{},"iat":{},"scp":["orders.read"]}}"#,
         (now + 7200.0).floor(),
@@ -54,7 +46,7 @@ fn a_request_with_a_cached_set_does_not_wait_for_a_refresh_in_flight() {
     let server = DocServer::start();
     server.set("/jwks", &mint::jwks([&keys.rs256]), None);
     let a = authorizer(&keys, &server.url("/jwks"));
-    let t0 = wall_clock();
+    let t0 = scopegate::clock::now();
     let signed = token(&keys.rs256, "u1");
     assert_eq!(decide(&a, &signed, t0).unwrap().0, Decision::Allow);
 
@@ -96,7 +88,7 @@ fn a_key_the_idp_removes_stops_answering_even_from_the_memo() {
     let server = DocServer::start();
     server.set("/jwks", &mint::jwks([&keys.rs256, &keys.rs256_b]), None);
     let a = authorizer(&keys, &server.url("/jwks"));
-    let t0 = wall_clock();
+    let t0 = scopegate::clock::now();
     let compromised = token(&keys.rs256, "u1");
     let kept = token(&keys.rs256_b, "u2");
     assert_eq!(decide(&a, &compromised, t0), Ok((Decision::Allow, false)));
@@ -143,7 +135,7 @@ fn a_memoised_answer_ends_with_its_key_sets_staleness() {
             ("SCOPEGATE_HTTP_TIMEOUT_MS", "2000"),
         ],
     );
-    let t0 = wall_clock();
+    let t0 = scopegate::clock::now();
     let memoised = token(&keys.rs256, "u1");
     let fresh = token(&keys.rs256, "u2");
     assert_eq!(decide(&a, &memoised, t0), Ok((Decision::Allow, false)));

@@ -6,7 +6,6 @@
 mod support;
 
 use scopegate::testkit::fixture::{self, Mode, Options};
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
 use support::tools::{self, EMF_SCHEMA, PROMTOOL, PYTHON};
@@ -248,23 +247,13 @@ fn replay_metrics_pass_promtool_and_count_every_decision() {
 fn validate_emf(docs: &str) -> usize {
     #[allow(clippy::disallowed_methods)] // a test tool, not a setting
     let python = std::env::var("SCOPEGATE_TEST_PYTHON").expect("run through scripts/test.sh");
-    let mut child = Command::new(python)
-        .arg(concat!(
+    let out = support::output_with_stdin(
+        Command::new(python).arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/support/validate_emf.py"
-        ))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(docs.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        )),
+        docs.as_bytes(),
+    );
     assert!(
         out.status.success(),
         "EMF: {}",

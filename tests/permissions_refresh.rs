@@ -10,18 +10,11 @@ mod support;
 use scopegate::config::{Config, Strings};
 use scopegate::{Authorizer, Decision, Reject};
 use std::collections::HashMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use support::doc_server::DocServer;
 use support::moto::{aws_settings, delete, put, start_moto};
 use support::tools::{self, MOTO};
 use support::{ARN, AUDIENCE, ISSUER, Keys, token_event};
-
-fn wall_clock() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-}
 
 /// A document granting `scope` GET on each of `resources`.
 fn document(scope: &str, resources: &[&str]) -> String {
@@ -55,7 +48,7 @@ fn authorizer(keys: &Keys, permissions: &str, extra: &[(&str, String)]) -> Autho
 }
 
 fn token(keys: &Keys) -> String {
-    let now = wall_clock();
+    let now = scopegate::clock::now();
     keys.rs256
         .sign(&format!(
             r#"{{"iss":"{ISSUER}","sub":"u","aud":"{AUDIENCE}","exp":{},"iat":{},"scp":["orders.read"]}}"#,
@@ -97,7 +90,7 @@ fn an_s3_document_replaced_broken_deleted_and_restored() {
     put(port, bucket, key, &document("orders.read", &["orders"]));
     let keys = Keys::load();
     let a = authorizer(&keys, &format!("s3://{bucket}/{key}"), &aws_settings(port));
-    let t0 = wall_clock();
+    let t0 = scopegate::clock::now();
     let tok = token(&keys);
     let orders = vec!["orders".to_string()];
     assert_eq!(
@@ -198,7 +191,7 @@ fn a_url_document_sends_if_none_match_and_can_fail_to_deny() {
         &server.url("/permissions.json"),
         &[("SCOPEGATE_PERMISSIONS_WHEN_STALE", "deny".into())],
     );
-    let t0 = wall_clock();
+    let t0 = scopegate::clock::now();
     let tok = token(&keys);
     assert_eq!(decide(&a, &tok, t0).unwrap().0, Decision::Allow);
     let generation = a.permissions().generation;

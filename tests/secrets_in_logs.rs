@@ -59,21 +59,66 @@ fn events_file() -> std::path::PathBuf {
     path
 }
 
-/// The file at `path` once it holds `needle` (or after 5 s, as it is).
-fn log_with(path: &Path, needle: &str) -> String {
-    let mut log = String::new();
-    for _ in 0..100 {
-        log.clear();
-        std::fs::File::open(path)
-            .unwrap()
-            .read_to_string(&mut log)
-            .unwrap();
-        if log.contains(needle) {
-            break;
+/// The binary under the Runtime API emulator, configured as `settings`
+/// says plus `extra`, its stderr kept in a file.
+struct Running {
+    port: u16,
+    err_path: std::path::PathBuf,
+    function: Killed,
+    _emulator: Killed,
+}
+
+impl Running {
+    fn start(keys: &Keys, extra: &[(&str, String)]) -> Running {
+        let (emulator, port) = start_emulator();
+        let err_path = std::env::temp_dir().join(format!(
+            "scopegate-secrets-{}-{port}.err",
+            std::process::id()
+        ));
+        let err_file = std::fs::File::create(&err_path).unwrap();
+        let mut function = function_command(Path::new(env!("CARGO_BIN_EXE_scopegate")), port);
+        function
+            .envs(settings(keys, &[]))
+            .envs(extra.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(err_file));
+        Running {
+            port,
+            err_path,
+            function: Killed(function.spawn().expect("start the scopegate binary")),
+            _emulator: emulator,
         }
-        std::thread::sleep(Duration::from_millis(50));
     }
-    log
+
+    /// The function's stderr once it holds `needle` (or after 5 s, as it
+    /// is); the function is stopped.
+    fn stop_when_logged(self, needle: &str) -> String {
+        let mut log = String::new();
+        for _ in 0..100 {
+            log.clear();
+            std::fs::File::open(&self.err_path)
+                .unwrap()
+                .read_to_string(&mut log)
+                .unwrap();
+            if log.contains(needle) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        drop(self.function);
+        let _ = std::fs::remove_file(&self.err_path);
+        log
+    }
+}
+
+/// A token valid now on the real clock (the function reads the time itself).
+fn now_token(keys: &Keys) -> String {
+    keys.es256
+        .sign(&payload_of(&format!(
+            r#""iss":"{ISSUER}","sub":"u","aud":"{AUDIENCE}","exp":{},"scp":["orders.read"]"#,
+            scopegate::clock::now() + 600.0
+        )))
+        .unwrap()
 }
 
 fn assert_clean(what: &str, output: &str) {
@@ -145,44 +190,24 @@ fn a_failing_permissions_refresh_logs_the_url_without_its_query() {
     let keys = Keys::load();
     let server = DocServer::start();
     server.set(&presigned("/permissions.json"), &permissions(), None);
-    let (_emulator, port) = start_emulator();
-    let err_path = std::env::temp_dir().join(format!(
-        "scopegate-secrets-{}-{port}.err",
-        std::process::id()
-    ));
-    let err_file = std::fs::File::create(&err_path).unwrap();
-    let mut function = function_command(Path::new(env!("CARGO_BIN_EXE_scopegate")), port);
-    for (k, v) in settings(&keys, &[]) {
-        function.env(k, v);
-    }
-    function
-        .env(
-            "SCOPEGATE_PERMISSIONS",
-            server.url(&presigned("/permissions.json")),
-        )
-        .env("SCOPEGATE_PERMISSIONS_MAX_AGE_SECONDS", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(err_file));
-    let function = Killed(function.spawn().expect("start the scopegate binary"));
-    let now_token = || {
-        let now = scopegate::clock::now();
-        keys.es256
-            .sign(&payload_of(&format!(
-                r#""iss":"{ISSUER}","sub":"u","aud":"{AUDIENCE}","exp":{},"scp":["orders.read"]"#,
-                now + 600.0
-            )))
-            .unwrap()
-    };
-    let (ok, out, err) = invoke(port, &token_event(&now_token()));
+    let f = Running::start(
+        &keys,
+        &[
+            (
+                "SCOPEGATE_PERMISSIONS",
+                server.url(&presigned("/permissions.json")),
+            ),
+            ("SCOPEGATE_PERMISSIONS_MAX_AGE_SECONDS", "1".into()),
+        ],
+    );
+    let (ok, out, err) = invoke(f.port, &token_event(&now_token(&keys)));
     assert!(ok, "{out} {err}");
     // The document goes away; the next request past the max age refreshes
     // in the background, which fails and logs.
     server.set_status(&presigned("/permissions.json"), 403, "denied", None);
     std::thread::sleep(Duration::from_millis(1500));
-    let _ = invoke(port, &token_event(&now_token()));
-    let log = log_with(&err_path, "permissions_fetch");
-    drop(function);
-    let _ = std::fs::remove_file(&err_path);
+    let _ = invoke(f.port, &token_event(&now_token(&keys)));
+    let log = f.stop_when_logged("permissions_fetch");
     assert!(log.contains("permissions_fetch"), "no WARN line: {log}");
     assert!(log.contains("/permissions.json?…"), "{log}");
     assert_clean("a failed permissions refresh", &log);
@@ -288,41 +313,22 @@ fn a_failing_trace_export_logs_neither_the_query_nor_the_headers() {
     let keys = Keys::load();
     let server = DocServer::start();
     server.set_status(&presigned("/v1/traces"), 500, "no", None);
-    let (_emulator, port) = start_emulator();
-    let err_path = std::env::temp_dir().join(format!(
-        "scopegate-secrets-otlp-{}-{port}.err",
-        std::process::id()
-    ));
-    let err_file = std::fs::File::create(&err_path).unwrap();
-    let mut function = function_command(Path::new(env!("CARGO_BIN_EXE_scopegate")), port);
-    for (k, v) in settings(&keys, &[]) {
-        function.env(k, v);
-    }
-    function
-        .env(
-            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-            server.url(&presigned("/v1/traces")),
-        )
-        .env(
-            "OTEL_EXPORTER_OTLP_HEADERS",
-            format!("x-api-key={SECRET},authorization=Bearer%20{SECRET}"),
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(err_file));
-    let function = Killed(function.spawn().expect("start the scopegate binary"));
-    let now = scopegate::clock::now();
-    let token = keys
-        .es256
-        .sign(&payload_of(&format!(
-            r#""iss":"{ISSUER}","sub":"u","aud":"{AUDIENCE}","exp":{},"scp":["orders.read"]"#,
-            now + 600.0
-        )))
-        .unwrap();
-    let (ok, out, err) = invoke(port, &token_event(&token));
+    let f = Running::start(
+        &keys,
+        &[
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                server.url(&presigned("/v1/traces")),
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_HEADERS",
+                format!("x-api-key={SECRET},authorization=Bearer%20{SECRET}"),
+            ),
+        ],
+    );
+    let (ok, out, err) = invoke(f.port, &token_event(&now_token(&keys)));
     assert!(ok, "{out} {err}");
-    let log = log_with(&err_path, "trace export failed");
-    drop(function);
-    let _ = std::fs::remove_file(&err_path);
+    let log = f.stop_when_logged("trace export failed");
     assert!(log.contains("trace export failed"), "no WARN line: {log}");
     assert!(log.contains("/v1/traces?…"), "{log}");
     assert_clean("a failed trace export", &log);

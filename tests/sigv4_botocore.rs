@@ -7,8 +7,7 @@ mod support;
 
 use scopegate::net::dynamodb::signed_scan;
 use scopegate::net::s3::{Target, signed_get};
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, UNIX_EPOCH};
 use support::tools::{self, MOTO};
 
@@ -45,31 +44,22 @@ fn unix_from_amz_date(s: &str) -> u64 {
 fn botocore(target: &Target, input: &[serde_json::Value]) -> Vec<serde_json::Value> {
     let python = std::path::PathBuf::from(support::tool("SCOPEGATE_TEST_MOTO_SERVER"))
         .with_file_name("python");
-    let mut child = Command::new(python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/support/sigv4_botocore.py"
-        ))
-        .args([
-            target.endpoint.as_str(),
-            target.region.as_str(),
-            target.access_key.as_str(),
-            target.secret_key.as_str(),
-            target.session_token.as_deref().unwrap_or(""),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("moto's python with botocore");
     let lines: String = input.iter().map(|v| format!("{v}\n")).collect();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(lines.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = support::output_with_stdin(
+        Command::new(python)
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/support/sigv4_botocore.py"
+            ))
+            .args([
+                target.endpoint.as_str(),
+                target.region.as_str(),
+                target.access_key.as_str(),
+                target.secret_key.as_str(),
+                target.session_token.as_deref().unwrap_or(""),
+            ]),
+        lines.as_bytes(),
+    );
     assert!(
         out.status.success(),
         "{}",

@@ -72,16 +72,7 @@ fn hostile_sizes_stop_before_decoding_or_verifying() {
 fn the_route_check_is_bounded_by_the_grant_not_by_the_path() {
     use scopegate::policy::{Grant, MAX_METHOD_ARN_BYTES};
     use scopegate::scopes::{PermissionLimits, ScopeTable, parse_rules};
-    let rules: Vec<String> = (0..1000)
-        .flat_map(|i| {
-            [format!("r{i}/*"), format!("*/r{i}")].map(|resource| {
-                format!(
-                    r#"{{"arn":"{ARN}","resource":"{resource}","stage":"prod","httpVerb":"GET","scope":"s"}}"#
-                )
-            })
-        })
-        .collect();
-    let document = format!("[{}]", rules.join(","));
+    let document = scopegate::testkit::documents::wildcard_both_ends(ARN, 1000, "s");
     let table = ScopeTable::compile(
         &parse_rules(document.as_bytes(), PermissionLimits::default()).unwrap(),
     );

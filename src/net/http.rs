@@ -181,6 +181,19 @@ impl Client {
         }
     }
 
+    /// `request` with this view's timeout, when it has its own (a copy of
+    /// the agent's configuration per request: OTLP exports only).
+    fn with_timeout<B>(&self, request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        match self.timeout {
+            Some(timeout) => request
+                .config()
+                .timeout_connect(Some(timeout))
+                .timeout_global(Some(timeout))
+                .build(),
+            None => request,
+        }
+    }
+
     fn read(
         &self,
         url: &str,
@@ -231,14 +244,7 @@ impl Client {
         for (k, v) in headers {
             request = request.header(*k, *v);
         }
-        if let Some(timeout) = self.timeout {
-            request = request
-                .config()
-                .timeout_connect(Some(timeout))
-                .timeout_global(Some(timeout))
-                .build();
-        }
-        self.read(url, request.call())
+        self.read(url, self.with_timeout(request).call())
     }
 
     /// POST a form (RFC 7662 introspection) with HTTP Basic credentials.
@@ -268,14 +274,7 @@ impl Client {
         for (k, v) in headers {
             request = request.header(k.as_ref(), v.as_ref());
         }
-        if let Some(timeout) = self.timeout {
-            request = request
-                .config()
-                .timeout_connect(Some(timeout))
-                .timeout_global(Some(timeout))
-                .build();
-        }
-        self.read(url, request.send(body))
+        self.read(url, self.with_timeout(request).send(body))
     }
 }
 

@@ -3,5 +3,6 @@
 //! signing keys and tokens ([`mint`]) and the fixture generator
 //! ([`fixture`]) whose ground truth the replay is compared with.
 
+pub mod documents;
 pub mod fixture;
 pub mod mint;

@@ -126,7 +126,7 @@ pub(crate) fn bootstrap() -> PathBuf {
 }
 
 /// Where `cargo lambda build --profile lambda` leaves the bootstrap.
-fn bootstrap_path() -> PathBuf {
+pub(crate) fn bootstrap_path() -> PathBuf {
     Path::new(env!("CARGO_BIN_EXE_scopegate"))
         .parent()
         .and_then(Path::parent)

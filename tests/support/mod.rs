@@ -197,26 +197,14 @@ pub(crate) fn signature_of(token: &str) -> Vec<u8> {
 
 /// Checks EMF documents against the schema AWS published (validate_emf.py).
 pub(crate) fn validate_emf(emf: &[&serde_json::Value]) {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut validate = Command::new(tool("SCOPEGATE_TEST_PYTHON"))
-        .arg(concat!(
+    let docs: String = emf.iter().map(|d| format!("{d}\n")).collect();
+    let out = output_with_stdin(
+        std::process::Command::new(tool("SCOPEGATE_TEST_PYTHON")).arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/support/validate_emf.py"
-        ))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let docs: String = emf.iter().map(|d| format!("{d}\n")).collect();
-    validate
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(docs.as_bytes())
-        .unwrap();
-    let out = validate.wait_with_output().unwrap();
+        )),
+        docs.as_bytes(),
+    );
     assert!(
         out.status.success(),
         "EMF schema: {}",
@@ -254,4 +242,41 @@ pub(crate) fn recorded_metrics() -> std::collections::BTreeSet<String> {
         }
     }
     names
+}
+
+/// Runs `command` with `input` on its stdin and its stdout and stderr
+/// captured; the process's output.
+pub(crate) fn output_with_stdin(
+    command: &mut std::process::Command,
+    input: &[u8],
+) -> std::process::Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    // A child that exits without reading all of it is the caller's to judge.
+    let _ = child.stdin.take().unwrap().write_all(input);
+    child.wait_with_output().unwrap()
+}
+
+/// Every run of `[A-Za-z0-9_]` in `text` that starts with `prefix`.
+pub(crate) fn tokens(text: &str, prefix: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(prefix) {
+        let before_ok = i == 0 || !rest.as_bytes()[i - 1].is_ascii_alphanumeric();
+        let tail = &rest[i..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        if before_ok {
+            out.insert(tail[..end].to_string());
+        }
+        rest = &tail[end..];
+    }
+    out
 }

@@ -90,25 +90,15 @@ pub(crate) fn aws_settings(port: u16) -> Vec<(&'static str, String)> {
 /// Runs `statement` with `ddb` a boto3 DynamoDB client for moto on `port`,
 /// `json` imported, the rest of `args` as `sys.argv[2:]` and `input` on stdin.
 pub(crate) fn dynamodb_with(port: u16, statement: &str, args: &[&str], input: &str) {
-    use std::io::Write as _;
     let script = format!(
         "import boto3, json, sys; ddb = boto3.client('dynamodb', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test'); {statement}"
     );
-    let mut child = Command::new(moto().with_file_name("python"))
-        .args(["-c", &script, &format!("http://127.0.0.1:{port}")])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = super::output_with_stdin(
+        Command::new(moto().with_file_name("python"))
+            .args(["-c", &script, &format!("http://127.0.0.1:{port}")])
+            .args(args),
+        input.as_bytes(),
+    );
     assert!(
         out.status.success(),
         "{}",
