@@ -10,9 +10,10 @@ use scopegate::config::{Config, Strings};
 use scopegate::{Authorizer, Decision, Reject};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use support::ports::free_port;
 use support::token_event;
 use support::tools::{self, NODE, OIDC_PROVIDER};
 
@@ -81,14 +82,6 @@ impl Drop for Idp {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn now() -> f64 {

@@ -12,10 +12,11 @@ use scopegate::telemetry::Invocation;
 use scopegate::{Authorizer, Decision, Reject};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use support::otlp::{OtlpReceiver, names};
+use support::ports::free_port;
 use support::tools::{self, NODE, OIDC_PROVIDER, PYTHON};
 use support::{function_from, invoke_function, token_event};
 
@@ -29,11 +30,7 @@ impl Drop for Idp {
 }
 
 fn start() -> Idp {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut child = Command::new("node")
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -209,14 +206,7 @@ fn introspection_failures_fail_closed() {
     let a = authorizer(&idp, &[("SCOPEGATE_INTROSPECTION_CLIENT_SECRET", "wrong")]);
     assert_eq!(decide(&a, &opaque, t), Err(Reject::IntrospectionFailed));
     // An endpoint nobody listens on.
-    let dead = format!(
-        "http://127.0.0.1:{}/introspect",
-        TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    );
+    let dead = format!("http://127.0.0.1:{}/introspect", free_port());
     let a = authorizer(&idp, &[("SCOPEGATE_INTROSPECTION_URL", dead.as_str())]);
     assert_eq!(decide(&a, &opaque, t), Err(Reject::IntrospectionFailed));
     // jwt+introspect: the JWT verifies locally, but this IdP cannot introspect

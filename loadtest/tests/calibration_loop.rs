@@ -9,10 +9,12 @@
 #[path = "../../tests/support/tools.rs"]
 mod tools;
 
-use std::net::TcpListener;
+#[path = "../../tests/support/ports.rs"]
+mod ports;
+
+use ports::{free_port, wait_for_port};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 const LAB: &str = env!("CARGO_BIN_EXE_scopegate-lab");
 const PARTITIONS: u32 = 3;
@@ -22,22 +24,6 @@ fn locust() -> String {
     std::env::var("SCOPEGATE_TEST_LOCUST").unwrap_or_else(|_| {
         panic!("SCOPEGATE_TEST_LOCUST is not set: run `source scripts/test-deps.sh`")
     })
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// Kills the process if the test fails half-way.

@@ -5,9 +5,14 @@
 #[path = "../../tests/support/tools.rs"]
 mod tools;
 
+#[path = "../../tests/support/ports.rs"]
+#[allow(dead_code)] // wait_for_port: this file waits on its own terms
+mod ports;
+
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::Request;
+use ports::free_port;
 use scopegate_lab::live::{self, Plan};
 use scopegate_lab::scenario::Scenario;
 use scopegate_lab::serve::{self, Options};
@@ -156,14 +161,6 @@ impl Drop for Killed {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn prometheus_query(c: &Client, port: u16, expr: &str) -> serde_json::Value {

@@ -1,10 +1,11 @@
 //! The Lambda Runtime API emulator (`cargo lambda watch --only-lambda-apis`)
 //! and its invoke client, for tests that run the real binary.
 
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+pub(crate) use super::ports::{free_port, wait_for_port};
 
 /// A child process killed (and reaped) when dropped.
 pub(crate) struct Killed(pub(crate) Child);
@@ -13,25 +14,6 @@ impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
-    }
-}
-
-pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-pub(crate) fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_mins(1);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the Runtime API emulator did not listen on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

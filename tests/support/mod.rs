@@ -7,6 +7,7 @@ pub(crate) mod doc_server;
 pub(crate) mod emulator;
 pub(crate) mod moto;
 pub(crate) mod otlp;
+pub(crate) mod ports;
 pub(crate) mod rie;
 pub(crate) mod tools;
 

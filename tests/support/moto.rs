@@ -3,10 +3,9 @@
 //! moto's own virtualenv.
 
 use super::tool;
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 pub(crate) struct Killed(Child);
 impl Drop for Killed {
@@ -20,24 +19,37 @@ fn moto() -> PathBuf {
     PathBuf::from(tool("SCOPEGATE_TEST_MOTO_SERVER"))
 }
 
+/// moto_server on a port it chooses itself (`-p 0`), read from the line it
+/// prints once it listens: a port chosen here could be taken by another
+/// test's server first, and then this test would talk to that one.
 pub(crate) fn start_moto() -> (Killed, u16) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(moto())
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+    let mut child = Command::new(moto())
+        .args(["-H", "127.0.0.1", "-p", "0"])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("moto_server");
-    let deadline = Instant::now() + Duration::from_mins(1);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (Killed(child), port)
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped"));
+    let child = Killed(child);
+    let mut printed = String::new();
+    let port = loop {
+        let mut line = String::new();
+        let read = stderr.read_line(&mut line).unwrap_or(0);
+        assert!(
+            read > 0,
+            "moto_server stopped before it listened:\n{printed}"
+        );
+        if let Some(port) = line
+            .split_once("Running on http://127.0.0.1:")
+            .and_then(|(_, rest)| rest.trim().parse().ok())
+        {
+            break port;
+        }
+        printed.push_str(&line);
+    };
+    // It logs every request there: keep reading, or it blocks once the pipe is full.
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    (child, port)
 }
 
 /// Runs `statement` with `s3` a boto3 client for moto on `port`, and the
