@@ -136,6 +136,47 @@ impl std::fmt::Display for Remote {
     }
 }
 
+/// How a fetched document is read.
+#[derive(Debug, Clone, Default)]
+pub enum Format {
+    /// The JSON rules of contract §4.
+    #[default]
+    Rules,
+    /// A Cedar policy set (one text) with its schema and API ([`crate::cedar`]).
+    Cedar {
+        /// The schema's text.
+        schema: Arc<str>,
+        /// The API stage its routes belong to.
+        api: crate::cedar::Api,
+    },
+}
+
+impl Format {
+    /// Reads `body`, fetched from `remote`, into a table.
+    fn compile(
+        &self,
+        remote: &Remote,
+        body: &[u8],
+        limits: PermissionLimits,
+    ) -> Result<ScopeTable, String> {
+        match self {
+            Format::Rules => scopes::parse_rules(body, limits)
+                .map(|rules| ScopeTable::compile(&rules))
+                .map_err(|e| e.to_string()),
+            Format::Cedar { schema, api } => {
+                let text = std::str::from_utf8(body).map_err(|_| "not UTF-8 text".to_string())?;
+                let name = remote.to_string();
+                let name = name.rsplit('/').next().unwrap_or("policies");
+                let file = crate::cedar::PolicyFile {
+                    name: name.trim_end_matches(".cedar").to_string(),
+                    text: text.to_string(),
+                };
+                crate::cedar::compile(&[file], schema, api, limits)
+            }
+        }
+    }
+}
+
 /// The document in force and its ages: swapped whole.
 pub struct Snapshot {
     /// The document.
@@ -168,6 +209,7 @@ impl std::ops::Deref for InForce<'_> {
 /// What a remote document needs to refresh.
 struct Refresher {
     remote: Remote,
+    format: Format,
     client: Client,
     limits: PermissionLimits,
     policies: Policies,
@@ -207,6 +249,7 @@ impl Grants {
     /// cannot be used (the caller names the setting).
     pub fn remote(
         remote: Remote,
+        format: Format,
         client: Client,
         limits: PermissionLimits,
         policies: &Policies,
@@ -215,6 +258,7 @@ impl Grants {
     ) -> Result<Grants, String> {
         let refresher = Refresher {
             remote,
+            format,
             client,
             limits,
             policies: policies.clone(),
@@ -395,10 +439,12 @@ impl Refresher {
             }
             other => return Err(Unchanged::Failed(format!("{}: HTTP {other}", self.remote))),
         }
-        let rules = scopes::parse_rules(&answer.body, self.limits)
+        let table = self
+            .format
+            .compile(&self.remote, &answer.body, self.limits)
             .map_err(|e| Unchanged::Invalid(format!("{}: {e}", self.remote)))?;
         *etag = answer.etag;
-        Ok(ScopeTable::compile(&rules))
+        Ok(table)
     }
 
     /// The table's rules and a digest of its items, which stands for an

@@ -254,7 +254,7 @@ impl Authorizer {
         } else if grant.overflow {
             observer.overflowed();
             let shape = &grants.policies.layout.shape;
-            if shape.overflow == Overflow::Unauthorized {
+            if shape.overflow == Overflow::Unauthorized && !grant.inexact {
                 return Err(Reject::PolicyTooLarge);
             }
             let (document, allowed) = grant.route_policy(&grants.table, arn, shape.max_bytes);

@@ -5,9 +5,12 @@
 //! keys and by introspection. Any fault here is an [`InitError`]: the
 //! function cannot serve at all, and says why, naming the setting.
 
+use crate::cedar;
 use crate::clock;
-use crate::config::{Config, ConfigError, ENV_PERMISSIONS, ENV_ROUTES, IssuerConfig, Source};
-use crate::grants::{Grants, Policies, Remote};
+use crate::config::{
+    Config, ConfigError, ENV_CEDAR_SCHEMA, ENV_PERMISSIONS, ENV_ROUTES, IssuerConfig, Source,
+};
+use crate::grants::{Format, Grants, Policies, Remote};
 use crate::handler::Authorizer;
 use crate::keys::remote::{Location, RemoteKeys};
 use crate::keys::{KeySet, KeySource};
@@ -19,6 +22,7 @@ use crate::policy::routes::Routes;
 use crate::scopes::{self, ScopeTable};
 use crate::verify::introspect::Introspector;
 use crate::verify::{ClaimRules, Issuer, Verifier};
+use std::path::Path;
 use std::sync::Arc;
 
 /// An infrastructure fault at start-up: the function cannot serve at all.
@@ -278,9 +282,40 @@ fn permissions(config: &Config, client: &Client, policies: &Policies) -> Result<
         }
         _ => None,
     };
+    let format = match &config.cedar {
+        None => Format::Rules,
+        Some(cedar) => {
+            let schema = cedar.schema.load(
+                ENV_CEDAR_SCHEMA,
+                &config.aws,
+                &client.capped(config.permission_limits.max_bytes as u64),
+            )?;
+            let schema = String::from_utf8(schema)
+                .map_err(|_| ConfigError::new(ENV_CEDAR_SCHEMA, "is not UTF-8 text"))?;
+            if let Source::File(path) = &config.permissions {
+                let files =
+                    cedar::load::policy_files(Path::new(path), config.permission_limits.max_bytes)
+                        .map_err(&fail)?;
+                let table = cedar::compile(&files, &schema, &cedar.api, config.permission_limits)
+                    .map_err(&fail)?;
+                return Ok(Grants::fixed(table, policies));
+            }
+            if !matches!(config.permissions, Source::S3 { .. } | Source::Url(_)) {
+                return Err(fail(
+                    "a Cedar policy store is a directory, a .cedar file, or an s3:// or https object".into(),
+                )
+                .into());
+            }
+            Format::Cedar {
+                schema: schema.into(),
+                api: cedar.api.clone(),
+            }
+        }
+    };
     if let Some(remote) = remote {
         return Ok(Grants::remote(
             remote,
+            format,
             client.capped(config.permission_limits.max_bytes as u64),
             config.permission_limits,
             policies,

@@ -30,6 +30,7 @@ pub mod registered;
 
 pub mod net;
 
+pub mod cedar;
 pub mod event;
 pub mod grants;
 pub mod keys;

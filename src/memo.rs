@@ -220,6 +220,8 @@ mod tests {
             resources: Box::new([]),
             overflow: false,
             complete_bytes: 0,
+            denied: Box::new([]),
+            inexact: false,
         });
         let claims = crate::verify::Claims {
             sub: "u",

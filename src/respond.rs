@@ -136,6 +136,8 @@ mod tests {
             resources: Box::new([]),
             overflow: false,
             complete_bytes: 0,
+            denied: Box::new([]),
+            inexact: false,
         };
         let claims = Claims {
             sub: "u\"1",

@@ -299,7 +299,8 @@ const LAYERS: &[&[&str]] = &[
     &["clock", "jose", "codec", "outcome", "registered"],
     &["net"],
     &[
-        "event", "token", "keys", "verify", "scopes", "policy", "respond", "grants", "memo",
+        "event", "token", "keys", "verify", "scopes", "policy", "cedar", "respond", "grants",
+        "memo",
     ],
     &["handler", "telemetry"],
     &["config", "init"],

@@ -8,6 +8,7 @@
 //! - [`remote`]: the key cache, the HTTP client, introspection;
 //! - [`telemetry`]: metrics, logs and traces.
 
+pub mod cedar;
 pub mod issuers;
 mod mapping;
 pub mod names;
@@ -16,6 +17,7 @@ pub mod remote;
 pub mod source;
 pub mod telemetry;
 
+pub use cedar::CedarSettings;
 pub use issuers::IssuerConfig;
 pub use names::*;
 pub use source::{AwsEnvironment, Source};
@@ -90,6 +92,9 @@ pub struct Config {
     /// `SCOPEGATE_PERMISSIONS`: the permissions document: inline JSON, a file
     /// path, `s3://bucket/key` or an https URL (the last two refreshed). Required.
     pub permissions: Source,
+    /// `SCOPEGATE_CEDAR_SCHEMA` and `SCOPEGATE_CEDAR_API`, when
+    /// `SCOPEGATE_PERMISSIONS` names a Cedar policy store.
+    pub cedar: Option<CedarSettings>,
     /// `SCOPEGATE_PERMISSIONS_MAX_AGE_SECONDS` / `_MAX_STALE_SECONDS` /
     /// `_WHEN_STALE`: how a remote document is refreshed. Default to `300`,
     /// `86400` and `unauthorized`.
@@ -286,6 +291,7 @@ impl Config {
                 "must be a non-negative number of seconds",
             ));
         }
+        let permissions = required(src, ENV_PERMISSIONS)?;
         let json_defaults = JsonLimits::default();
         let jwks_defaults = JwksLimits::default();
         let perm_defaults = PermissionLimits::default();
@@ -296,7 +302,8 @@ impl Config {
             introspection: remote::introspection(src)?,
             aws: AwsEnvironment::from_strings(src),
             other_issuers,
-            permissions: Source::parse(required(src, ENV_PERMISSIONS)?),
+            cedar: cedar::cedar_settings(src, &permissions)?,
+            permissions: Source::parse(permissions),
             algorithms,
             leeway,
             require_at_jwt: flag(src, ENV_REQUIRE_AT_JWT)?,

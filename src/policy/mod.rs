@@ -107,12 +107,21 @@ pub struct Grant {
     pub overflow: bool,
     /// The complete policy's length after compaction, answered or not.
     pub complete_bytes: usize,
+    /// Routes the policy Denies (ranks): a granted Resource also matches
+    /// their requests (a Cedar store's `{param}` routes; never for a JSON
+    /// document).
+    pub denied: Box<[u32]>,
+    /// No complete policy is exact (a Deny it needs would also block a
+    /// granted route): answered per route whatever the overflow setting,
+    /// and `overflow` is set.
+    pub inexact: bool,
 }
 
 /// The deny-all document of contract §3.
 pub const DENY_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Deny","Resource":"*"}]}"#;
 const ALLOW_HEAD: &str = r#"{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":["#;
 const ALLOW_TAIL: &str = "]}]}";
+const DENY_HEAD: &str = r#"]},{"Action":"execute-api:Invoke","Effect":"Deny","Resource":["#;
 
 /// Drops every Resource another one covers (exact for every request:
 /// what is dropped allows a subset of what stays). Only a Resource with a
@@ -151,7 +160,10 @@ impl Grant {
         let ranks = table.resource_ranks(bits);
         let scope = table.scope_names(bits).join(" ");
         let resources: Vec<&str> = ranks.iter().map(|&r| table.resource_json(r)).collect();
-        Grant::assemble(ranks, scope, &resources, false)
+        let (denied, exact) = table.denials(&ranks);
+        let mut grant = Grant::assemble(ranks, scope, &resources, table, denied);
+        grant.inexact = !exact;
+        grant
     }
 
     /// Renders the grant of `bits` shaped by `layout`: compacted exactly on
@@ -161,11 +173,17 @@ impl Grant {
     pub fn render_shaped(table: &ScopeTable, layout: &Layout, bits: &[u64]) -> Grant {
         let ranks = table.resource_ranks(bits);
         let scope = table.scope_names(bits).join(" ");
-        let original: usize = ranks
-            .iter()
-            .map(|&r| table.resource_json(r).len() + 1)
-            .sum();
-        let fits = ALLOW_HEAD.len() + original + ALLOW_TAIL.len() <= layout.shape.max_bytes;
+        let (denied, exact) = table.denials(&ranks);
+        let listed = |ranks: &[u32]| -> usize {
+            ranks
+                .iter()
+                .map(|&r| table.resource_json(r).len() + 1)
+                .sum()
+        };
+        let original = listed(&ranks);
+        let fits =
+            ALLOW_HEAD.len() + original + DENY_HEAD.len() + listed(&denied) + ALLOW_TAIL.len()
+                <= layout.shape.max_bytes;
         let compacted: Option<Vec<String>> = match &layout.compactor {
             Some(c) => Some(c.compact(&ranks, |r| table.resource(r))),
             None if fits => None,
@@ -186,40 +204,60 @@ impl Grant {
                 if q.iter().map(|q| q.len() + 1).sum::<usize>() < original || ranks.is_empty() =>
             {
                 let refs: Vec<&str> = q.iter().map(String::as_str).collect();
-                Grant::assemble(ranks, scope, &refs, false)
+                Grant::assemble(ranks, scope, &refs, table, denied)
             }
             _ => {
                 let refs: Vec<&str> = ranks.iter().map(|&r| table.resource_json(r)).collect();
-                Grant::assemble(ranks, scope, &refs, false)
+                Grant::assemble(ranks, scope, &refs, table, denied)
             }
         };
-        if grant.policy_document.len() > layout.shape.max_bytes {
+        grant.inexact = !exact;
+        if grant.policy_document.len() > layout.shape.max_bytes || grant.inexact {
             grant.overflow = true;
             grant.policy_document = "".into();
         }
         grant
     }
 
-    /// The grant from its parts; `resources` are JSON string literals.
-    fn assemble(ranks: Vec<u32>, scope: String, resources: &[&str], overflow: bool) -> Grant {
+    /// The grant from its parts; `resources` are JSON string literals,
+    /// `denied` ranks of `table` (a second statement, Deny).
+    fn assemble(
+        ranks: Vec<u32>,
+        scope: String,
+        resources: &[&str],
+        table: &ScopeTable,
+        denied: Vec<u32>,
+    ) -> Grant {
         if resources.is_empty() {
             return Grant {
                 allow: false,
                 policy_document: DENY_ALL.into(),
                 scope: scope.into(),
                 resources: ranks.into(),
-                overflow,
+                overflow: false,
                 complete_bytes: DENY_ALL.len(),
+                denied: Box::new([]),
+                inexact: false,
             };
         }
-        let mut doc =
-            String::with_capacity(96 + resources.iter().map(|r| r.len() + 1).sum::<usize>());
+        // A Cedar store's routes may share a Resource (`{x}`, `{proxy+}`).
+        let mut resources = resources.to_vec();
+        resources.dedup();
+        let mut denials: Vec<&str> = denied.iter().map(|&r| table.resource_json(r)).collect();
+        denials.dedup();
+        let listed = |list: &[&str]| list.iter().map(|r| r.len() + 1).sum::<usize>();
+        let mut doc = String::with_capacity(
+            ALLOW_HEAD.len()
+                + DENY_HEAD.len()
+                + ALLOW_TAIL.len()
+                + listed(&resources)
+                + listed(&denials),
+        );
         doc.push_str(ALLOW_HEAD);
-        for (i, r) in resources.iter().enumerate() {
-            if i > 0 {
-                doc.push(',');
-            }
-            doc.push_str(r);
+        doc.push_str(&resources.join(","));
+        if !denials.is_empty() {
+            doc.push_str(DENY_HEAD);
+            doc.push_str(&denials.join(","));
         }
         doc.push_str(ALLOW_TAIL);
         Grant {
@@ -228,7 +266,9 @@ impl Grant {
             policy_document: doc.into(),
             scope: scope.into(),
             resources: ranks.into(),
-            overflow,
+            overflow: false,
+            denied: denied.into(),
+            inexact: false,
         }
     }
 
@@ -264,7 +304,7 @@ impl Grant {
         (std::mem::size_of::<Grant>()
             + self.policy_document.len()
             + self.scope.len()
-            + 4 * self.resources.len()) as u64
+            + 4 * (self.resources.len() + self.denied.len())) as u64
     }
 
     /// Whether the grant allows `arn` (a method or route ARN), by IAM wildcard rules.
@@ -278,13 +318,24 @@ impl Grant {
     /// are compared with the ARN's ends first, so only Resources that can
     /// match reach the matcher, and then only on what lies between. An ARN
     /// longer than API Gateway ever sends is allowed nothing.
+    /// A route the grant Denies is not allowed, whatever matches it.
     pub fn allows_counted(&self, table: &ScopeTable, arn: &str) -> (bool, usize) {
+        let (allowed, work) = Self::matches_counted(&self.resources, table, arn);
+        if !allowed || self.denied.is_empty() {
+            return (allowed, work);
+        }
+        let (denied, more) = Self::matches_counted(&self.denied, table, arn);
+        (!denied, work + more)
+    }
+
+    /// Whether one of `ranks` matches `arn`, and the work it took.
+    fn matches_counted(ranks: &[u32], table: &ScopeTable, arn: &str) -> (bool, usize) {
         if arn.len() > MAX_METHOD_ARN_BYTES {
             return (false, 0);
         }
         let value = arn.as_bytes();
         let mut work = 0;
-        for &rank in &self.resources {
+        for &rank in ranks {
             let pattern = table.resource(rank);
             let (head, tail) = table.literal_ends(rank);
             work += 1 + (head + tail).min(value.len()) / 8;

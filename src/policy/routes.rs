@@ -54,6 +54,16 @@ impl Route {
     }
 }
 
+impl Route {
+    /// `verb` (a method or `ANY`, upper case) on `path` (`/pets/{petId}`):
+    /// one route per method.
+    pub fn parse_all(verb: &str, path: &str) -> Result<Vec<Route>, String> {
+        let mut routes = Vec::new();
+        push_route(&mut routes, verb, path)?;
+        Ok(routes)
+    }
+}
+
 impl fmt::Display for Route {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_route_key() {

@@ -7,4 +7,4 @@ pub mod permissions;
 pub mod table;
 
 pub use permissions::{PermissionLimits, PermissionsError, Rule, RuleRoute, parse_rules};
-pub use table::{Bits, ScopeTable};
+pub use table::{Bits, Parts, Reach, ScopeTable};

@@ -263,7 +263,7 @@ pub(crate) fn parse_rule(
     })
 }
 
-fn valid_api_arn(arn: &str) -> bool {
+pub(crate) fn valid_api_arn(arn: &str) -> bool {
     let parts: Vec<&str> = arn.split(':').collect();
     let [prefix, partition, service, region, account, api] = parts[..] else {
         return false;

@@ -1,6 +1,10 @@
 //! The compiled permissions document: scope → bit, bit → granted
 //! resources, so that mapping a token's scopes is a hash lookup per scope
-//! and a bit set, never a string scan over the rules.
+//! and a bit set, never a string scan over the rules. A Cedar policy store
+//! ([`crate::cedar`]) compiles into the same table, with what only it
+//! has: bits every token holds, Resources a bit takes away (`forbid`),
+//! and the Deny statements a grant needs where IAM's `*` reaches past a
+//! route's `{param}`.
 
 use crate::scopes::permissions::Rule;
 use std::collections::HashMap;
@@ -14,7 +18,8 @@ pub struct ScopeTable {
     bit_of: HashMap<Box<str>, u32>,
     /// Scope names by bit, in the order they first appear in the document.
     names: Vec<Box<str>>,
-    /// Every distinct Resource, sorted by byte order.
+    /// Every Resource, sorted by byte order (distinct but for a Cedar
+    /// store's routes that share one).
     resources: Vec<Box<str>>,
     /// The same, each as a JSON string literal (escaped once, at start-up).
     resources_json: Vec<Box<str>>,
@@ -24,7 +29,41 @@ pub struct ScopeTable {
     literal_ends: Vec<(usize, usize)>,
     /// Per bit: indexes into `resources`, ascending.
     grants: Vec<Vec<u32>>,
-    words: usize,
+    /// Per bit: ranks it takes away from any grant (ascending; empty but
+    /// for a Cedar store's `forbid`s).
+    forbids: Vec<Vec<u32>>,
+    /// Bits every token holds (a Cedar policy for any principal).
+    always: Bits,
+    /// Per rank, when the Resources are routes: the other routes whose
+    /// requests it also matches, and the routes whose requests a Deny of
+    /// it would also match. Empty for a JSON document (its Resources are
+    /// IAM patterns, whatever they match is what they grant).
+    reach: Option<Reach>,
+}
+
+/// How a route's Resource overlaps the other routes (ranks, ascending).
+#[derive(Debug, Clone, Default)]
+pub struct Reach {
+    /// Per rank: routes whose requests it matches too.
+    pub reaches: Vec<Vec<u32>>,
+    /// Per rank: granted routes a Deny of it would wrongly block.
+    pub blocks: Vec<Vec<u32>>,
+}
+
+/// The parts of a table compiled elsewhere (a Cedar store): Resources
+/// sorted by byte order, each bit's grants and forbids as ranks.
+#[derive(Debug, Clone, Default)]
+pub struct Parts {
+    /// Bit names; `None` for a bit every token holds.
+    pub names: Vec<Option<String>>,
+    /// Every Resource, sorted (two routes may share one).
+    pub resources: Vec<String>,
+    /// Per bit: granted ranks.
+    pub grants: Vec<Vec<u32>>,
+    /// Per bit: ranks taken away.
+    pub forbids: Vec<Vec<u32>>,
+    /// The routes' overlaps.
+    pub reach: Reach,
 }
 
 impl ScopeTable {
@@ -54,7 +93,47 @@ impl ScopeTable {
             g.sort_unstable();
             g.dedup();
         }
+        ScopeTable::assemble(bit_of, names, resources, grants, Vec::new(), None)
+    }
+
+    /// A table from compiled parts (start-up work).
+    pub fn from_parts(parts: Parts) -> ScopeTable {
+        let mut bit_of = HashMap::new();
+        let mut names = Vec::with_capacity(parts.names.len());
+        let mut always = Vec::new();
+        for (bit, name) in parts.names.into_iter().enumerate() {
+            if let Some(name) = name {
+                bit_of.insert(name.clone().into(), bit as u32);
+                names.push(name.into());
+            } else {
+                always.push(bit);
+                names.push("".into());
+            }
+        }
+        let mut table = ScopeTable::assemble(
+            bit_of,
+            names,
+            parts.resources.into_iter().map(Into::into).collect(),
+            parts.grants,
+            parts.forbids,
+            Some(parts.reach),
+        );
+        for bit in always {
+            table.always[bit / 64] |= 1 << (bit % 64);
+        }
+        table
+    }
+
+    fn assemble(
+        bit_of: HashMap<Box<str>, u32>,
+        names: Vec<Box<str>>,
+        resources: Vec<Box<str>>,
+        grants: Vec<Vec<u32>>,
+        mut forbids: Vec<Vec<u32>>,
+        reach: Option<Reach>,
+    ) -> ScopeTable {
         let words = names.len().div_ceil(64).max(1);
+        forbids.resize(names.len(), Vec::new());
         let resources_json = resources
             .iter()
             .map(|r| {
@@ -77,13 +156,15 @@ impl ScopeTable {
             resources_json,
             literal_ends,
             grants,
-            words,
+            forbids,
+            always: vec![0u64; words].into_boxed_slice(),
+            reach,
         }
     }
 
     /// The bits of the document scopes among `scopes`; unknown scopes are ignored.
     pub fn bits<'s>(&self, scopes: impl IntoIterator<Item = &'s str>) -> Bits {
-        let mut bits = vec![0u64; self.words].into_boxed_slice();
+        let mut bits = self.always.clone();
         for scope in scopes {
             if let Some(&bit) = self.bit_of.get(scope) {
                 bits[(bit / 64) as usize] |= 1 << (bit % 64);
@@ -94,7 +175,7 @@ impl ScopeTable {
 
     /// Every scope of the document: what a token holding them all gets.
     pub fn all_bits(&self) -> Bits {
-        let mut bits = vec![0u64; self.words].into_boxed_slice();
+        let mut bits = self.always.clone();
         for bit in 0..self.names.len() {
             bits[bit / 64] |= 1 << (bit % 64);
         }
@@ -125,7 +206,8 @@ impl ScopeTable {
     }
 
     /// The ranks (indexes into the sorted Resources) granted by `bits`,
-    /// ascending: marked in a bitset and read back in order, so no sort.
+    /// ascending: marked in a bitset and read back in order, so no sort;
+    /// what a held bit forbids is taken away.
     pub fn resource_ranks(&self, bits: &[u64]) -> Vec<u32> {
         let mut marked = vec![0u64; self.resources.len().div_ceil(64).max(1)];
         for b in Self::set_bits(bits) {
@@ -133,10 +215,43 @@ impl ScopeTable {
                 marked[(r / 64) as usize] |= 1 << (r % 64);
             }
         }
+        for b in Self::set_bits(bits) {
+            for &r in &self.forbids[b] {
+                marked[(r / 64) as usize] &= !(1 << (r % 64));
+            }
+        }
         Self::set_bits(&marked).map(|r| r as u32).collect()
     }
 
-    /// Every distinct Resource, sorted by byte order (indexes are ranks).
+    /// The routes a grant of `ranks` must Deny (ascending), because a
+    /// granted Resource also matches their requests; and whether those
+    /// Denies block none of the granted routes (else no complete policy
+    /// is exact, and the answer is per route). Nothing for a JSON document.
+    pub fn denials(&self, ranks: &[u32]) -> (Vec<u32>, bool) {
+        let Some(reach) = &self.reach else {
+            return (Vec::new(), true);
+        };
+        let mut granted = vec![0u64; self.resources.len().div_ceil(64).max(1)];
+        for &r in ranks {
+            granted[(r / 64) as usize] |= 1 << (r % 64);
+        }
+        let held = |r: u32| granted[(r / 64) as usize] & (1 << (r % 64)) != 0;
+        let mut denied = vec![0u64; granted.len()];
+        for &r in ranks {
+            for &other in &reach.reaches[r as usize] {
+                if !held(other) {
+                    denied[(other / 64) as usize] |= 1 << (other % 64);
+                }
+            }
+        }
+        let denied: Vec<u32> = Self::set_bits(&denied).map(|r| r as u32).collect();
+        let exact = denied
+            .iter()
+            .all(|&d| !reach.blocks[d as usize].iter().any(|&b| held(b)));
+        (denied, exact)
+    }
+
+    /// Every Resource, sorted by byte order (indexes are ranks).
     pub fn all_resources(&self) -> &[Box<str>] {
         &self.resources
     }
@@ -162,10 +277,12 @@ impl ScopeTable {
             .map_or("\"\"", |r| r.as_ref())
     }
 
-    /// The names of the scopes in `bits`, in document order.
+    /// The names of the scopes in `bits`, in document order (a bit every
+    /// token holds has none).
     pub fn scope_names(&self, bits: &[u64]) -> Vec<&str> {
         Self::set_bits(bits)
             .map(|b| self.names[b].as_ref())
+            .filter(|n| !n.is_empty())
             .collect()
     }
 

@@ -1,0 +1,187 @@
+//! A Verified Permissions quick-start store (tests/fixtures/avp: the
+//! schema as the console generates it, a policy per file as the export
+//! writes them) authorizing real tokens — Cognito's `cognito:groups` and an
+//! OIDC `groups` claim, each read with the identity source's prefix —
+//! through `scopegate replay` and the release bootstrap under the AWS
+//! Runtime Interface Emulator.
+
+mod support;
+
+use serde_json::Value;
+use support::emulator::bootstrap;
+use support::rie::Rie;
+use support::tools::{self, RIE};
+use support::*;
+
+const STORE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/avp");
+const API: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod";
+const COGNITO_SOURCE: &str =
+    r#"[{"claim":"cognito:groups","format":"array","prefix":"us-east-1_PetPool|"}]"#;
+const OIDC_SOURCE: &str = r#"[{"claim":"groups","format":"array","prefix":"us-east-1_PetPool|"}]"#;
+
+fn cedar_settings(source: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("SCOPEGATE_PERMISSIONS", format!("{STORE}/policies")),
+        ("SCOPEGATE_CEDAR_SCHEMA", format!("{STORE}/schema.json")),
+        ("SCOPEGATE_CEDAR_API", API.into()),
+        ("SCOPEGATE_SCOPE_SOURCES", source.into()),
+    ]
+}
+
+/// A token carrying `groups` in `claim`, valid at `now`.
+fn token(keys: &Keys, claim: &str, groups: &str, now: u64) -> String {
+    keys.es256
+        .sign(&format!(
+            r#"{{"iss":"{ISSUER}","sub":"u-1","aud":"{AUDIENCE}","exp":{},"iat":{},"{claim}":{groups}}}"#,
+            now + 3600,
+            now - 10
+        ))
+        .unwrap()
+}
+
+fn event(token: &str, verb: &str, path: &str) -> String {
+    format!(
+        r#"{{"type":"TOKEN","authorizationToken":"Bearer {token}","methodArn":"{API}/{verb}{path}"}}"#
+    )
+}
+
+/// IAM's reading of an answer on `arn`: Deny over Allow.
+fn allows(answer: &Value, arn: &str) -> bool {
+    let statements = answer["policyDocument"]["Statement"].as_array().unwrap();
+    let matching = |effect: &str| {
+        statements.iter().any(|s| {
+            s["Effect"] == effect
+                && s["Resource"].as_array().map_or_else(
+                    || scopegate::policy::iam_match(s["Resource"].as_str().unwrap(), arn),
+                    |rs| {
+                        rs.iter()
+                            .any(|r| scopegate::policy::iam_match(r.as_str().unwrap(), arn))
+                    },
+                )
+        })
+    };
+    !matching("Deny") && matching("Allow")
+}
+
+#[test]
+fn replay_decides_the_quick_start_store_for_cognito_and_oidc_groups() {
+    let keys = Keys::load();
+    let dir = std::env::temp_dir().join(format!("scopegate-cedar-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("jwks.json"), keys.jwks()).unwrap();
+    for (claim, source) in [("cognito:groups", COGNITO_SOURCE), ("groups", OIDC_SOURCE)] {
+        let readers = token(&keys, claim, r#"["readers"]"#, NOW as u64);
+        let suspended_admin = token(&keys, claim, r#"["admins","suspended"]"#, NOW as u64);
+        let events = [
+            event(&readers, "GET", "/pets/7"),
+            event(&readers, "POST", "/pets"),
+            event(&suspended_admin, "GET", "/pets/7/photos"),
+            event(&suspended_admin, "DELETE", "/pets/7"),
+        ];
+        std::fs::write(dir.join("events.jsonl"), events.join("\n")).unwrap();
+        let mut replay = replay_command();
+        replay.arg("--jwks-file").arg(dir.join("jwks.json"));
+        for (name, value) in cedar_settings(source) {
+            match name {
+                "SCOPEGATE_PERMISSIONS" => replay.args(["--permissions", &value]),
+                _ => replay.args(["--set", &format!("{name}={value}")]),
+            };
+        }
+        let out = replay.arg(dir.join("events.jsonl")).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let answers: Vec<Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(answers.len(), 4);
+        // The readers' one answer, cached per token, applied to every route.
+        let r = &answers[0];
+        assert!(allows(r, &format!("{API}/GET/pets/7")), "{claim}: {r}");
+        assert!(allows(r, &format!("{API}/GET/pets")));
+        assert!(allows(r, &format!("{API}/GET/health")));
+        assert!(!allows(r, &format!("{API}/GET/pets/7/photos")), "{r}");
+        assert!(!allows(r, &format!("{API}/POST/pets")));
+        assert_eq!(r["context"]["scope"], "us-east-1_PetPool|readers");
+        // forbid wins over the admins' permit.
+        let a = &answers[2];
+        assert!(allows(a, &format!("{API}/GET/pets/7/photos")), "{a}");
+        assert!(!allows(a, &format!("{API}/DELETE/pets/7")));
+        assert!(!allows(a, &format!("{API}/POST/pets")));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_store_policy_with_a_condition_stops_the_start_naming_it() {
+    let keys = Keys::load();
+    let dir = std::env::temp_dir().join(format!("scopegate-cedar-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("jwks.json"), keys.jwks()).unwrap();
+    std::fs::write(
+        dir.join("owners.cedar"),
+        r#"permit(principal in PetStore::UserGroup::"us-east-1_PetPool|owners", action, resource) when { context has owner };"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("events.jsonl"), "").unwrap();
+    let out = replay_command()
+        .arg("--jwks-file")
+        .arg(dir.join("jwks.json"))
+        .arg("--permissions")
+        .arg(&dir)
+        .args([
+            "--set",
+            &format!("SCOPEGATE_CEDAR_SCHEMA={STORE}/schema.json"),
+        ])
+        .args(["--set", &format!("SCOPEGATE_CEDAR_API={API}")])
+        .arg(dir.join("events.jsonl"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("SCOPEGATE_PERMISSIONS")
+            && stderr.contains("policy `owners`")
+            && stderr.contains("`when` or `unless`"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_bootstrap_under_the_emulator_answers_from_the_store() {
+    if !tools::have(&[RIE, support::emulator::bootstrap_tool()]) {
+        return;
+    }
+    let keys = Keys::load();
+    let mut env: Vec<(String, String)> = settings(&keys, &[]).into_iter().collect();
+    env.retain(|(k, _)| k != "SCOPEGATE_PERMISSIONS");
+    env.extend(
+        cedar_settings(COGNITO_SOURCE)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v)),
+    );
+    let rie = Rie::start(&bootstrap(), &env);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let readers = token(&keys, "cognito:groups", r#"["readers"]"#, now);
+    let (status, body) = rie.invoke(&event(&readers, "GET", "/pets/7"));
+    assert_eq!(status, 200, "{body}\n{}", rie.output());
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert!(allows(&answer, &format!("{API}/GET/pets/7")), "{answer}");
+    assert!(
+        !allows(&answer, &format!("{API}/GET/pets/7/photos")),
+        "{answer}"
+    );
+    let nobody = token(&keys, "cognito:groups", "[]", now);
+    let (_, body) = rie.invoke(&event(&nobody, "GET", "/pets"));
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert!(allows(&answer, &format!("{API}/GET/health")), "{answer}");
+    assert!(!allows(&answer, &format!("{API}/GET/pets")), "{answer}");
+}
