@@ -143,6 +143,7 @@ pub enum Format {
     #[default]
     Rules,
     /// A Cedar policy set (one text) with its schema and API ([`crate::cedar`]).
+    #[cfg(feature = "cedar")]
     Cedar {
         /// The schema's text.
         schema: Arc<str>,
@@ -153,6 +154,7 @@ pub enum Format {
 
 impl Format {
     /// Reads `body`, fetched from `remote`, into a table.
+    #[cfg_attr(not(feature = "cedar"), allow(unused_variables))]
     fn compile(
         &self,
         remote: &Remote,
@@ -163,6 +165,7 @@ impl Format {
             Format::Rules => scopes::parse_rules(body, limits)
                 .map(|rules| ScopeTable::compile(&rules))
                 .map_err(|e| e.to_string()),
+            #[cfg(feature = "cedar")]
             Format::Cedar { schema, api } => {
                 let text = std::str::from_utf8(body).map_err(|_| "not UTF-8 text".to_string())?;
                 let name = remote.to_string();

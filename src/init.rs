@@ -5,10 +5,11 @@
 //! keys and by introspection. Any fault here is an [`InitError`]: the
 //! function cannot serve at all, and says why, naming the setting.
 
+#[cfg(feature = "cedar")]
 use crate::cedar;
 use crate::clock;
 use crate::config::{
-    Config, ConfigError, ENV_CEDAR_SCHEMA, ENV_PERMISSIONS, ENV_ROUTES, IssuerConfig, Source,
+    CedarSettings, Config, ConfigError, ENV_PERMISSIONS, ENV_ROUTES, IssuerConfig, Source,
 };
 use crate::grants::{Format, Grants, Policies, Remote};
 use crate::handler::Authorizer;
@@ -22,7 +23,6 @@ use crate::policy::routes::Routes;
 use crate::scopes::{self, ScopeTable};
 use crate::verify::introspect::Introspector;
 use crate::verify::{ClaimRules, Issuer, Verifier};
-use std::path::Path;
 use std::sync::Arc;
 
 /// An infrastructure fault at start-up: the function cannot serve at all.
@@ -284,33 +284,10 @@ fn permissions(config: &Config, client: &Client, policies: &Policies) -> Result<
     };
     let format = match &config.cedar {
         None => Format::Rules,
-        Some(cedar) => {
-            let schema = cedar.schema.load(
-                ENV_CEDAR_SCHEMA,
-                &config.aws,
-                &client.capped(config.permission_limits.max_bytes as u64),
-            )?;
-            let schema = String::from_utf8(schema)
-                .map_err(|_| ConfigError::new(ENV_CEDAR_SCHEMA, "is not UTF-8 text"))?;
-            if let Source::File(path) = &config.permissions {
-                let files =
-                    cedar::load::policy_files(Path::new(path), config.permission_limits.max_bytes)
-                        .map_err(&fail)?;
-                let table = cedar::compile(&files, &schema, &cedar.api, config.permission_limits)
-                    .map_err(&fail)?;
-                return Ok(Grants::fixed(table, policies));
-            }
-            if !matches!(config.permissions, Source::S3 { .. } | Source::Url(_)) {
-                return Err(fail(
-                    "a Cedar policy store is a directory, a .cedar file, or an s3:// or https object".into(),
-                )
-                .into());
-            }
-            Format::Cedar {
-                schema: schema.into(),
-                api: cedar.api.clone(),
-            }
-        }
+        Some(cedar) => match cedar_store(config, cedar, client, policies)? {
+            Store::Fixed(grants) => return Ok(grants),
+            Store::Refreshed(format) => format,
+        },
     };
     if let Some(remote) = remote {
         return Ok(Grants::remote(
@@ -331,4 +308,62 @@ fn permissions(config: &Config, client: &Client, policies: &Policies) -> Result<
     let rules = scopes::parse_rules(&document, config.permission_limits)
         .map_err(|e| fail(e.to_string()))?;
     Ok(Grants::fixed(ScopeTable::compile(&rules), policies))
+}
+
+/// A Cedar store: read and compiled now, or how each fetch of it is read.
+#[cfg_attr(not(feature = "cedar"), allow(dead_code))]
+enum Store {
+    Fixed(Grants),
+    Refreshed(Format),
+}
+
+/// The store `SCOPEGATE_PERMISSIONS` names, with its schema.
+#[cfg(feature = "cedar")]
+fn cedar_store(
+    config: &Config,
+    cedar: &CedarSettings,
+    client: &Client,
+    policies: &Policies,
+) -> Result<Store, InitError> {
+    let fail = |e: String| ConfigError::new(ENV_PERMISSIONS, e);
+    let limits = config.permission_limits;
+    let schema = cedar.schema.load(
+        crate::config::ENV_CEDAR_SCHEMA,
+        &config.aws,
+        &client.capped(limits.max_bytes as u64),
+    )?;
+    let schema = String::from_utf8(schema)
+        .map_err(|_| ConfigError::new(crate::config::ENV_CEDAR_SCHEMA, "is not UTF-8 text"))?;
+    match &config.permissions {
+        Source::File(path) => {
+            let files = cedar::load::policy_files(std::path::Path::new(path), limits.max_bytes)
+                .map_err(&fail)?;
+            let table = cedar::compile(&files, &schema, &cedar.api, limits).map_err(&fail)?;
+            Ok(Store::Fixed(Grants::fixed(table, policies)))
+        }
+        Source::S3 { .. } | Source::Url(_) => Ok(Store::Refreshed(Format::Cedar {
+            schema: schema.into(),
+            api: cedar.api.clone(),
+        })),
+        _ => Err(fail(
+            "a Cedar policy store is a directory, a .cedar file, or an s3:// or https object"
+                .into(),
+        )
+        .into()),
+    }
+}
+
+/// Without the `cedar` feature a store stops the start.
+#[cfg(not(feature = "cedar"))]
+fn cedar_store(
+    _: &Config,
+    _: &CedarSettings,
+    _: &Client,
+    _: &Policies,
+) -> Result<Store, InitError> {
+    Err(ConfigError::new(
+        ENV_PERMISSIONS,
+        "names a Cedar policy store, and this build has no Cedar support (build with the `cedar` feature, on by default)",
+    )
+    .into())
 }

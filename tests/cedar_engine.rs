@@ -6,6 +6,7 @@
 //! the request as `cedar_policy::Authorizer::is_authorized` decides the
 //! route's action. A grant no complete policy can express exactly
 //! (`inexact`, answered per route) never allows what Cedar denies.
+#![cfg(feature = "cedar")]
 
 use cedar_policy::{
     Authorizer, Context, Decision, Entities, Entity, EntityUid, PolicySet, Request, Schema,

@@ -4,6 +4,7 @@
 //! OIDC `groups` claim, each read with the identity source's prefix —
 //! through `scopegate replay` and the release bootstrap under the AWS
 //! Runtime Interface Emulator.
+#![cfg(feature = "cedar")]
 
 mod support;
 

@@ -1,7 +1,7 @@
 use super::*;
 use crate::policy::Grant;
 
-const SCHEMA: &str = include_str!("../../tests/fixtures/avp/schema.json");
+const SCHEMA: &str = include_str!("../../../tests/fixtures/avp/schema.json");
 const API: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod";
 const POOL: &str = "us-east-1_PetPool|";
 
@@ -9,19 +9,19 @@ fn store() -> Vec<PolicyFile> {
     [
         (
             "admins",
-            include_str!("../../tests/fixtures/avp/policies/admins.cedar"),
+            include_str!("../../../tests/fixtures/avp/policies/admins.cedar"),
         ),
         (
             "everyone",
-            include_str!("../../tests/fixtures/avp/policies/everyone.cedar"),
+            include_str!("../../../tests/fixtures/avp/policies/everyone.cedar"),
         ),
         (
             "readers",
-            include_str!("../../tests/fixtures/avp/policies/readers.cedar"),
+            include_str!("../../../tests/fixtures/avp/policies/readers.cedar"),
         ),
         (
             "suspended",
-            include_str!("../../tests/fixtures/avp/policies/suspended.cedar"),
+            include_str!("../../../tests/fixtures/avp/policies/suspended.cedar"),
         ),
     ]
     .into_iter()
