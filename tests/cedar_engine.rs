@@ -10,6 +10,7 @@
 
 use cedar_policy::{
     Authorizer, Context, Decision, Entities, Entity, EntityUid, PolicySet, Request, Schema,
+    ValidationMode, Validator,
 };
 use proptest::prelude::*;
 use scopegate::cedar::{Api, PolicyFile, compile};
@@ -205,6 +206,9 @@ proptest! {
             let p = cedar_policy::Policy::parse(Some(cedar_policy::PolicyId::new(&f.name)), &f.text).unwrap();
             set.add(p).unwrap();
         }
+        // What scopegate accepts, Cedar's validator accepts too.
+        let validation = Validator::new(cedar_schema.clone()).validate(&set, ValidationMode::Strict);
+        prop_assert!(validation.validation_passed(), "{:?}", validation.validation_errors().next());
         let app = EntityUid::from_str(r#"Api::Application::"app""#).unwrap();
         for groups in &tokens {
             let user = EntityUid::from_str(r#"Api::User::"u""#).unwrap();

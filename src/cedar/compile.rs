@@ -7,7 +7,7 @@ use crate::policy::routes::{MAX_ROUTES, METHODS, Route, Segment};
 use crate::scopes::{Parts, PermissionLimits, Reach, ScopeTable};
 use cedar_policy::{
     ActionConstraint, Effect, EntityTypeName, EntityUid, Policy, PolicyId, PolicySet,
-    PrincipalConstraint, ResourceConstraint, Schema, ValidationMode, Validator,
+    PrincipalConstraint, ResourceConstraint, Schema,
 };
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -37,15 +37,13 @@ pub fn compile(
     }
     let schema = parse_schema(schema)?;
     let policies = parse_policies(files, limits)?;
-    let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
-    if let Some(e) = validation.validation_errors().next() {
-        return Err(format!("does not validate against the schema: {e}"));
-    }
     let routes = route_actions(&schema, api)?;
     let actions = schema
         .action_entities()
         .map_err(|e| format!("the schema's actions: {e}"))?;
+    let index = ActionIndex::new(&routes, &actions);
     let principal_types: Vec<&EntityTypeName> = schema.principals().collect();
+    let entity_types: Vec<&EntityTypeName> = schema.entity_types().collect();
 
     let mut bit_of: HashMap<Option<String>, usize> = HashMap::new();
     let mut parts = Parts::default();
@@ -76,6 +74,17 @@ pub fn compile(
                 if !principal_types.contains(&group.type_name()) =>
             {
                 let ty = group.type_name().clone();
+                if !entity_types.contains(&&ty) {
+                    return Err(refuse(format!("entity type `{ty}` is not in the schema")));
+                }
+                let member = principal_types
+                    .iter()
+                    .any(|p| schema.ancestors(p).is_some_and(|mut a| a.any(|a| *a == ty)));
+                if !member {
+                    return Err(refuse(format!(
+                        "no principal type of the schema can be in a `{ty}` (its memberOfTypes)"
+                    )));
+                }
                 match &group_type {
                     Some(known) if *known != ty => {
                         return Err(refuse(format!(
@@ -93,8 +102,9 @@ pub fn compile(
                 )));
             }
         };
-        let governed =
-            governed_routes(&policy.action_constraint(), &routes, &actions).map_err(refuse)?;
+        let governed = index
+            .governed(&policy.action_constraint())
+            .map_err(refuse)?;
         let bit = *bit_of.entry(bit_name.clone()).or_insert_with(|| {
             parts.names.push(bit_name);
             parts.grants.push(Vec::new());
@@ -241,38 +251,58 @@ fn resource_of(api: &Api, route: &Route) -> String {
     format!("{}/{}/{}", api.as_str(), route.verb, path.join("/"))
 }
 
-/// The ranks of the routes an action constraint names: an action, or
-/// anything an action group holds. An action that is neither a route nor
-/// a group of routes is refused.
-fn governed_routes(
-    constraint: &ActionConstraint,
-    routes: &[RouteAction],
-    actions: &cedar_policy::Entities,
-) -> Result<Vec<u32>, String> {
-    let named: Vec<EntityUid> = match constraint {
-        ActionConstraint::Any => return Ok((0..routes.len() as u32).collect()),
-        ActionConstraint::Eq(a) => vec![a.clone()],
-        ActionConstraint::In(list) => list.clone(),
-    };
-    let within = matches!(constraint, ActionConstraint::In(_));
-    let mut out = Vec::new();
-    for a in &named {
-        let before = out.len();
-        out.extend(
-            routes
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.action == *a || (within && actions.is_ancestor_of(a, &r.action)))
-                .map(|(rank, _)| rank as u32),
-        );
-        if out.len() == before {
-            return Err(format!(
-                "action `{}` is not a route (`<method> /<path>`) of the schema, nor a group of routes",
-                crate::codec::terminal::shown(a.id().unescaped())
-            ));
+/// Which routes each action is, or (an action group) holds: built once,
+/// so a policy costs a lookup per action it names.
+struct ActionIndex {
+    routes: usize,
+    /// An action's own routes (`any` is several).
+    own: HashMap<EntityUid, Vec<u32>>,
+    /// A group's routes, at any depth.
+    held: HashMap<EntityUid, Vec<u32>>,
+}
+
+impl ActionIndex {
+    fn new(routes: &[RouteAction], actions: &cedar_policy::Entities) -> ActionIndex {
+        let mut own: HashMap<EntityUid, Vec<u32>> = HashMap::new();
+        let mut held: HashMap<EntityUid, Vec<u32>> = HashMap::new();
+        for (rank, r) in routes.iter().enumerate() {
+            own.entry(r.action.clone()).or_default().push(rank as u32);
+            for group in actions.ancestors(&r.action).into_iter().flatten() {
+                held.entry(group.clone()).or_default().push(rank as u32);
+            }
+        }
+        ActionIndex {
+            routes: routes.len(),
+            own,
+            held,
         }
     }
-    Ok(out)
+
+    /// The ranks of the routes an action constraint names: an action, or
+    /// anything an action group holds (`in` only, as in Cedar). An action
+    /// that is neither a route nor a group of routes is refused.
+    fn governed(&self, constraint: &ActionConstraint) -> Result<Vec<u32>, String> {
+        let (named, within) = match constraint {
+            ActionConstraint::Any => return Ok((0..self.routes as u32).collect()),
+            ActionConstraint::Eq(a) => (std::slice::from_ref(a), false),
+            ActionConstraint::In(list) => (list.as_slice(), true),
+        };
+        let mut out = Vec::new();
+        for a in named {
+            let before = out.len();
+            out.extend(self.own.get(a).into_iter().flatten());
+            if within {
+                out.extend(self.held.get(a).into_iter().flatten());
+            }
+            if out.len() == before {
+                return Err(format!(
+                    "action `{}` is not a route (`<method> /<path>`) of the schema, nor a group of routes",
+                    crate::codec::terminal::shown(a.id().unescaped())
+                ));
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Each route's Resource against every other route: what it reaches, and
@@ -298,11 +328,25 @@ fn reach(routes: &[RouteAction]) -> Reach {
         reaches: vec![Vec::new(); routes.len()],
         blocks: vec![Vec::new(); routes.len()],
     };
+    // The literal text every request of a route begins with.
+    let heads: Vec<String> = tokens
+        .iter()
+        .map(|t| {
+            t.iter()
+                .map_while(|t| match t {
+                    Tok::Ch(c) => Some(*c),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
     for (i, tail) in tails.iter().enumerate() {
-        let verb_end = tail.find('/').unwrap_or(tail.len());
+        let head = &tail[..tail.find('*').unwrap_or(tail.len())];
         for (j, t) in tokens.iter().enumerate() {
-            // Another method never shares a request.
-            if i == j || routes[j].route.verb.as_ref() != &tail[..verb_end] {
+            // Both begin with their literal heads: differing there (another
+            // method, another first segment), they share no request.
+            let n = head.len().min(heads[j].len());
+            if i == j || head.as_bytes()[..n] != heads[j].as_bytes()[..n] {
                 continue;
             }
             if glob::intersects(tail, t) {

@@ -108,9 +108,26 @@ fn what_a_cached_policy_cannot_honour_is_refused_naming_the_policy() {
         assert!(e.starts_with("policy `p1`: "), "{e}");
         assert!(e.contains(needle), "{text}: {e}");
     }
-    let e = one(r#"permit(principal, action == PetStore::Action::"get /nowhere", resource);"#)
-        .unwrap_err();
-    assert!(e.contains("does not validate"), "{e}");
+    for (text, needle) in [
+        (
+            r#"permit(principal, action == PetStore::Action::"get /nowhere", resource);"#,
+            "action `get /nowhere` is not a route",
+        ),
+        (
+            r#"permit(principal in PetStore::Team::"t", action, resource);"#,
+            "entity type `PetStore::Team` is not in the schema",
+        ),
+        (
+            r#"permit(principal in PetStore::Application::"a", action, resource);"#,
+            "no principal type of the schema can be in a `PetStore::Application`",
+        ),
+    ] {
+        let e = one(text).unwrap_err();
+        assert!(
+            e.starts_with("policy `p1`: ") && e.contains(needle),
+            "{text}: {e}"
+        );
+    }
     let e = one("permit(principal in ?principal, action, resource);").unwrap_err();
     assert!(e.contains("template"), "{e}");
     let e = one("permit(principal, action, resource").unwrap_err();
