@@ -22,8 +22,9 @@ pub(crate) fn cedar_settings(
     src: &dyn Strings,
     permissions: &str,
 ) -> Result<Option<CedarSettings>, ConfigError> {
-    let schema = src.get(ENV_CEDAR_SCHEMA);
-    let api = src.get(ENV_CEDAR_API);
+    // Empty is unset (a template passes its optional parameters through).
+    let schema = src.get(ENV_CEDAR_SCHEMA).filter(|v| !v.trim().is_empty());
+    let api = src.get(ENV_CEDAR_API).filter(|v| !v.trim().is_empty());
     if !crate::cedar::load::is_store(permissions) {
         if let Some(var) = [(ENV_CEDAR_SCHEMA, &schema), (ENV_CEDAR_API, &api)]
             .into_iter()
@@ -39,7 +40,7 @@ pub(crate) fn cedar_settings(
         return Ok(None);
     }
     let need = |var: &'static str, value: Option<String>| {
-        value.filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+        value.ok_or_else(|| {
             ConfigError::new(
                 var,
                 format!("is required when {ENV_PERMISSIONS} names a Cedar policy store"),
