@@ -53,7 +53,7 @@ def cloudwatch_dashboard():
         dashboard.Dashboard("scopegate authorizer (CloudWatch)")
         .uid("scopegate-cloudwatch")
         .tags(["scopegate", "lambda", "authorizer"])
-        .description("scopegate's EMF metrics: stage latency, decisions, memos, key fetches, cold starts, invocations.")
+        .description("scopegate's EMF metrics: stage latency, decisions, memos, key fetches, cold starts, invocations, permissions fetches, retired keys, policies over the budget, scope claims of the wrong type.")
         .time("now-3h", "now")
         .refresh("1m")
         .with_variable(dashboard.DatasourceVariable("datasource").label("CloudWatch").type("cloudwatch"))
@@ -100,6 +100,19 @@ def cloudwatch_dashboard():
         cw_query("A", "scopegate_cold_starts_total", "Sum", "cold starts"),
         cw_query("B", "scopegate_handler_seconds", "SampleCount", "invocations"),
     ], width=8))
+    d = d.with_panel(panel("Permissions fetches by result", "short", [
+        cw_query("A", "scopegate_permissions_fetches_total", "Sum", "${PROP('Dim.result')}", {"result": "*"}).match_exact(False),
+    ], width=6))
+    d = d.with_panel(panel("JWKS keys retired", "short", [
+        cw_query("A", "scopegate_jwks_keys_retired_total", "Sum", "keys retired"),
+    ], width=6))
+    d = d.with_panel(panel("Policies over the budget", "short", [
+        cw_query("A", "scopegate_policy_overflow_total", "Sum", "${PROP('Dim.action')}", {"action": "*"}).match_exact(False),
+        cw_query("B", "scopegate_policy_worst_case_over_budget_total", "Sum", "every-scope policy over the budget (at start)"),
+    ], width=6))
+    d = d.with_panel(panel("Scope claims of the wrong type", "short", [
+        cw_query("A", "scopegate_scope_source_wrong_type_total", "Sum", "wrong type"),
+    ], width=6))
     return d.build()
 
 

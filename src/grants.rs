@@ -268,8 +268,13 @@ impl Grants {
             etag: Mutex::new(None),
             busy: AtomicBool::new(false),
         };
+        // Counted like every later fetch (a failure here stops the start).
+        let started = Instant::now();
         let table = match refresher.fetch(false) {
-            Ok(table) => table,
+            Ok(table) => {
+                calls::record(CallKind::PermissionsFetch, started, "ok");
+                table
+            }
             Err(Unchanged::Invalid(e) | Unchanged::Failed(e)) => return Err(e),
             Err(Unchanged::NotModified) => return Err("HTTP 304 without a cached copy".into()),
         };

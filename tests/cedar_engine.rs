@@ -8,13 +8,15 @@
 //! (`inexact`, answered per route) never allows what Cedar denies.
 #![cfg(feature = "cedar")]
 
+mod support;
+
 use cedar_policy::{
     Authorizer, Context, Decision, Entities, Entity, EntityUid, PolicySet, Request, Schema,
     ValidationMode, Validator,
 };
 use proptest::prelude::*;
 use scopegate::cedar::{Api, PolicyFile, compile};
-use scopegate::policy::{Grant, iam_match};
+use scopegate::policy::Grant;
 use scopegate::scopes::PermissionLimits;
 use std::collections::HashSet;
 use std::str::FromStr;
@@ -138,25 +140,6 @@ fn requests(path: &str) -> Vec<String> {
     out
 }
 
-/// IAM's evaluation of a policy document on `arn`: an explicit Deny wins,
-/// then any Allow.
-fn iam_allows(document: &str, arn: &str) -> bool {
-    let doc: serde_json::Value = serde_json::from_str(document).unwrap();
-    let matching = |effect: &str| {
-        doc["Statement"].as_array().unwrap().iter().any(|s| {
-            s["Effect"] == effect
-                && match &s["Resource"] {
-                    serde_json::Value::String(r) => iam_match(r, arn),
-                    serde_json::Value::Array(rs) => {
-                        rs.iter().any(|r| iam_match(r.as_str().unwrap(), arn))
-                    }
-                    _ => false,
-                }
-        })
-    };
-    !matching("Deny") && matching("Allow")
-}
-
 /// Routes (method, path indexes), the store's policies, and tokens (group indexes).
 type Case = (Vec<(usize, usize)>, Vec<Policy>, Vec<Vec<usize>>);
 
@@ -244,7 +227,8 @@ proptest! {
                         let allowed = grant.allows(&table, &arn);
                         prop_assert!(!allowed || cedar, "inexact grant allows {arn}, Cedar denies");
                     } else {
-                        let allowed = iam_allows(&grant.policy_document, &arn);
+                        let document: serde_json::Value = serde_json::from_str(&grant.policy_document).unwrap();
+                        let allowed = support::iam_allows(&document, &arn);
                         prop_assert_eq!(allowed, cedar, "{} for {:?}: {}", arn, scopes, grant.policy_document);
                     }
                 }

@@ -46,22 +46,9 @@ fn event(token: &str, verb: &str, path: &str) -> String {
     )
 }
 
-/// IAM's reading of an answer on `arn`: Deny over Allow.
+/// IAM's reading of an answer on `arn`.
 fn allows(answer: &Value, arn: &str) -> bool {
-    let statements = answer["policyDocument"]["Statement"].as_array().unwrap();
-    let matching = |effect: &str| {
-        statements.iter().any(|s| {
-            s["Effect"] == effect
-                && s["Resource"].as_array().map_or_else(
-                    || scopegate::policy::iam_match(s["Resource"].as_str().unwrap(), arn),
-                    |rs| {
-                        rs.iter()
-                            .any(|r| scopegate::policy::iam_match(r.as_str().unwrap(), arn))
-                    },
-                )
-        })
-    };
-    !matching("Deny") && matching("Allow")
+    iam_allows(&answer["policyDocument"], arn)
 }
 
 #[test]

@@ -126,7 +126,7 @@ pub const METRICS: [(&str, Unit, &str); 16] = [
     (
         PERMISSIONS_FETCHES_TOTAL,
         Unit::Count,
-        "permissions document refreshes by result",
+        "permissions document fetches by result (the first, at start, included)",
     ),
     (
         POLICY_OVERFLOW_TOTAL,

@@ -281,3 +281,22 @@ pub(crate) fn tokens(text: &str, prefix: &str) -> std::collections::BTreeSet<Str
     }
     out
 }
+
+/// IAM's evaluation of a `policyDocument` on `arn`, as API Gateway applies
+/// it: an explicit Deny wins, then any Allow.
+pub(crate) fn iam_allows(document: &serde_json::Value, arn: &str) -> bool {
+    let statements = document["Statement"].as_array().unwrap();
+    let matching = |effect: &str| {
+        statements.iter().any(|s| {
+            s["Effect"] == effect
+                && match &s["Resource"] {
+                    serde_json::Value::String(r) => scopegate::policy::iam_match(r, arn),
+                    serde_json::Value::Array(rs) => rs
+                        .iter()
+                        .any(|r| scopegate::policy::iam_match(r.as_str().unwrap(), arn)),
+                    _ => false,
+                }
+        })
+    };
+    !matching("Deny") && matching("Allow")
+}
