@@ -173,3 +173,64 @@ fn the_bootstrap_under_the_emulator_answers_from_the_store() {
     assert!(allows(&answer, &format!("{API}/GET/health")), "{answer}");
     assert!(!allows(&answer, &format!("{API}/GET/pets")), "{answer}");
 }
+
+/// A store as one `.cedar` object at a URL, refreshed as a JSON document
+/// is: a changed policy changes the answer; a store that no longer parses
+/// keeps the last good one.
+#[test]
+fn a_store_at_a_url_is_refreshed_and_a_broken_one_never_used() {
+    let keys = Keys::load();
+    let server = support::doc_server::DocServer::start();
+    let readers = r#"permit(principal in PetStore::UserGroup::"us-east-1_PetPool|readers", action in [PetStore::Action::"get /pets"], resource);"#;
+    server.set("/store.cedar", readers, Some("\"v1\""));
+    let mut env = settings(&keys, &[]);
+    for (name, value) in cedar_settings(COGNITO_SOURCE) {
+        env.insert(name.into(), value);
+    }
+    env.insert("SCOPEGATE_PERMISSIONS".into(), server.url("/store.cedar"));
+    env.insert("SCOPEGATE_PERMISSIONS_MAX_AGE_SECONDS".into(), "60".into());
+    let config = scopegate::config::Config::from_strings(&env as &dyn scopegate::config::Strings)
+        .expect("config");
+    let a = scopegate::Authorizer::from_config(&config).expect("authorizer");
+    let now = scopegate::clock::now();
+    let tok = token(&keys, "cognito:groups", r#"["readers"]"#, now as u64);
+    let answer = |at: f64| -> Value {
+        let r = a
+            .handle(&event(&tok, "GET", "/pets"), at)
+            .expect("answered");
+        serde_json::from_str(&r.body()).unwrap()
+    };
+    let first = answer(now);
+    assert!(allows(&first, &format!("{API}/GET/pets")), "{first}");
+    assert!(!allows(&first, &format!("{API}/GET/pets/7")));
+
+    server.set(
+        "/store.cedar",
+        &readers.replace(
+            r#"[PetStore::Action::"get /pets"]"#,
+            r#"[PetStore::Action::"get /pets", PetStore::Action::"get /pets/{petId}"]"#,
+        ),
+        Some("\"v2\""),
+    );
+    a.grants().refresh_now(now + 61.0);
+    let second = answer(now + 62.0);
+    assert!(allows(&second, &format!("{API}/GET/pets/7")), "{second}");
+    assert!(
+        !allows(&second, &format!("{API}/GET/pets/7/photos")),
+        "{second}"
+    );
+
+    let generation = a.permissions().generation;
+    server.set(
+        "/store.cedar",
+        "permit(principal, action, resource",
+        Some("\"v3\""),
+    );
+    a.grants().refresh_now(now + 130.0);
+    assert_eq!(
+        a.permissions().generation,
+        generation,
+        "a broken store is never swapped in"
+    );
+    assert!(allows(&answer(now + 131.0), &format!("{API}/GET/pets/7")));
+}
