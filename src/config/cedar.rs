@@ -52,3 +52,60 @@ pub(crate) fn cedar_settings(
         .map_err(|e| ConfigError::new(ENV_CEDAR_API, e))?;
     Ok(Some(CedarSettings { schema, api }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const API: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod";
+
+    fn settings(
+        pairs: &[(&str, &str)],
+        permissions: &str,
+    ) -> Result<Option<CedarSettings>, String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect();
+        cedar_settings(&map, permissions).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_store_needs_both_and_a_document_takes_neither() {
+        let store = "s3://bucket/store.cedar";
+        let both = [(ENV_CEDAR_SCHEMA, "/s.json"), (ENV_CEDAR_API, API)];
+        let got = settings(&both, store).unwrap().unwrap();
+        assert_eq!(got.schema, Source::File("/s.json".into()));
+        let e = settings(&both[..1], store).unwrap_err();
+        assert!(
+            e.contains(ENV_CEDAR_API) && e.contains("is required"),
+            "{e}"
+        );
+        let e = settings(&both[1..], store).unwrap_err();
+        assert!(e.contains(ENV_CEDAR_SCHEMA), "{e}");
+        let e = settings(&both, "/etc/permissions.json").unwrap_err();
+        assert!(e.contains("names no Cedar policy store"), "{e}");
+        let e = settings(
+            &[
+                (ENV_CEDAR_SCHEMA, "/s.json"),
+                (
+                    ENV_CEDAR_API,
+                    "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/*",
+                ),
+            ],
+            store,
+        )
+        .unwrap_err();
+        assert!(
+            e.contains(ENV_CEDAR_API) && e.contains("literal stage"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn empty_values_are_unset_as_a_template_passes_them() {
+        let empty = [(ENV_CEDAR_SCHEMA, ""), (ENV_CEDAR_API, " ")];
+        assert_eq!(settings(&empty, "/etc/permissions.json"), Ok(None));
+    }
+}
