@@ -42,8 +42,16 @@ pub fn compile(
         .action_entities()
         .map_err(|e| format!("the schema's actions: {e}"))?;
     let index = ActionIndex::new(&routes, &actions);
-    let principal_types: Vec<&EntityTypeName> = schema.principals().collect();
-    let entity_types: Vec<&EntityTypeName> = schema.entity_types().collect();
+    let mut principal_types: Vec<&EntityTypeName> = schema.principals().collect();
+    principal_types.sort_unstable();
+    principal_types.dedup();
+    // A token is one principal: `principal is T` must mean every token or none.
+    let [user] = principal_types[..] else {
+        return Err(format!(
+            "the schema names {} principal types; a store for tokens has one (Verified Permissions' User)",
+            principal_types.len()
+        ));
+    };
 
     let mut bit_of: HashMap<Option<String>, usize> = HashMap::new();
     let mut parts = Parts::default();
@@ -69,31 +77,12 @@ pub fn compile(
         }
         let bit_name = match policy.principal_constraint() {
             PrincipalConstraint::Any => None,
-            PrincipalConstraint::Is(ty) if principal_types.contains(&&ty) => None,
-            PrincipalConstraint::In(group) | PrincipalConstraint::IsIn(_, group)
-                if !principal_types.contains(&group.type_name()) =>
-            {
-                let ty = group.type_name().clone();
-                if !entity_types.contains(&&ty) {
-                    return Err(refuse(format!("entity type `{ty}` is not in the schema")));
-                }
-                let member = principal_types
-                    .iter()
-                    .any(|p| schema.ancestors(p).is_some_and(|mut a| a.any(|a| *a == ty)));
-                if !member {
-                    return Err(refuse(format!(
-                        "no principal type of the schema can be in a `{ty}` (its memberOfTypes)"
-                    )));
-                }
-                match &group_type {
-                    Some(known) if *known != ty => {
-                        return Err(refuse(format!(
-                            "groups are `{known}`, and this policy names a `{ty}`: one group entity type per store"
-                        )));
-                    }
-                    _ => group_type = Some(ty),
-                }
-                Some(group.id().unescaped().to_string())
+            PrincipalConstraint::Is(ty) if ty == *user => None,
+            PrincipalConstraint::In(group) if group.type_name() != user => {
+                Some(group_name(&group, &schema, user, &mut group_type).map_err(refuse)?)
+            }
+            PrincipalConstraint::IsIn(ty, group) if ty == *user && group.type_name() != user => {
+                Some(group_name(&group, &schema, user, &mut group_type).map_err(refuse)?)
             }
             other => {
                 return Err(refuse(format!(
@@ -124,6 +113,37 @@ pub fn compile(
     }
     parts.reach = reach(&routes);
     Ok(ScopeTable::from_parts(parts))
+}
+
+/// The bit name of `principal in group`: the group's id, once its type is
+/// one the schema declares, the user can be in, and the store's only one.
+fn group_name(
+    group: &EntityUid,
+    schema: &Schema,
+    user: &EntityTypeName,
+    group_type: &mut Option<EntityTypeName>,
+) -> Result<String, String> {
+    let ty = group.type_name();
+    if !schema.entity_types().any(|t| t == ty) {
+        return Err(format!("entity type `{ty}` is not in the schema"));
+    }
+    if !schema
+        .ancestors(user)
+        .is_some_and(|mut a| a.any(|a| a == ty))
+    {
+        return Err(format!(
+            "no principal type of the schema can be in a `{ty}` (its memberOfTypes)"
+        ));
+    }
+    match group_type {
+        Some(known) if known != ty => Err(format!(
+            "groups are `{known}`, and this policy names a `{ty}`: one group entity type per store"
+        )),
+        _ => {
+            *group_type = Some(ty.clone());
+            Ok(group.id().unescaped().to_string())
+        }
+    }
 }
 
 fn parse_schema(text: &str) -> Result<Schema, String> {

@@ -121,6 +121,10 @@ fn what_a_cached_policy_cannot_honour_is_refused_naming_the_policy() {
             r#"permit(principal in PetStore::Application::"a", action, resource);"#,
             "no principal type of the schema can be in a `PetStore::Application`",
         ),
+        (
+            r#"permit(principal is PetStore::Application in PetStore::UserGroup::"g", action, resource);"#,
+            "is not a group or any principal",
+        ),
     ] {
         let e = one(text).unwrap_err();
         assert!(
@@ -169,4 +173,23 @@ fn the_api_must_be_literal() {
     ] {
         assert!(Api::parse(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn a_schema_with_two_principal_types_is_refused() {
+    let schema = r#"{"A": {"entityTypes": {"G": {}, "U": {"memberOfTypes": ["G"]}, "S": {}, "R": {}},
+        "actions": {
+            "get /a": {"appliesTo": {"principalTypes": ["U"], "resourceTypes": ["R"]}},
+            "get /b": {"appliesTo": {"principalTypes": ["S"], "resourceTypes": ["R"]}}}}}"#;
+    let e = compile(
+        &[PolicyFile {
+            name: "p".into(),
+            text: "permit(principal is A::S, action, resource);".into(),
+        }],
+        schema,
+        &Api::parse(API).unwrap(),
+        PermissionLimits::default(),
+    )
+    .unwrap_err();
+    assert!(e.contains("2 principal types"), "{e}");
 }
