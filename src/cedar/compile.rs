@@ -348,25 +348,13 @@ fn reach(routes: &[RouteAction]) -> Reach {
         reaches: vec![Vec::new(); routes.len()],
         blocks: vec![Vec::new(); routes.len()],
     };
-    // The literal text every request of a route begins with.
-    let heads: Vec<String> = tokens
-        .iter()
-        .map(|t| {
-            t.iter()
-                .map_while(|t| match t {
-                    Tok::Ch(c) => Some(*c),
-                    _ => None,
-                })
-                .collect()
-        })
-        .collect();
+    let heads: Vec<String> = tokens.iter().map(|t| glob::literal_head(t)).collect();
     for (i, tail) in tails.iter().enumerate() {
         let head = &tail[..tail.find('*').unwrap_or(tail.len())];
         for (j, t) in tokens.iter().enumerate() {
             // Both begin with their literal heads: differing there (another
             // method, another first segment), they share no request.
-            let n = head.len().min(heads[j].len());
-            if i == j || head.as_bytes()[..n] != heads[j].as_bytes()[..n] {
+            if i == j || !glob::heads_agree(head, &heads[j]) {
                 continue;
             }
             if glob::intersects(tail, t) {

@@ -17,7 +17,7 @@
 //! Everything here runs when a document is compiled, except [`Compactor::compact`],
 //! once per distinct scope set (the policy memo keeps its result).
 
-use super::glob::{self, Tok};
+use super::glob::{self, Tok, heads_agree, literal_head};
 use super::routes::{Route, Routes, Segment};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -64,23 +64,6 @@ fn subset(a: &[u64], b: &[u64]) -> bool {
 /// `a ∖ b ≠ ∅`.
 fn adds(a: &[u64], b: &[u64]) -> bool {
     a.iter().zip(b).any(|(x, y)| x & !y != 0)
-}
-
-/// The literal characters a route's every request begins with.
-fn literal_head(tokens: &[Tok]) -> String {
-    tokens
-        .iter()
-        .map_while(|t| match t {
-            Tok::Ch(c) => Some(*c),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Whether one of two literal heads begins the other.
-fn heads_agree(a: &str, b: &str) -> bool {
-    let n = a.len().min(b.len());
-    a.as_bytes()[..n] == b.as_bytes()[..n]
 }
 
 /// The byte length of `arn/stage/` when both are literal.

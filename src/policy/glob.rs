@@ -39,6 +39,23 @@ pub fn route_tokens(route: &Route) -> Vec<Tok> {
     out
 }
 
+/// The literal characters a route's every request begins with.
+pub fn literal_head(tokens: &[Tok]) -> String {
+    tokens
+        .iter()
+        .map_while(|t| match t {
+            Tok::Ch(c) => Some(*c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether one of two literal heads begins the other.
+pub fn heads_agree(a: &str, b: &str) -> bool {
+    let n = a.len().min(b.len());
+    a.as_bytes()[..n] == b.as_bytes()[..n]
+}
+
 /// What one step consumes.
 #[derive(Clone, Copy)]
 enum Class {
