@@ -9,18 +9,22 @@
 //! - [`telemetry`]: metrics, logs and traces.
 
 pub mod cedar;
+mod error;
 pub mod issuers;
 mod mapping;
 pub mod names;
 mod parse;
 pub mod remote;
 pub mod source;
+mod strings;
 pub mod telemetry;
 
 pub use cedar::CedarSettings;
+pub use error::ConfigError;
 pub use issuers::IssuerConfig;
 pub use names::*;
 pub use source::{AwsEnvironment, Source};
+pub use strings::{Env, Strings};
 pub use telemetry::telemetry as telemetry_settings;
 
 use crate::codec::json::JsonLimits;
@@ -33,53 +37,6 @@ use crate::scopes::PermissionLimits;
 use crate::verify::introspect;
 use parse::{at_least, choice, flag, list, number, required};
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::fmt;
-
-/// Where configuration values come from.
-pub trait Strings {
-    /// The value of `name`, if set.
-    fn get(&self, name: &str) -> Option<String>;
-    /// Every name set, so that an unknown `SCOPEGATE_*` one stops the start.
-    fn names(&self) -> Vec<String>;
-}
-
-/// The process environment.
-pub struct Env;
-
-impl Strings for Env {
-    fn get(&self, name: &str) -> Option<String> {
-        #[allow(clippy::disallowed_methods)] // the one place the environment is read
-        std::env::var(name).ok()
-    }
-
-    fn names(&self) -> Vec<String> {
-        #[allow(clippy::disallowed_methods)] // the one place the environment is read
-        std::env::vars_os()
-            .filter_map(|(name, _)| name.into_string().ok())
-            .collect()
-    }
-}
-
-impl Strings for HashMap<String, String> {
-    fn get(&self, name: &str) -> Option<String> {
-        HashMap::get(self, name).cloned()
-    }
-
-    fn names(&self) -> Vec<String> {
-        self.keys().cloned().collect()
-    }
-}
-
-impl Strings for HashMap<&str, &str> {
-    fn get(&self, name: &str) -> Option<String> {
-        HashMap::get(self, name).map(std::string::ToString::to_string)
-    }
-
-    fn names(&self) -> Vec<String> {
-        self.keys().map(std::string::ToString::to_string).collect()
-    }
-}
 
 /// Everything the authorizer needs, validated.
 #[derive(Debug, Clone)]
@@ -156,33 +113,6 @@ pub struct Config {
     /// A token goes to the one its `iss` names.
     pub other_issuers: Vec<IssuerConfig>,
 }
-
-/// A setting that is missing or invalid.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The variable (or flag standing for it) that is wrong.
-    pub var: Cow<'static, str>,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-impl ConfigError {
-    /// An error about `var`.
-    pub fn new(var: &'static str, message: impl Into<String>) -> ConfigError {
-        ConfigError {
-            var: Cow::Borrowed(var),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.var, self.message)
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 impl Config {
     /// The function's one HTTP client (`SCOPEGATE_HTTP_TIMEOUT_MS`,
@@ -426,6 +356,7 @@ fn default_memo_bytes(src: &dyn Strings) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     #[test]
     fn the_memo_byte_bound_follows_the_function_memory() {

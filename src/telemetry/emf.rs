@@ -9,7 +9,7 @@
 //! metrics per directive and 100 values per metric — and that is the part
 //! written here.
 
-use super::{Flush, Settings};
+use super::settings::{Flush, Settings};
 use crate::codec::json_write::push_json_str;
 use metrics::{
     Counter, CounterFn, Gauge, GaugeFn, Histogram, HistogramFn, Key, KeyName, Metadata, Recorder,

@@ -2,12 +2,12 @@
 //! an invocation is a few atomic adds and histogram pushes, with no metric
 //! key built or hashed per request.
 
-use super::stage_clock::{StageClock, seconds};
-use super::{
+use super::metric_names::{
     COLD_STARTS_TOTAL, DECISIONS_TOTAL, EXTRACT_SECONDS, HANDLER_SECONDS, MAP_SECONDS,
     MEMO_LOOKUP_SECONDS, MEMO_TOTAL, POLICY_MEMO_TOTAL, SCOPE_SOURCE_WRONG_TYPE_TOTAL,
     VERIFY_SECONDS, describe,
 };
+use super::stage_clock::{StageClock, seconds};
 use crate::net::calls;
 use crate::outcome::{Decision, Outcome, Reject};
 use crate::policy::Overflow;

@@ -12,16 +12,16 @@
 pub mod emf;
 mod instruments;
 pub mod log;
+mod metric_names;
 #[cfg(feature = "prometheus")]
 pub mod prometheus;
+mod settings;
 mod stage_clock;
 pub mod trace;
 
-pub use crate::net::calls::{
-    INTROSPECTIONS_TOTAL, JWKS_FETCHES_TOTAL, KEYS_RETIRED_TOTAL, PERMISSIONS_FETCHES_TOTAL,
-};
-pub use crate::policy::budget::{POLICY_OVERFLOW_TOTAL, WORST_CASE_OVER_BUDGET_TOTAL};
 pub use instruments::Instruments;
+pub use metric_names::*;
+pub use settings::{Flush, Settings};
 pub use stage_clock::{Marks, StageClock};
 
 use crate::clock;
@@ -30,126 +30,10 @@ use crate::net::http::Client;
 use crate::outcome::{Outcome, Report};
 use emf::Flusher;
 use log::{Level, Line};
-use metrics::Unit;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use trace::Tracer;
-
-/// Whole handler time per invocation (histogram).
-pub const HANDLER_SECONDS: &str = "scopegate_handler_seconds";
-/// Event parse and bearer extraction (histogram).
-pub const EXTRACT_SECONDS: &str = "scopegate_extract_seconds";
-/// Verified-token memo lookup (histogram).
-pub const MEMO_LOOKUP_SECONDS: &str = "scopegate_memo_lookup_seconds";
-/// Signature and claims check, memo misses (histogram).
-pub const VERIFY_SECONDS: &str = "scopegate_verify_seconds";
-/// Scopes to policy and response, memo misses (histogram).
-pub const MAP_SECONDS: &str = "scopegate_map_seconds";
-/// Decisions by `outcome` and `reason`.
-pub const DECISIONS_TOTAL: &str = "scopegate_decisions_total";
-/// Verified-token memo lookups by `result`.
-pub const MEMO_TOTAL: &str = "scopegate_token_memo_total";
-/// Policy memo lookups by `result`.
-pub const POLICY_MEMO_TOTAL: &str = "scopegate_policy_memo_total";
-/// First invocations of an execution environment.
-pub const COLD_STARTS_TOTAL: &str = "scopegate_cold_starts_total";
-/// Scope sources present in a token with a JSON type their format does not
-/// read (contract §3a: they grant nothing; a rising count means an IdP or
-/// mapping changed).
-pub const SCOPE_SOURCE_WRONG_TYPE_TOTAL: &str = "scopegate_scope_source_wrong_type_total";
-
-/// Every metric scopegate records, with its unit: the dashboards and the
-/// tests read this list, so a metric cannot exist in one and not the other.
-pub const METRICS: [(&str, Unit, &str); 16] = [
-    (
-        HANDLER_SECONDS,
-        Unit::Seconds,
-        "whole handler time per invocation",
-    ),
-    (
-        EXTRACT_SECONDS,
-        Unit::Seconds,
-        "event parse and bearer extraction",
-    ),
-    (
-        MEMO_LOOKUP_SECONDS,
-        Unit::Seconds,
-        "verified-token memo lookup",
-    ),
-    (
-        VERIFY_SECONDS,
-        Unit::Seconds,
-        "signature and claims check (memo misses)",
-    ),
-    (
-        MAP_SECONDS,
-        Unit::Seconds,
-        "scopes to policy and response (memo misses)",
-    ),
-    (
-        DECISIONS_TOTAL,
-        Unit::Count,
-        "decisions by outcome and reason",
-    ),
-    (
-        MEMO_TOTAL,
-        Unit::Count,
-        "verified-token memo lookups by result",
-    ),
-    (
-        POLICY_MEMO_TOTAL,
-        Unit::Count,
-        "policy memo lookups by result",
-    ),
-    (
-        COLD_STARTS_TOTAL,
-        Unit::Count,
-        "first invocation of an execution environment",
-    ),
-    (JWKS_FETCHES_TOTAL, Unit::Count, "JWKS fetches by result"),
-    (
-        SCOPE_SOURCE_WRONG_TYPE_TOTAL,
-        Unit::Count,
-        "scope sources of the wrong JSON type (granted nothing)",
-    ),
-    (
-        INTROSPECTIONS_TOTAL,
-        Unit::Count,
-        "introspection calls by result",
-    ),
-    (
-        KEYS_RETIRED_TOTAL,
-        Unit::Count,
-        "keys a refreshed JWKS no longer holds (their memo entries stop answering)",
-    ),
-    (
-        PERMISSIONS_FETCHES_TOTAL,
-        Unit::Count,
-        "permissions document fetches by result (the first, at start, included)",
-    ),
-    (
-        POLICY_OVERFLOW_TOTAL,
-        Unit::Count,
-        "answers whose complete policy was over SCOPEGATE_POLICY_MAX_BYTES, by action",
-    ),
-    (
-        WORST_CASE_OVER_BUDGET_TOTAL,
-        Unit::Count,
-        "documents compiled whose every-scope policy is over SCOPEGATE_POLICY_MAX_BYTES",
-    ),
-];
-
-/// Describes every metric (unit and help text) to the installed recorder.
-pub fn describe() {
-    for (name, unit, help) in METRICS {
-        if unit == Unit::Seconds {
-            metrics::describe_histogram!(name, unit, help);
-        } else {
-            metrics::describe_counter!(name, unit, help);
-        }
-    }
-}
 
 /// The EMF recorder scopegate installs: decisions (one series per reason
 /// code), retired keys and permissions refreshes (rare) are written only
@@ -160,41 +44,6 @@ pub fn emf_recorder() -> emf::EmfRecorder {
         KEYS_RETIRED_TOTAL,
         PERMISSIONS_FETCHES_TOTAL,
     ])
-}
-
-/// When EMF documents are written.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Flush {
-    /// One set of documents per invocation.
-    PerInvocation,
-    /// Values buffered and written every `invocations` or `seconds`, whichever comes first.
-    Aggregated {
-        /// Invocations per flush.
-        invocations: u32,
-        /// Seconds between flushes.
-        seconds: f64,
-    },
-}
-
-/// Telemetry settings, read at init like the rest of the configuration.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
-    /// `SCOPEGATE_METRICS`: write EMF (`emf`, the default) or nothing (`off`).
-    pub emf: bool,
-    /// The CloudWatch namespace. Defaults to `scopegate`.
-    pub namespace: String,
-    /// The `service` dimension. Defaults to `scopegate`.
-    pub service: String,
-    /// The function name as a dimension (from `AWS_LAMBDA_FUNCTION_NAME`), if enabled.
-    pub function_name: Option<String>,
-    /// One-second storage resolution (`SCOPEGATE_METRICS_RESOLUTION=1`). Defaults to `false`.
-    pub high_resolution: bool,
-    /// When EMF documents are written. Defaults to per invocation.
-    pub flush: Flush,
-    /// Which invocations get a log line. Defaults to `info` (refusals and denies).
-    pub log_level: log::Level,
-    /// OpenTelemetry traces, when an OTLP endpoint is configured.
-    pub traces: Option<trace::TraceSettings>,
 }
 
 /// What the Lambda runtime says about one invocation.

@@ -2,8 +2,8 @@
 //! members scopegate reads and the ones that tell the shapes apart;
 //! `tests/fixtures/events` holds full samples).
 
-use super::Request;
 use super::config::{AuthorizerKind, GatewayConfig, IdentitySource, PayloadFormat};
+use super::request::Request;
 use serde_json::{Map, Value, json};
 
 /// The event for `request`, whose policy is evaluated against `arn`.

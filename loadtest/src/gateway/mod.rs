@@ -10,12 +10,14 @@ pub mod cache;
 pub mod config;
 mod events;
 pub mod policy;
+mod request;
 
 use crate::identity::API_ARN;
 use cache::AuthorizerCache;
-use config::{AuthorizerKind, ContextVar, GatewayConfig, IdentitySource, PastLimit};
+use config::{AuthorizerKind, GatewayConfig, PastLimit};
 use metrics::Counter;
 use policy::{Policy, Verdict};
+pub(crate) use request::Request;
 use scopegate::Authorizer;
 use scopegate::telemetry::{Instruments, Invocation, Telemetry};
 use std::sync::Arc;
@@ -375,48 +377,6 @@ impl Gateway {
                 };
                 policy.map(Arc::new).ok_or(failure)
             }
-        }
-    }
-}
-
-/// One request, as the authorizer's identity sources and event see it.
-pub(crate) struct Request<'r, 'h> {
-    pub method: &'r str,
-    /// Without the query string.
-    pub path: &'r str,
-    pub matched: config::Matched<'r, 'r>,
-    pub query: &'r [(String, String)],
-    pub header: &'r dyn Fn(&str) -> Option<&'h str>,
-}
-
-impl Request<'_, '_> {
-    /// An identity source's value, if the request has it.
-    fn source(&self, source: &IdentitySource) -> Option<String> {
-        match source {
-            IdentitySource::Header(name) => (self.header)(name).map(str::to_string),
-            IdentitySource::Query(name) => self.query_value(name).map(str::to_string),
-            IdentitySource::Context(var) => Some(match var {
-                ContextVar::HttpMethod => self.method.to_string(),
-                ContextVar::Path => self.path.to_string(),
-                ContextVar::RouteKey => self.route_key(),
-                ContextVar::ResourcePath => self.matched.route.to_string(),
-            }),
-        }
-    }
-
-    fn query_value(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// `$context.routeKey`: `GET /pets/{id}` (or `$connect`).
-    fn route_key(&self) -> String {
-        if self.matched.route_method == "$connect" {
-            "$connect".to_string()
-        } else {
-            format!("{} {}", self.matched.route_method, self.matched.route)
         }
     }
 }
