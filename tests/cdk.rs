@@ -17,9 +17,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `(type, identity sources, validation, simple responses)`: what decides
-/// whether a cached answer is right on another route.
-type Form = (String, Vec<String>, Option<String>, bool);
+/// `(type, identity sources, validation, payload format, simple responses)`:
+/// what decides whether a cached answer is right on another route, and the
+/// event the function is given.
+type Form = (String, Vec<String>, Option<String>, Option<String>, bool);
 
 fn run(command: &mut Command) -> String {
     let out = command.output().unwrap();
@@ -53,6 +54,7 @@ fn sam_forms() -> (BTreeSet<Form>, Value) {
                 a["type"].as_str().unwrap().to_ascii_uppercase(),
                 sources,
                 a["validation"].as_str().map(str::to_string),
+                a["payload_format"].as_str().map(str::to_string),
                 a["simple_responses"].as_bool().unwrap(),
             )
         })
@@ -78,6 +80,7 @@ fn cdk_forms(template: &Value) -> BTreeSet<Form> {
                     p["IdentityValidationExpression"]
                         .as_str()
                         .map(str::to_string),
+                    None,
                     false,
                 ));
             }
@@ -92,6 +95,9 @@ fn cdk_forms(template: &Value) -> BTreeSet<Form> {
                     p["AuthorizerType"].as_str().unwrap().to_string(),
                     sources,
                     None,
+                    p["AuthorizerPayloadFormatVersion"]
+                        .as_str()
+                        .map(str::to_string),
                     p["EnableSimpleResponses"].as_bool().unwrap_or(false),
                 ));
             }
@@ -131,20 +137,23 @@ fn the_construct_synthesizes_lints_and_keeps_the_sam_templates_invariants() {
     // cfn-lint, as on the SAM template. W3005: the CDK writes a DependsOn
     // on the role beside the GetAtt that already orders it.
     let cfn_lint = Path::new(&support::tool("SCOPEGATE_TEST_PYTHON")).with_file_name("cfn-lint");
+    let cedar_path = out_dir.join("ScopegateCedarExample.template.json");
     run(Command::new(cfn_lint)
         .args(["--ignore-checks", "W3005", "--"])
-        .arg(&template_path));
+        .arg(&template_path)
+        .arg(&cedar_path));
+    let cedar: Value =
+        serde_json::from_str(&std::fs::read_to_string(&cedar_path).unwrap()).unwrap();
+    a_cedar_store_is_read_from_its_two_objects_for_its_own_api(&cedar);
 
     // Every authorizer the construct deploys is a form the SAM template
-    // deploys (the HTTP API's payload format aside: the CDK answers IAM
-    // policies with 1.0, SAM with 2.0; both are policies, not simple
-    // responses, and the function reads both).
+    // deploys, payload format included.
     let (sam, sam_json) = sam_forms();
     let cdk_forms = cdk_forms(&template);
     assert_eq!(cdk_forms.len(), 3, "{cdk_forms:?}");
     for form in &cdk_forms {
         assert!(
-            !form.3,
+            !form.4,
             "a simple response is decided for one route: {form:?}"
         );
         assert!(
@@ -188,4 +197,63 @@ fn the_construct_synthesizes_lints_and_keeps_the_sam_templates_invariants() {
         .collect();
     assert_eq!(cdk_alarms, sam_alarms);
     let _ = std::fs::remove_dir_all(&out_dir);
+}
+
+/// The Cedar example: the function is given the store, its schema and the
+/// API it names (the stack's own REST API and stage), reads those two
+/// objects and nothing else, and has no audience (Cognito access tokens).
+fn a_cedar_store_is_read_from_its_two_objects_for_its_own_api(template: &Value) {
+    let resources = template["Resources"].as_object().unwrap();
+    let of_type = |t: &'static str| {
+        resources
+            .iter()
+            .filter(move |(_, r)| r["Type"] == t)
+            .map(|(id, r)| (id.clone(), r["Properties"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let env = of_type("AWS::Lambda::Function")
+        .into_iter()
+        .find_map(|(_, p)| {
+            p["Environment"]["Variables"]["SCOPEGATE_CEDAR_SCHEMA"]
+                .is_string()
+                .then(|| p["Environment"]["Variables"].clone())
+        })
+        .expect("a function with SCOPEGATE_CEDAR_SCHEMA");
+    assert_eq!(
+        env["SCOPEGATE_PERMISSIONS"],
+        "s3://my-config-bucket/scopegate/store/policies.cedar"
+    );
+    assert_eq!(
+        env["SCOPEGATE_CEDAR_SCHEMA"],
+        "s3://my-config-bucket/scopegate/store/schema.json"
+    );
+    assert!(env.get("SCOPEGATE_AUDIENCE").is_none(), "{env}");
+    let (rest_api, _) = of_type("AWS::ApiGateway::RestApi").remove(0);
+    let api = env["SCOPEGATE_CEDAR_API"]["Fn::Join"][1]
+        .as_array()
+        .unwrap();
+    assert!(
+        api.contains(&serde_json::json!({ "Ref": rest_api })),
+        "{api:?}"
+    );
+    assert_eq!(api.last().unwrap(), "/prod");
+    let statements: Vec<Value> = of_type("AWS::IAM::Policy")
+        .into_iter()
+        .flat_map(|(_, p)| p["PolicyDocument"]["Statement"].as_array().unwrap().clone())
+        .collect();
+    assert_eq!(statements.len(), 1, "{statements:?}");
+    assert_eq!(statements[0]["Action"], "s3:GetObject");
+    let objects: Vec<String> = statements[0]["Resource"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Fn::Join"][1][2].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        objects,
+        [
+            ":s3:::my-config-bucket/scopegate/store/policies.cedar",
+            ":s3:::my-config-bucket/scopegate/store/schema.json"
+        ]
+    );
 }

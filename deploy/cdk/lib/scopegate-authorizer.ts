@@ -4,9 +4,9 @@
 // runs cfn-lint on the output and holds it to the SAM template.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, Names, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import * as apigwv2auth from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -17,16 +17,36 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
-/** Where the permissions live: one S3 object, or a DynamoDB table (an item per scope). */
+/**
+ * Where the permissions live: one S3 object (our JSON document), a DynamoDB
+ * table (an item per scope), or a Cedar policy store: a `.cedar` policy set
+ * and its schema in one bucket (docs/src/permissions.md, "Cedar policy stores").
+ */
 export type PermissionsSource =
   | { readonly bucket: s3.IBucket; readonly key: string }
-  | { readonly table: dynamodb.ITable };
+  | { readonly table: dynamodb.ITable }
+  | { readonly bucket: s3.IBucket; readonly key: string; readonly cedar: CedarStore };
+
+/** The rest of a Cedar policy store beside its policies. */
+export interface CedarStore {
+  /** The schema's key in the same bucket (SCOPEGATE_CEDAR_SCHEMA). */
+  readonly schemaKey: string;
+  /**
+   * The API and stage the schema's actions are routes of, `arn:…:APIID/STAGE`
+   * (SCOPEGATE_CEDAR_API): literal, no wildcard.
+   */
+  readonly api: string;
+}
 
 export interface ScopegateAuthorizerProps {
   /** The exact `iss` accepted (SCOPEGATE_ISSUER). */
   readonly issuer: string;
-  /** Accepted audiences, comma-separated (SCOPEGATE_AUDIENCE). */
-  readonly audience: string;
+  /**
+   * Accepted audiences, comma-separated (SCOPEGATE_AUDIENCE). Leave it out
+   * for tokens with no `aud` (Cognito access tokens) and set
+   * SCOPEGATE_CLIENT_IDS in `environment`.
+   */
+  readonly audience?: string;
   /** The trusted keys (SCOPEGATE_JWKS). Defaults to `discover`. */
   readonly jwks?: string;
   /** The permissions document; the function may read it and nothing else. */
@@ -70,10 +90,18 @@ export class ScopegateAuthorizer extends Construct {
     this.service = props.serviceName ?? 'scopegate';
     this.resultsCacheTtl = props.resultsCacheTtl ?? Duration.seconds(300);
     const functionName = `${Stack.of(this).stackName}-authorizer`;
+    const source = props.permissions;
     const permissions =
-      'table' in props.permissions
-        ? `dynamodb://${props.permissions.table.tableName}`
-        : `s3://${props.permissions.bucket.bucketName}/${props.permissions.key}`;
+      'table' in source ? `dynamodb://${source.table.tableName}` : `s3://${source.bucket.bucketName}/${source.key}`;
+    const cedar: Record<string, string> =
+      'cedar' in source
+        ? {
+            SCOPEGATE_CEDAR_SCHEMA: `s3://${source.bucket.bucketName}/${source.cedar.schemaKey}`,
+            SCOPEGATE_CEDAR_API: source.cedar.api,
+          }
+        : {};
+    const audience: Record<string, string> =
+      props.audience === undefined ? {} : { SCOPEGATE_AUDIENCE: props.audience };
     this.function = new lambda.Function(this, 'Function', {
       functionName,
       runtime: lambda.Runtime.PROVIDED_AL2023,
@@ -88,9 +116,10 @@ export class ScopegateAuthorizer extends Construct {
       }),
       environment: {
         SCOPEGATE_ISSUER: props.issuer,
-        SCOPEGATE_AUDIENCE: props.audience,
+        ...audience,
         SCOPEGATE_JWKS: props.jwks ?? 'discover',
         SCOPEGATE_PERMISSIONS: permissions,
+        ...cedar,
         // Complete IAM policies for every form: right on every route
         // whatever the cache key (a simple response is decided for one route).
         SCOPEGATE_SIMPLE_RESPONSE: 'false',
@@ -100,16 +129,18 @@ export class ScopegateAuthorizer extends Construct {
         ...props.environment,
       },
     });
-    // Least privilege: the one permissions object, or Scan on the one table.
-    if ('table' in props.permissions) {
+    // Least privilege: the permissions object (and a Cedar store's schema),
+    // or Scan on the one table.
+    if ('table' in source) {
       this.function.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [props.permissions.table.tableArn] }),
+        new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [source.table.tableArn] }),
       );
     } else {
+      const keys = 'cedar' in source ? [source.key, source.cedar.schemaKey] : [source.key];
       this.function.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['s3:GetObject'],
-          resources: [props.permissions.bucket.arnForObjects(props.permissions.key)],
+          resources: keys.map((key) => source.bucket.arnForObjects(key)),
         }),
       );
     }
@@ -143,13 +174,12 @@ export class ScopegateAuthorizer extends Construct {
     });
   }
 
-  /** HTTP API authorizer, payload 2.0 answering IAM policies (not simple responses). */
-  httpAuthorizer(): apigwv2auth.HttpLambdaAuthorizer {
-    return new apigwv2auth.HttpLambdaAuthorizer('ScopegateHttp', this.function, {
-      responseTypes: [apigwv2auth.HttpLambdaResponseType.IAM],
-      identitySource: ['$request.header.Authorization'],
-      resultsCacheTtl: this.resultsCacheTtl,
-    });
+  /**
+   * HTTP API authorizer keyed by `Authorization`, payload 2.0 answering IAM
+   * policies (not simple responses), as the SAM template deploys it.
+   */
+  httpAuthorizer(): apigwv2.IHttpRouteAuthorizer {
+    return new HttpIamAuthorizer('ScopegateHttp', this.function, this.resultsCacheTtl);
   }
 
   private emf(name: string, dims: Record<string, string>, statistic = 'Sum'): cloudwatch.Metric {
@@ -265,5 +295,52 @@ export class ScopegateAuthorizer extends Construct {
         MemorySize: String(memorySize),
       }),
     });
+  }
+}
+
+/**
+ * An HTTP API Lambda authorizer with payload 2.0 and IAM policy answers. The
+ * CDK's HttpLambdaAuthorizer pairs IAM answers with payload 1.0 only; this
+ * is the same binding with 2.0, so the CDK and SAM deploy the same form.
+ */
+class HttpIamAuthorizer implements apigwv2.IHttpRouteAuthorizer {
+  readonly authorizationType = 'CUSTOM';
+  private authorizer?: apigwv2.HttpAuthorizer;
+  private httpApi?: apigwv2.IHttpApi;
+
+  constructor(
+    private readonly id: string,
+    private readonly handler: lambda.IFunction,
+    private readonly resultsCacheTtl: Duration,
+  ) {}
+
+  bind(options: apigwv2.HttpRouteAuthorizerBindOptions): apigwv2.HttpRouteAuthorizerConfig {
+    if (this.httpApi && this.httpApi.apiId !== options.route.httpApi.apiId) {
+      throw new Error('one HTTP authorizer per API: call httpAuthorizer() for each');
+    }
+    if (!this.authorizer) {
+      this.httpApi = options.route.httpApi;
+      const stack = Stack.of(this.handler);
+      this.authorizer = new apigwv2.HttpAuthorizer(options.scope, this.id, {
+        httpApi: options.route.httpApi,
+        type: apigwv2.HttpAuthorizerType.LAMBDA,
+        authorizerName: this.id,
+        identitySource: ['$request.header.Authorization'],
+        payloadFormatVersion: apigwv2.AuthorizerPayloadVersion.VERSION_2_0,
+        enableSimpleResponses: false,
+        authorizerUri: `arn:${stack.partition}:apigateway:${stack.region}:lambda:path/2015-03-31/functions/${this.handler.functionArn}/invocations`,
+        resultsCacheTtl: this.resultsCacheTtl,
+      });
+      this.handler.addPermission(`${Names.nodeUniqueId(this.authorizer.node)}-Permission`, {
+        scope: options.scope,
+        principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+        sourceArn: Stack.of(options.route).formatArn({
+          service: 'execute-api',
+          resource: options.route.httpApi.apiId,
+          resourceName: `authorizers/${this.authorizer.authorizerId}`,
+        }),
+      });
+    }
+    return { authorizerId: this.authorizer.authorizerId, authorizationType: this.authorizationType };
   }
 }
