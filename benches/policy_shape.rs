@@ -9,8 +9,8 @@
 //! cargo bench --bench policy_shape
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use scopegate::policy::routes::Routes;
 use scopegate::policy::{Grant, Layout, Shape};
+use scopegate::routes::Routes;
 use scopegate::scopes::{PermissionLimits, ScopeTable, parse_rules};
 use std::hint::black_box;
 use std::sync::Arc;

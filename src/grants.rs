@@ -62,7 +62,7 @@ impl Compiled {
         let shape = &policies.shape;
         let layout = Layout::new(Arc::clone(shape), &table);
         let worst = Grant::render_shaped(&table, &layout, &table.all_bits());
-        if worst.overflow {
+        if worst.complete_bytes > shape.max_bytes {
             crate::policy::budget::warn_worst_case(worst.complete_bytes, shape);
         }
         Compiled {

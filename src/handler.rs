@@ -9,7 +9,7 @@ use crate::grants::{Compiled, Grants};
 use crate::keys::KeySet;
 use crate::memo::{TokenMemo, Verified};
 use crate::outcome::{Decision, Observer, Outcome, Reject, Report};
-use crate::policy::Overflow;
+use crate::policy::{Answer, Overflow};
 use crate::respond;
 use crate::token;
 use crate::verify::{Accepted, Verifier};
@@ -248,13 +248,14 @@ impl Authorizer {
     ) -> Result<Response, Reject> {
         let grant = &verified.grant;
         let (body, allowed) = if self.simple_response && kind == EventKind::HttpV2 {
-            let authorized = arn.is_some_and(|arn| grant.allows(&grants.table, arn));
+            let authorized = arn.is_some_and(|arn| grant.allows_request(&grants.table, arn));
             let body = Body::Simple(respond::simple_response(authorized, verified.context()));
             (body, authorized)
-        } else if grant.overflow {
-            observer.overflowed();
+        } else if grant.answer.per_route() {
+            let inexact = grant.answer == Answer::Inexact;
+            observer.answered_per_route(inexact);
             let shape = &grants.policies.layout.shape;
-            if shape.overflow == Overflow::Unauthorized && !grant.inexact {
+            if shape.overflow == Overflow::Unauthorized && !inexact {
                 return Err(Reject::PolicyTooLarge);
             }
             let (document, allowed) = grant.route_policy(&grants.table, arn, shape.max_bytes);

@@ -19,7 +19,7 @@ use crate::memo::TokenMemo;
 use crate::net::discovery::Discovery;
 use crate::net::http::{self, Client};
 use crate::policy::Shape;
-use crate::policy::routes::Routes;
+use crate::routes::Routes;
 use crate::scopes::{self, ScopeTable};
 use crate::verify::introspect::Introspector;
 use crate::verify::{ClaimRules, Issuer, Verifier};

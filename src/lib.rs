@@ -6,7 +6,8 @@
 //! 1. Leaves: [`clock`] (Unix seconds), [`jose`] (algorithms, curves),
 //!    [`codec`] (strict base64url, strict JSON reader, JSON writer),
 //!    [`outcome`] (`Decision`, `Reject`, `Outcome`, the `Observer` hooks),
-//!    and [`registered`] (metric handles per telemetry sink).
+//!    [`registered`] (metric handles per telemetry sink) and [`routes`] (the
+//!    API's routes and which one API Gateway selects for a request).
 //! 2. [`net`]: the HTTP client and URL rule, OIDC discovery, S3, outbound-call records.
 //! 3. The stages, in pipeline order: [`event`] → [`token`] → [`keys`] →
 //!    [`verify`] → [`scopes`] → [`policy`] → [`respond`], with [`grants`]
@@ -27,6 +28,7 @@ pub mod codec;
 pub mod jose;
 pub mod outcome;
 pub mod registered;
+pub mod routes;
 
 pub mod net;
 

@@ -218,10 +218,9 @@ mod tests {
             policy_document: crate::policy::DENY_ALL.into(),
             scope: "".into(),
             resources: Box::new([]),
-            overflow: false,
+            answer: crate::policy::Answer::Complete,
             complete_bytes: 0,
             denied: Box::new([]),
-            inexact: false,
         });
         let claims = crate::verify::Claims {
             sub: "u",

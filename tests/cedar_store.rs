@@ -234,3 +234,113 @@ fn a_store_at_a_url_is_refreshed_and_a_broken_one_never_used() {
     );
     assert!(allows(&answer(now + 131.0), &format!("{API}/GET/pets/7")));
 }
+
+/// A granted `{proxy+}` beside an ungranted `{id}` on the same method: a
+/// complete policy would have to Deny `GET/pets/*`, which also blocks
+/// `GET /pets/1/2` (routed to the proxy), so no complete policy is exact.
+/// The token is answered per route even with `SCOPEGATE_POLICY_OVERFLOW=
+/// unauthorized` (that setting is about the budget), counted as inexact
+/// and not as an overflow, and `explain` says why.
+#[test]
+fn an_inexact_grant_is_answered_per_route_and_counted_as_such() {
+    let keys = Keys::load();
+    let dir = std::env::temp_dir().join(format!("scopegate-cedar-inexact-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let schema = r#"{"A": {"entityTypes": {"G": {}, "U": {"memberOfTypes": ["G"]}, "R": {}},
+        "actions": {
+            "get /{proxy+}": {"appliesTo": {"principalTypes": ["U"], "resourceTypes": ["R"]}},
+            "get /pets/{id}": {"appliesTo": {"principalTypes": ["U"], "resourceTypes": ["R"]}}}}}"#;
+    std::fs::write(dir.join("schema.json"), schema).unwrap();
+    std::fs::write(
+        dir.join("proxy.cedar"),
+        r#"permit(principal in A::G::"g", action == A::Action::"get /{proxy+}", resource);"#,
+    )
+    .unwrap();
+    let token_at = |now: u64| token(&keys, "groups", r#"["g"]"#, now);
+    let token = token_at(NOW as u64);
+    let events = [
+        event(&token, "GET", "/pets/1"),
+        event(&token, "GET", "/pets/1/2"),
+        event(&token, "GET", "/toys"),
+    ];
+    std::fs::write(dir.join("events.jsonl"), events.join("\n")).unwrap();
+    let settings = [
+        (
+            "SCOPEGATE_CEDAR_SCHEMA",
+            dir.join("schema.json").display().to_string(),
+        ),
+        ("SCOPEGATE_CEDAR_API", API.to_string()),
+        (
+            "SCOPEGATE_SCOPE_SOURCES",
+            r#"[{"claim":"groups","format":"array"}]"#.to_string(),
+        ),
+        ("SCOPEGATE_POLICY_OVERFLOW", "unauthorized".to_string()),
+    ];
+    let mut replay = replay_command();
+    replay
+        .arg("--jwks-file")
+        .arg(dir.join("jwks.json"))
+        .arg("--permissions")
+        .arg(dir.join("proxy.cedar"))
+        .arg("--prometheus")
+        .arg(dir.join("metrics.prom"));
+    std::fs::write(dir.join("jwks.json"), keys.jwks()).unwrap();
+    for (name, value) in &settings {
+        replay.args(["--set", &format!("{name}={value}")]);
+    }
+    let out = replay.arg(dir.join("events.jsonl")).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answers: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        answers.iter().all(|a| a["policyDocument"].is_object()),
+        "{answers:?}"
+    );
+    let verdicts: Vec<bool> = answers
+        .iter()
+        .zip(["/pets/1", "/pets/1/2", "/toys"])
+        .map(|(a, path)| allows(a, &format!("{API}/GET{path}")))
+        .collect();
+    assert_eq!(verdicts, [false, true, true], "{answers:?}");
+    let metrics = std::fs::read_to_string(dir.join("metrics.prom")).unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "scopegate_policy_inexact_total 3"),
+        "{metrics}"
+    );
+    assert!(
+        !metrics
+            .lines()
+            .any(|l| l.starts_with("scopegate_policy_overflow_total{") && !l.ends_with(" 0")),
+        "{metrics}"
+    );
+
+    let explain = output_with_stdin(
+        std::process::Command::new(env!("CARGO_BIN_EXE_scopegate"))
+            .arg("explain")
+            .env_clear()
+            .env("SCOPEGATE_ISSUER", ISSUER)
+            .env("SCOPEGATE_AUDIENCE", AUDIENCE)
+            .env("SCOPEGATE_JWKS", keys.jwks())
+            .env("SCOPEGATE_PERMISSIONS", dir.join("proxy.cedar"))
+            .envs(settings.iter().map(|(k, v)| (*k, v.as_str()))),
+        token_at(scopegate::clock::now() as u64).as_bytes(),
+    );
+    let stdout = String::from_utf8_lossy(&explain.stdout);
+    assert!(
+        explain.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&explain.stderr)
+    );
+    assert!(stdout.contains("no complete policy is exact"), "{stdout}");
+    assert!(!stdout.contains("refused"), "{stdout}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -164,7 +164,7 @@ fn a_mod_rs_is_a_node_of_its_folder() {
 /// a module may use its own layer's earlier modules and any layer above,
 /// never a later one. Within the stages, the order is the pipeline's.
 const LAYERS: &[&[&str]] = &[
-    &["clock", "jose", "codec", "outcome", "registered"],
+    &["clock", "jose", "codec", "outcome", "registered", "routes"],
     &["net"],
     &[
         "event", "token", "keys", "verify", "scopes", "policy", "cedar", "respond", "grants",

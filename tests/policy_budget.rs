@@ -10,8 +10,8 @@ mod support;
 
 use proptest::prelude::*;
 use scopegate::config::{Config, Strings};
-use scopegate::policy::routes::{Routes, Segment};
 use scopegate::policy::{Grant, Layout, Shape, iam_match, without_covered};
+use scopegate::routes::{Routes, Segment};
 use scopegate::scopes::{PermissionLimits, ScopeTable, parse_rules};
 use scopegate::{Authorizer, Decision, Reject};
 use std::collections::HashMap;
@@ -262,7 +262,7 @@ fn route_path(choices: &[usize]) -> String {
 
 /// Concrete request paths for a route: each parameter takes a few values,
 /// literal-looking ones included (so they collide with other routes).
-fn requests(route: &scopegate::policy::routes::Route) -> Vec<String> {
+fn requests(route: &scopegate::routes::Route) -> Vec<String> {
     let mut paths = vec![String::new()];
     for (i, segment) in route.segments.iter().enumerate() {
         let values: Vec<&str> = match segment {

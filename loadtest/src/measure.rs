@@ -68,7 +68,7 @@ pub fn policy_sizes(alg: &str) -> Result<Vec<PolicySize>, String> {
         PolicySize {
             scopes,
             complete_bytes: grant.complete_bytes,
-            per_route: grant.overflow,
+            per_route: grant.answer.per_route(),
         }
     };
     let mut sizes: Vec<PolicySize> = USER_SCOPES

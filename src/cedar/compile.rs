@@ -3,7 +3,7 @@
 
 use super::{Api, PolicyFile};
 use crate::policy::glob::{self, Tok};
-use crate::policy::routes::{MAX_ROUTES, METHODS, Route, Segment};
+use crate::routes::{MAX_ROUTES, METHODS, Route, Segment, Selector};
 use crate::scopes::{Parts, PermissionLimits, Reach, ScopeTable};
 use cedar_policy::{
     ActionConstraint, Effect, EntityTypeName, EntityUid, Policy, PolicyId, PolicySet,
@@ -112,6 +112,8 @@ pub fn compile(
         list.dedup();
     }
     parts.reach = reach(&routes);
+    parts.reach.api = api.as_str().into();
+    parts.reach.routes = Selector::new(routes.into_iter().map(|r| r.route).collect());
     Ok(ScopeTable::from_parts(parts))
 }
 
@@ -347,6 +349,7 @@ fn reach(routes: &[RouteAction]) -> Reach {
     let mut reach = Reach {
         reaches: vec![Vec::new(); routes.len()],
         blocks: vec![Vec::new(); routes.len()],
+        ..Reach::default()
     };
     let heads: Vec<String> = tokens.iter().map(|t| glob::literal_head(t)).collect();
     for (i, tail) in tails.iter().enumerate() {

@@ -11,7 +11,7 @@ use crate::codec::terminal::shown;
 use crate::handler::Authorizer;
 use crate::keys::Key;
 use crate::outcome::{Decision, Outcome, Reject, Report};
-use crate::policy::Overflow;
+use crate::policy::{Answer, Overflow};
 use crate::token::{self, Header};
 use crate::verify::claims::Claims;
 use crate::verify::introspect::Active;
@@ -120,9 +120,9 @@ fn checks(
                     .map(|r| shown(r).into_owned())
                     .collect();
                 let (grant, _) = grants.policies.get_or_render(table, bits);
-                (scopes, resources, grant.allow, grant.overflow)
+                (scopes, resources, grant.allow, grant.answer)
             })?;
-    let (scopes, resources, allow, overflow) = granted;
+    let (scopes, resources, allow, answer) = granted;
     let _ = writeln!(
         out,
         "granted scopes: {}",
@@ -135,7 +135,13 @@ fn checks(
     for resource in &resources {
         let _ = writeln!(out, "  allows {resource}");
     }
-    if overflow {
+    if answer == Answer::Inexact {
+        let _ = writeln!(
+            out,
+            "policy: no complete policy is exact for these routes (a Deny it needs would block a granted one); each request gets its route's policy"
+        );
+    }
+    if answer == Answer::OverBudget {
         let shape = &grants.policies.layout.shape;
         let _ = writeln!(
             out,

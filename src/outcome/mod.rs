@@ -99,10 +99,11 @@ pub trait Observer {
     /// Scopes are mapped to a policy; `policy_memo_hit` if it was already rendered.
     #[inline]
     fn mapped(&mut self, _policy_memo_hit: bool) {}
-    /// The token's complete policy is over the budget: answered per route
-    /// or refused (`SCOPEGATE_POLICY_OVERFLOW`).
+    /// The token's grant is answered per route: its complete policy is over
+    /// the budget (answered per route or refused, `SCOPEGATE_POLICY_OVERFLOW`),
+    /// or, when `inexact`, no complete policy is exact (always per route).
     #[inline]
-    fn overflowed(&mut self) {}
+    fn answered_per_route(&mut self, _inexact: bool) {}
 }
 
 impl Observer for () {}

@@ -18,7 +18,7 @@
 //! once per distinct scope set (the policy memo keeps its result).
 
 use super::glob::{self, Tok, heads_agree, literal_head};
-use super::routes::{Route, Routes, Segment};
+use crate::routes::{Route, Routes, Segment};
 use std::collections::HashSet;
 use std::sync::Arc;
 

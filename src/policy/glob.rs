@@ -6,7 +6,7 @@
 //! `true` is always right, a rare `false` only costs compaction). Start-up
 //! work, never per request.
 
-use super::routes::{Route, Segment};
+use crate::routes::{Route, Segment};
 
 /// A route's method-ARN tail as symbols.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,7 +237,7 @@ pub(crate) fn wildcard<T: Copy + PartialEq>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::routes::Routes;
+    use crate::routes::Routes;
 
     fn route(text: &str) -> Vec<Tok> {
         let routes = Routes::parse(format!("[\"{text}\"]").as_bytes()).unwrap();

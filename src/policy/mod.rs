@@ -1,8 +1,8 @@
 //! Stage 6, policy: the IAM policy for a set of granted scopes. The policy
 //! depends only on the scope bitset, so it is rendered once per distinct
 //! bitset and kept in a bounded memo; a request only copies a pointer.
-//! - [`routes`]: the API's routes (`SCOPEGATE_ROUTES`), the universe a
-//!   policy is evaluated on;
+//! - [`crate::routes`] (a leaf): the API's routes (`SCOPEGATE_ROUTES`),
+//!   the universe a policy is evaluated on;
 //! - [`glob`]: IAM wildcards against a route's requests;
 //! - [`compact`]: fewer Resources, exactly the same requests allowed;
 //! - [`Shape`]: the byte budget and what happens past it.
@@ -10,13 +10,12 @@
 pub mod budget;
 pub mod compact;
 pub mod glob;
-pub mod routes;
 
 use crate::codec::json_write::push_json_str;
+use crate::routes::Routes;
 use crate::scopes::{Bits, ScopeTable};
 use compact::Compactor;
 use quick_cache::sync::Cache;
-use routes::Routes;
 use std::sync::Arc;
 
 /// `SCOPEGATE_POLICY_MAX_BYTES` default: WebSocket's documented limit on an
@@ -101,21 +100,40 @@ pub struct Grant {
     /// Granted Resources as ranks into the table's sorted Resources (for
     /// the simple response's route check).
     pub resources: Box<[u32]>,
-    /// The complete policy, compacted, is over the budget: the answer is
-    /// per route (or `Unauthorized`); `policy_document` is then empty (it
-    /// is never answered, and memos should not hold it).
-    pub overflow: bool,
+    /// How it is answered; per route, `policy_document` is empty (it is
+    /// never answered, and memos should not hold it).
+    pub answer: Answer,
     /// The complete policy's length after compaction, answered or not.
     pub complete_bytes: usize,
     /// Routes the policy Denies (ranks): a granted Resource also matches
     /// their requests (a Cedar store's `{param}` routes; never for a JSON
     /// document).
     pub denied: Box<[u32]>,
-    /// No complete policy is exact (a Deny it needs would also block a
-    /// granted route): answered per route whatever the overflow setting,
-    /// and `overflow` is set.
-    pub inexact: bool,
 }
+
+/// How a grant is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// With its complete policy, right on every route.
+    Complete,
+    /// The complete policy, compacted, is over the budget: per route, or
+    /// `Unauthorized` (`SCOPEGATE_POLICY_OVERFLOW`).
+    OverBudget,
+    /// No complete policy is exact (a Deny it needs would also block a
+    /// granted route; Cedar stores only): per route whatever the overflow
+    /// setting.
+    Inexact,
+}
+
+impl Answer {
+    /// Whether the answer is the policy of the event's route.
+    pub fn per_route(self) -> bool {
+        self != Answer::Complete
+    }
+}
+
+/// Answers per route because no complete policy is exact (a Cedar store).
+pub const POLICY_INEXACT_TOTAL: &str = "scopegate_policy_inexact_total";
 
 /// The deny-all document of contract §3.
 pub const DENY_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Deny","Resource":"*"}]}"#;
@@ -162,7 +180,9 @@ impl Grant {
         let resources: Vec<&str> = ranks.iter().map(|&r| table.resource_json(r)).collect();
         let (denied, exact) = table.denials(&ranks);
         let mut grant = Grant::assemble(ranks, scope, &resources, table, denied);
-        grant.inexact = !exact;
+        if !exact {
+            grant.answer = Answer::Inexact;
+        }
         grant
     }
 
@@ -211,9 +231,12 @@ impl Grant {
                 Grant::assemble(ranks, scope, &refs, table, denied)
             }
         };
-        grant.inexact = !exact;
-        if grant.policy_document.len() > layout.shape.max_bytes || grant.inexact {
-            grant.overflow = true;
+        if !exact {
+            grant.answer = Answer::Inexact;
+        } else if grant.policy_document.len() > layout.shape.max_bytes {
+            grant.answer = Answer::OverBudget;
+        }
+        if grant.answer.per_route() {
             grant.policy_document = "".into();
         }
         grant
@@ -234,10 +257,9 @@ impl Grant {
                 policy_document: DENY_ALL.into(),
                 scope: scope.into(),
                 resources: ranks.into(),
-                overflow: false,
+                answer: Answer::Complete,
                 complete_bytes: DENY_ALL.len(),
                 denied: Box::new([]),
-                inexact: false,
             };
         }
         // A Cedar store's routes may share a Resource (`{x}`, `{proxy+}`).
@@ -266,9 +288,8 @@ impl Grant {
             policy_document: doc.into(),
             scope: scope.into(),
             resources: ranks.into(),
-            overflow: false,
+            answer: Answer::Complete,
             denied: denied.into(),
-            inexact: false,
         }
     }
 
@@ -281,7 +302,7 @@ impl Grant {
         arn: Option<&str>,
         max_bytes: usize,
     ) -> (String, bool) {
-        let Some(arn) = arn.filter(|arn| self.allows(table, arn)) else {
+        let Some(arn) = arn.filter(|arn| self.allows_request(table, arn)) else {
             return (DENY_ALL.to_string(), false);
         };
         let mut doc = String::with_capacity(ALLOW_HEAD.len() + arn.len() + 8);
@@ -305,6 +326,20 @@ impl Grant {
             + self.policy_document.len()
             + self.scope.len()
             + 4 * (self.resources.len() + self.denied.len())) as u64
+    }
+
+    /// Whether the grant allows the request `arn` names: by the route API
+    /// Gateway selects for it when the table knows its routes (a Cedar
+    /// store: exact however Resources overlap), else by IAM's rules on the
+    /// granted Resources. What a per-route answer and a simple response decide.
+    pub fn allows_request(&self, table: &ScopeTable, arn: &str) -> bool {
+        if arn.len() > MAX_METHOD_ARN_BYTES {
+            return false;
+        }
+        match table.selected_route(arn) {
+            Some(route) => route.is_some_and(|r| self.resources.binary_search(&r).is_ok()),
+            None => self.allows(table, arn),
+        }
     }
 
     /// Whether the grant allows `arn` (a method or route ARN), by IAM wildcard rules.

@@ -6,6 +6,7 @@
 //! and the Deny statements a grant needs where IAM's `*` reaches past a
 //! route's `{param}`.
 
+use crate::routes::Selector;
 use crate::scopes::permissions::Rule;
 use std::collections::HashMap;
 
@@ -48,6 +49,10 @@ pub struct Reach {
     pub reaches: Vec<Vec<u32>>,
     /// Per rank: granted routes a Deny of it would wrongly block.
     pub blocks: Vec<Vec<u32>>,
+    /// The API stage every Resource begins with (`arn:…:APIID/STAGE`).
+    pub api: Box<str>,
+    /// The route of each rank, and which one API Gateway selects for a request.
+    pub routes: Selector,
 }
 
 /// The parts of a table compiled elsewhere (a Cedar store): Resources
@@ -249,6 +254,19 @@ impl ScopeTable {
             .iter()
             .all(|&d| !reach.blocks[d as usize].iter().any(|&b| held(b)));
         (denied, exact)
+    }
+
+    /// The rank of the route API Gateway selects for the request `arn`
+    /// names, when the table knows its routes (a Cedar store: `None` when
+    /// it does not), and `Some(None)` when no route of the API matches.
+    pub fn selected_route(&self, arn: &str) -> Option<Option<u32>> {
+        let reach = self.reach.as_ref()?;
+        let selected = arn
+            .strip_prefix(reach.api.as_ref())
+            .and_then(|tail| tail.strip_prefix('/'))
+            .and_then(|tail| tail.split_once('/'))
+            .and_then(|(verb, path)| reach.routes.select(verb, path));
+        Some(selected)
     }
 
     /// Every Resource, sorted by byte order (indexes are ranks).

@@ -10,8 +10,8 @@ use super::metric_names::{
 use super::stage_clock::{StageClock, seconds};
 use crate::net::calls;
 use crate::outcome::{Decision, Outcome, Reject};
-use crate::policy::Overflow;
 use crate::policy::budget::{self, POLICY_OVERFLOW_TOTAL};
+use crate::policy::{Overflow, POLICY_INEXACT_TOTAL};
 use crate::registered::Recorder;
 use metrics::{Counter, Histogram};
 
@@ -34,6 +34,7 @@ pub struct Instruments {
     wrong_type_sources: Counter,
     overflow_route: Counter,
     overflow_unauthorized: Counter,
+    inexact: Counter,
 }
 
 impl Instruments {
@@ -75,6 +76,7 @@ impl Instruments {
             wrong_type_sources: metrics::counter!(SCOPE_SOURCE_WRONG_TYPE_TOTAL),
             overflow_route: metrics::counter!(POLICY_OVERFLOW_TOTAL, "action" => Overflow::Route.code()),
             overflow_unauthorized: metrics::counter!(POLICY_OVERFLOW_TOTAL, "action" => Overflow::Unauthorized.code()),
+            inexact: metrics::counter!(POLICY_INEXACT_TOTAL),
         }
     }
 
@@ -120,6 +122,9 @@ impl Instruments {
                 }
                 _ => self.overflow_route.increment(1),
             }
+        }
+        if t.inexact {
+            self.inexact.increment(1);
         }
         match outcome {
             Outcome::Decided(Decision::Allow) => self.allow.increment(1),

@@ -4,6 +4,7 @@
 pub use crate::net::calls::{
     INTROSPECTIONS_TOTAL, JWKS_FETCHES_TOTAL, KEYS_RETIRED_TOTAL, PERMISSIONS_FETCHES_TOTAL,
 };
+pub use crate::policy::POLICY_INEXACT_TOTAL;
 pub use crate::policy::budget::{POLICY_OVERFLOW_TOTAL, WORST_CASE_OVER_BUDGET_TOTAL};
 use metrics::Unit;
 
@@ -32,7 +33,7 @@ pub const SCOPE_SOURCE_WRONG_TYPE_TOTAL: &str = "scopegate_scope_source_wrong_ty
 
 /// Every metric scopegate records, with its unit: the dashboards and the
 /// tests read this list, so a metric cannot exist in one and not the other.
-pub const METRICS: [(&str, Unit, &str); 16] = [
+pub const METRICS: [(&str, Unit, &str); 17] = [
     (
         HANDLER_SECONDS,
         Unit::Seconds,
@@ -103,6 +104,11 @@ pub const METRICS: [(&str, Unit, &str); 16] = [
         POLICY_OVERFLOW_TOTAL,
         Unit::Count,
         "answers whose complete policy was over SCOPEGATE_POLICY_MAX_BYTES, by action",
+    ),
+    (
+        POLICY_INEXACT_TOTAL,
+        Unit::Count,
+        "answers per route because no complete policy is exact (a Cedar store's {param} routes)",
     ),
     (
         WORST_CASE_OVER_BUDGET_TOTAL,

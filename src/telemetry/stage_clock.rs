@@ -32,6 +32,8 @@ pub struct Marks {
     pub alg: Option<Alg>,
     /// The complete policy was over the budget.
     pub overflowed: bool,
+    /// No complete policy was exact: answered per route.
+    pub inexact: bool,
 }
 
 /// An [`Observer`] that timestamps each stage boundary.
@@ -114,7 +116,11 @@ impl Observer for StageClock {
         self.marks.mapped = Some(self.now());
         self.marks.policy_memo_hit = Some(policy_memo_hit);
     }
-    fn overflowed(&mut self) {
-        self.marks.overflowed = true;
+    fn answered_per_route(&mut self, inexact: bool) {
+        if inexact {
+            self.marks.inexact = true;
+        } else {
+            self.marks.overflowed = true;
+        }
     }
 }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::policy::Grant;
+use crate::policy::{Answer, Grant};
 
 const SCHEMA: &str = include_str!("../../../tests/fixtures/avp/schema.json");
 const API: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod";
@@ -68,7 +68,7 @@ fn the_quick_start_shape_grants_routes_by_group() {
     // `GET/pets/*` reaches the photos route: the policy Denies it.
     assert!(!allows(&t, &readers, "GET/pets/7/photos"));
     assert!(readers.policy_document.contains(r#""Effect":"Deny""#));
-    assert!(!readers.inexact);
+    assert_eq!(readers.answer, Answer::Complete);
     assert_eq!(&*readers.scope, "us-east-1_PetPool|readers");
     let admins = grant(&t, &["admins"]);
     assert!(allows(&t, &admins, "GET/pets/7/photos"));
@@ -158,7 +158,7 @@ fn a_grant_whose_deny_would_block_a_granted_route_is_inexact() {
     let g = Grant::render(&t, &t.bits(["g"]));
     // Denying `GET/pets/*` would also block `GET /pets/1/2`, which routes
     // to the granted proxy: no complete policy is exact.
-    assert!(g.inexact);
+    assert_eq!(g.answer, Answer::Inexact);
     assert!(!allows(&t, &g, "GET/pets/1"));
     assert!(allows(&t, &g, "GET/other"));
 }

@@ -3,13 +3,14 @@
 //! matches no route itself (403 "Missing Authentication Token") without
 //! calling the authorizer, so a policy need only be right on these routes;
 //! knowing them lets the policy stage use IAM wildcards that are exact on
-//! the API (see [`super::compact`]).
+//! the API (see [`crate::policy::compact`]).
 //!
 //! Given as a JSON array of `"VERB /path"` (API Gateway's resource syntax:
 //! `{param}` is one path segment, a final `{proxy+}` one or more; `ANY` is
 //! every method), or an OpenAPI 3 / Swagger 2 export as
 //! `aws apigateway get-export` writes it (JSON).
 
+use std::collections::HashMap;
 use std::fmt;
 
 /// Methods API Gateway routes on; `ANY` is all of them.
@@ -232,12 +233,146 @@ fn segments(path: &str) -> Result<Vec<Segment>, String> {
     Ok(out)
 }
 
+/// Which route API Gateway selects for a request, among the routes of one
+/// API stage (REST precedence: segment by segment, a literal over a
+/// `{param}` over a `{proxy+}`). Built once at start; a selection looks at
+/// the routes of the request's method whose first segment can match it.
+#[derive(Debug, Clone, Default)]
+pub struct Selector {
+    routes: Vec<Route>,
+    /// Per method: route indexes by first literal segment, and those whose
+    /// first segment is a parameter (or that are the root).
+    by_verb: HashMap<Box<str>, FirstSegment>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct FirstSegment {
+    literal: HashMap<Box<str>, Vec<u32>>,
+    other: Vec<u32>,
+}
+
+impl Selector {
+    /// Indexes `routes`; a selection answers an index into them.
+    pub fn new(routes: Vec<Route>) -> Selector {
+        let mut by_verb: HashMap<Box<str>, FirstSegment> = HashMap::new();
+        for (i, route) in routes.iter().enumerate() {
+            let first = by_verb.entry(route.verb.clone()).or_default();
+            match route.segments.first() {
+                Some(Segment::Literal(l)) => {
+                    first.literal.entry(l.clone()).or_default().push(i as u32);
+                }
+                _ => first.other.push(i as u32),
+            }
+        }
+        Selector { routes, by_verb }
+    }
+
+    /// The route a request for `verb` on `path` (after the stage, without
+    /// its leading `/`: `pets/7`, or empty for the root) goes to, if any.
+    pub fn select(&self, verb: &str, path: &str) -> Option<u32> {
+        let index = self.by_verb.get(verb)?;
+        let parts: Vec<&str> = if path.is_empty() {
+            Vec::new()
+        } else {
+            path.split('/').collect()
+        };
+        let literal = parts
+            .first()
+            .and_then(|p| index.literal.get(*p))
+            .into_iter()
+            .flatten();
+        literal
+            .chain(&index.other)
+            .copied()
+            .filter(|&i| self.routes[i as usize].matches(&parts))
+            .max_by(|&a, &b| self.routes[a as usize].precedence(&self.routes[b as usize]))
+    }
+}
+
+impl Route {
+    /// Whether a request path's segments are in this route's language.
+    fn matches(&self, parts: &[&str]) -> bool {
+        for (i, segment) in self.segments.iter().enumerate() {
+            match segment {
+                Segment::Proxy => {
+                    return parts.len() > i && parts[i..].iter().all(|p| !p.is_empty());
+                }
+                Segment::Param => {
+                    if parts.get(i).is_none_or(|p| p.is_empty()) {
+                        return false;
+                    }
+                }
+                Segment::Literal(l) => {
+                    if parts.get(i) != Some(&l.as_ref()) {
+                        return false;
+                    }
+                }
+            }
+        }
+        parts.len() == self.segments.len()
+    }
+
+    /// How API Gateway ranks two routes that both match a request: at the
+    /// first segment where they differ, a literal wins over a `{param}`,
+    /// which wins over a `{proxy+}`.
+    fn precedence(&self, other: &Route) -> std::cmp::Ordering {
+        let rank = |s: &Segment| match s {
+            Segment::Literal(_) => 2,
+            Segment::Param => 1,
+            Segment::Proxy => 0,
+        };
+        self.segments
+            .iter()
+            .map(rank)
+            .cmp(other.segments.iter().map(rank))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn names(r: &Routes) -> Vec<String> {
         r.all().iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn the_selector_prefers_a_literal_then_a_param_then_a_proxy() {
+        let routes: Vec<Route> = [
+            ("GET", "/{proxy+}"),
+            ("GET", "/pets/{id}"),
+            ("GET", "/pets/{id}/photos"),
+            ("GET", "/pets/mine"),
+            ("GET", "/pets/{id}/{proxy+}"),
+            ("GET", "/"),
+            ("POST", "/pets"),
+        ]
+        .iter()
+        .flat_map(|(verb, path)| Route::parse_all(verb, path).unwrap())
+        .collect();
+        let selector = Selector::new(routes.clone());
+        let selected = |verb: &str, path: &str| {
+            selector
+                .select(verb, path)
+                .map(|i| routes[i as usize].to_string())
+        };
+        assert_eq!(selected("GET", "pets/mine").unwrap(), "GET /pets/mine");
+        assert_eq!(selected("GET", "pets/7").unwrap(), "GET /pets/{}");
+        assert_eq!(
+            selected("GET", "pets/7/photos").unwrap(),
+            "GET /pets/{}/photos"
+        );
+        assert_eq!(
+            selected("GET", "pets/7/toys/1").unwrap(),
+            "GET /pets/{}/{+}"
+        );
+        assert_eq!(selected("GET", "pets").unwrap(), "GET /{+}");
+        assert_eq!(selected("GET", "").unwrap(), "GET /");
+        assert_eq!(selected("POST", "pets").unwrap(), "POST /pets");
+        // No route: another method, an empty segment, a method not routed.
+        assert_eq!(selected("POST", "pets/7"), None);
+        assert_eq!(selected("GET", "pets//photos"), None);
+        assert_eq!(selected("DELETE", "pets"), None);
     }
 
     #[test]
