@@ -126,6 +126,22 @@ pub enum Remote {
     },
 }
 
+impl Remote {
+    /// The last segment of the object's key or the URL's path (no query;
+    /// `policies` when empty): what names a Cedar store's policies in its errors.
+    pub fn file_name(&self) -> &str {
+        let path = match self {
+            Remote::S3 { key, .. } => key.as_str(),
+            Remote::Url(url) => url.split(['?', '#']).next().unwrap_or(url),
+            Remote::DynamoDb { table, .. } => table.as_str(),
+        };
+        match path.rsplit('/').next() {
+            Some(name) if !name.is_empty() => name,
+            _ => "policies",
+        }
+    }
+}
+
 impl std::fmt::Display for Remote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -168,10 +184,8 @@ impl Format {
             #[cfg(feature = "cedar")]
             Format::Cedar { schema, api } => {
                 let text = std::str::from_utf8(body).map_err(|_| "not UTF-8 text".to_string())?;
-                let name = remote.to_string();
-                let name = name.rsplit('/').next().unwrap_or("policies");
                 let file = crate::cedar::PolicyFile {
-                    name: name.trim_end_matches(".cedar").to_string(),
+                    name: remote.file_name().trim_end_matches(".cedar").to_string(),
                     text: text.to_string(),
                 };
                 crate::cedar::compile(&[file], schema, api, limits)
@@ -481,5 +495,24 @@ impl Refresher {
         let rules = items::rules_from_items(&scanned.items, limits)
             .map_err(|e| Unchanged::Invalid(format!("{}: {e}", self.remote)))?;
         Ok((rules, digest))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_remote_is_named_by_its_last_path_segment_without_the_query() {
+        let url = |u: &str| Remote::Url(u.to_string());
+        assert_eq!(
+            url("https://cdn.example/store/pets.cedar?X-Amz-Signature=secret").file_name(),
+            "pets.cedar"
+        );
+        assert_eq!(url("https://cdn.example/store/").file_name(), "policies");
+        assert_eq!(
+            url("https://cdn.example/a.cedar#frag").file_name(),
+            "a.cedar"
+        );
     }
 }

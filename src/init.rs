@@ -114,15 +114,7 @@ impl Authorizer {
         );
         // Routes named by the configuration are not read here: parts are
         // already loaded (a test or the lab passes them in the table).
-        let policies = Policies {
-            entries: config.policy_memo_entries,
-            max_bytes: config.memo_max_bytes / 4,
-            shape: Arc::new(Shape {
-                max_bytes: config.policy_max_bytes,
-                overflow: config.policy_overflow,
-                routes: None,
-            }),
-        };
+        let policies = policies_of(config, None);
         assemble(config, verifier, Grants::fixed(table, &policies))
     }
 }
@@ -246,7 +238,12 @@ fn policies(config: &Config, client: &Client) -> Result<Policies, InitError> {
             Some(Routes::parse(&document).map_err(fail)?)
         }
     };
-    Ok(Policies {
+    Ok(policies_of(config, routes))
+}
+
+/// How policies are rendered and kept, as configured, on `routes`.
+fn policies_of(config: &Config, routes: Option<Routes>) -> Policies {
+    Policies {
         entries: config.policy_memo_entries,
         max_bytes: config.memo_max_bytes / 4,
         shape: Arc::new(Shape {
@@ -254,7 +251,7 @@ fn policies(config: &Config, client: &Client) -> Result<Policies, InitError> {
             overflow: config.policy_overflow,
             routes: routes.map(Arc::new),
         }),
-    })
+    }
 }
 
 /// The permissions document, validated and compiled; an S3 object or a URL
