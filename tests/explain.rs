@@ -221,6 +221,15 @@ fn cognito_valid_denied_and_refused_and_the_effective_config() {
         "{out}"
     );
     assert!(!out.contains("hunter2"), "{out}");
+    // The permissions: where, in which form, and how policies are shaped.
+    assert!(out.contains("permissions: inline, JSON rules"), "{out}");
+    assert!(out.contains("  read once at start"), "{out}");
+    assert!(
+        out.contains(
+            "  policies: at most 8192 bytes, past it the event's route alone; routes: not given"
+        ),
+        "{out}"
+    );
 }
 
 /// Bytes from a hostile token never reach the operator's terminal as

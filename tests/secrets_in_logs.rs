@@ -256,6 +256,19 @@ fn introspection_s3_and_discovery_keep_their_secrets() {
     assert!(config.contains("/introspect?…"), "{config}");
     assert!(config.contains("client secret set (not shown)"), "{config}");
     assert_clean("explain --config", &config);
+    // The permissions and routes documents it names, shown without their queries.
+    let permissions_url = format!(
+        "SCOPEGATE_PERMISSIONS={}",
+        server.url(&presigned("/p.json"))
+    );
+    let routes_url = format!(
+        "SCOPEGATE_ROUTES={}",
+        server.url(&presigned("/routes.json"))
+    );
+    let config = explain(&["--config", "--set", &permissions_url, "--set", &routes_url]);
+    assert!(config.contains("/p.json?…, JSON rules"), "{config}");
+    assert!(config.contains("routes: http://"), "{config}");
+    assert_clean("explain --config with document URLs", &config);
     let explained = explain(&["opaque-token"]);
     assert!(explained.contains("introspection_failed"), "{explained}");
     assert_clean("explain under introspect", &explained);

@@ -1,4 +1,5 @@
-//! `scopegate explain --config`: each issuer's effective settings,
+//! `scopegate explain --config`: each issuer's effective settings and the
+//! permissions (where, which form, refresh, policy shape),
 //! defaults filled in; secrets are shown as set or not, URLs without
 //! userinfo or query.
 
@@ -28,6 +29,7 @@ pub fn describe_config(config: &Config, src: &dyn Strings) -> String {
         "leeway: {} s; token memo: {} entries; policy memo: {} entries",
         config.leeway, config.token_memo_entries, config.policy_memo_entries
     );
+    describe_permissions(&mut out, config);
     if let Some(i) = &config.introspection {
         let _ = writeln!(
             out,
@@ -56,6 +58,64 @@ pub fn describe_config(config: &Config, src: &dyn Strings) -> String {
     out
 }
 
+/// Where a document comes from, URLs without userinfo or query.
+fn place(source: &Source) -> String {
+    match source {
+        Source::Inline(_) => "inline".to_string(),
+        Source::File(f) => format!("file {}", crate::codec::terminal::shown(f)),
+        Source::S3 { bucket, key } => format!("s3://{bucket}/{key}"),
+        Source::Url(u) => Redacted(u).to_string(),
+        Source::DynamoDb { table } => format!("dynamodb://{table}"),
+        Source::Discover => "discover".to_string(),
+    }
+}
+
+/// The permissions: where, in which form, how they are refreshed, and how
+/// their policies are shaped.
+fn describe_permissions(out: &mut String, config: &Config) {
+    let form = match &config.cedar {
+        Some(cedar) => format!(
+            "a Cedar policy store (schema {}, API {})",
+            place(&cedar.schema),
+            cedar.api.as_str()
+        ),
+        None => "JSON rules (contract §4)".to_string(),
+    };
+    let _ = writeln!(out, "permissions: {}, {form}", place(&config.permissions));
+    let remote = matches!(
+        config.permissions,
+        Source::S3 { .. } | Source::Url(_) | Source::DynamoDb { .. }
+    );
+    if remote {
+        let r = &config.permissions_refresh;
+        let _ = writeln!(
+            out,
+            "  refreshed after {} s; kept {} s when refreshes fail, then {}",
+            r.max_age,
+            r.max_stale,
+            match r.when_stale {
+                crate::grants::WhenStale::Unauthorized => "Unauthorized (permissions_unavailable)",
+                crate::grants::WhenStale::Deny => "Deny for every token",
+            }
+        );
+    } else {
+        let _ = writeln!(out, "  read once at start");
+    }
+    let _ = writeln!(
+        out,
+        "  policies: at most {} bytes, past it {}; routes: {}",
+        config.policy_max_bytes,
+        match config.policy_overflow {
+            crate::policy::Overflow::Route => "the event's route alone",
+            crate::policy::Overflow::Unauthorized => "Unauthorized",
+        },
+        config
+            .routes
+            .as_ref()
+            .map_or("not given".to_string(), place)
+    );
+}
+
 fn describe_issuer(out: &mut String, i: usize, issuer: &IssuerConfig, config: &Config) {
     let m = &issuer.mapping;
     let _ = writeln!(
@@ -75,13 +135,13 @@ fn describe_issuer(out: &mut String, i: usize, issuer: &IssuerConfig, config: &C
     );
     let keys = match &issuer.jwks {
         Source::Discover => "OIDC discovery".to_string(),
-        Source::Url(u) => format!("JWKS URL {}", Redacted(u)),
-        Source::File(f) => format!("file {f}"),
-        Source::S3 { bucket, key } => format!("s3://{bucket}/{key}"),
+        Source::Url(_) => format!("JWKS URL {}", place(&issuer.jwks)),
         Source::Inline(_) => "inline JWKS".to_string(),
-        Source::DynamoDb { table } => {
-            format!("dynamodb://{table} (refused at start: permissions only)")
-        }
+        Source::DynamoDb { .. } => format!(
+            "{} (refused at start: permissions only)",
+            place(&issuer.jwks)
+        ),
+        other => place(other),
     };
     let _ = writeln!(out, "  keys: {keys}");
     let sources: Vec<String> = m
