@@ -6,6 +6,16 @@
 /// API Gateway accepts authorizer result TTLs from 0 to 3600 seconds.
 pub const MAX_TTL: f64 = 3600.0;
 
+/// `VAR=VALUE`: one setting as the Lambda's environment would carry it.
+pub fn setting(v: &str) -> Result<(String, String), String> {
+    match v.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("`{v}` is not VAR=VALUE")),
+    }
+}
+
 /// A count of one or more.
 pub fn positive_count(v: &str) -> Result<usize, String> {
     v.parse::<usize>()

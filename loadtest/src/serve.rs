@@ -3,7 +3,7 @@
 //! the current tokio runtime, which is how `live` and the tests use it.
 
 use crate::access_log;
-use crate::arg_values::{non_negative_seconds, parse_ttl, positive_count};
+use crate::arg_values::{non_negative_seconds, parse_ttl, positive_count, setting};
 use crate::gateway::config::{AuthorizerKind, GatewayConfig};
 use crate::gateway::{Counts, Gateway, Reply};
 use crate::identity::Identity;
@@ -59,6 +59,12 @@ pub struct ServeArgs {
     /// Refresh interval of --permissions.
     #[arg(long, value_name = "SECONDS", default_value_t = 300.0, value_parser = non_negative_seconds)]
     permissions_max_age: f64,
+    /// A setting of the authorizer, as the Lambda's environment would carry
+    /// it (repeatable): a Cedar store's SCOPEGATE_CEDAR_SCHEMA and
+    /// SCOPEGATE_CEDAR_API, a policy budget… An unknown SCOPEGATE_* name
+    /// stops the start.
+    #[arg(long = "set", value_name = "VAR=VALUE", value_parser = setting)]
+    settings: Vec<(String, String)>,
     /// Split the authorizer cache into N partitions, each request landing on
     /// a random one (AWS documents no topology; calibrate recovers N).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = positive_count)]
@@ -108,6 +114,7 @@ impl ServeArgs {
             alg: self.alg,
             permissions: self.permissions,
             permissions_max_age: self.permissions_max_age,
+            settings: self.settings,
             cache_partitions: self.cache_partitions,
             access_log: self.access_log,
             invocations_out: self.invocations_out,
@@ -126,6 +133,8 @@ pub struct Options {
     pub permissions: Option<String>,
     /// Its refresh interval, seconds.
     pub permissions_max_age: f64,
+    /// More settings for the authorizer (`--set`).
+    pub settings: Vec<(String, String)>,
     pub cache_partitions: usize,
     /// Access log file.
     pub access_log: Option<String>,
@@ -143,6 +152,7 @@ impl Default for Options {
             alg: "ES256".into(),
             permissions: None,
             permissions_max_age: 300.0,
+            settings: Vec::new(),
             cache_partitions: 1,
             access_log: None,
             invocations_out: None,
@@ -244,7 +254,12 @@ pub async fn start(options: Options) -> Result<Running, String> {
     if let Some(source) = &options.permissions {
         identity = identity.with_permissions(source, options.permissions_max_age);
     }
-    let authorizer = identity.authorizer()?;
+    let settings: Vec<(&str, &str)> = options
+        .settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let authorizer = identity.authorizer_with(&settings)?;
     let gateway = Arc::new(
         Gateway::new(options.config, authorizer, options.ttl)
             .with_cache_partitions(options.cache_partitions),

@@ -341,3 +341,87 @@ fn serve_follows_a_permissions_document_replaced_while_it_runs() {
         );
     });
 }
+
+/// A Cedar policy store served through the emulated gateway: its settings
+/// given as `--set` would give them, the lab's scopes as its groups, its
+/// answers applied by the gateway on the routes of the lab's API.
+#[test]
+fn serve_authorizes_from_a_cedar_store() {
+    use scopegate_lab::gateway::Counts;
+    use scopegate_lab::identity::API_ARN;
+    let dir = std::env::temp_dir().join(format!("lab-cedar-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    let action = r#"{"appliesTo": {"principalTypes": ["User"], "resourceTypes": ["Application"]}}"#;
+    std::fs::write(
+        dir.join("schema.json"),
+        format!(
+            r#"{{"Pets": {{"entityTypes": {{"UserGroup": {{}}, "User": {{"memberOfTypes": ["UserGroup"]}}, "Application": {{}}}},
+                "actions": {{"get /pets": {action}, "post /pets": {action}, "get /pets/{{id}}": {action}, "get /reports": {action}}}}}}}"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("policies/readers.cedar"),
+        r#"permit(principal in Pets::UserGroup::"pets.read", action in [Pets::Action::"get /pets", Pets::Action::"get /pets/{id}"], resource);"#,
+    )
+    .unwrap();
+    runtime().block_on(async {
+        let running = serve::start(Options {
+            port: 0,
+            ttl: 300.0,
+            permissions: Some(dir.join("policies").display().to_string()),
+            settings: vec![
+                (
+                    "SCOPEGATE_CEDAR_SCHEMA".into(),
+                    dir.join("schema.json").display().to_string(),
+                ),
+                ("SCOPEGATE_CEDAR_API".into(), format!("{API_ARN}/prod")),
+            ],
+            ..Options::default()
+        })
+        .await
+        .unwrap();
+        let base = format!("http://{}", running.addr);
+        let c = client();
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64()
+            .floor();
+        let read = running
+            .idp
+            .identity
+            .mint("alice", "pets.read", t - 10.0, t + 3600.0)
+            .unwrap();
+        let bearer = format!("Bearer {read}");
+        // One cached answer (TTL 300 s, keyed by the token) on every route.
+        let mut statuses = Vec::new();
+        for (method, path) in [
+            ("GET", "/prod/pets/9"),
+            ("GET", "/prod/pets"),
+            ("POST", "/prod/pets"),
+            ("GET", "/prod/reports"),
+        ] {
+            statuses.push(
+                send(&c, method, &format!("{base}{path}"), Some(&bearer), "")
+                    .await
+                    .0,
+            );
+        }
+        assert_eq!(statuses, [200, 200, 403, 403]);
+        let counts = &running.gateway.counts;
+        assert_eq!(Counts::get(&counts.invocations), 1);
+        assert_eq!(Counts::get(&counts.cache_hits), 3);
+        // A misspelt setting stops the start, naming the closest one.
+        let refused = serve::start(Options {
+            port: 0,
+            settings: vec![("SCOPEGATE_CEDAR_SCHEME".into(), "x".into())],
+            ..Options::default()
+        })
+        .await
+        .err()
+        .unwrap();
+        assert!(refused.contains("SCOPEGATE_CEDAR_SCHEMA"), "{refused}");
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+}
