@@ -106,9 +106,10 @@ def cloudwatch_dashboard():
     d = d.with_panel(panel("JWKS keys retired", "short", [
         cw_query("A", "scopegate_jwks_keys_retired_total", "Sum", "keys retired"),
     ], width=6))
-    d = d.with_panel(panel("Policies over the budget", "short", [
+    d = d.with_panel(panel("Policies over the budget, and per route", "short", [
         cw_query("A", "scopegate_policy_overflow_total", "Sum", "${PROP('Dim.action')}", {"action": "*"}).match_exact(False),
         cw_query("B", "scopegate_policy_worst_case_over_budget_total", "Sum", "every-scope policy over the budget (at start)"),
+        cw_query("C", "scopegate_policy_inexact_total", "Sum", "per route: no exact complete policy (Cedar store)"),
     ], width=6))
     d = d.with_panel(panel("Scope claims of the wrong type", "short", [
         cw_query("A", "scopegate_scope_source_wrong_type_total", "Sum", "wrong type"),

@@ -69,6 +69,28 @@ impl Api {
     }
 }
 
+/// The WARN line for a store some of whose groups no complete policy
+/// expresses (`scopes`, from `ScopeTable::inexact_scopes`): their tokens are
+/// answered per route, which a token-only cache key applies to every route.
+pub fn warn_per_route_groups(scopes: &[&str]) {
+    let mut groups = String::new();
+    for (i, scope) in scopes.iter().enumerate() {
+        if i > 0 {
+            groups.push(',');
+        }
+        let name = if scope.is_empty() {
+            "(every token)"
+        } else {
+            scope
+        };
+        crate::codec::json_write::push_json_str(&mut groups, name);
+    }
+    eprintln!(
+        r#"{{"level":"WARN","timestamp":{},"message":"tokens of these groups are answered per route (no complete policy is exact for them): give the API an authorizer cache key with the route","groups":[{groups}]}}"#,
+        (crate::clock::now() * 1000.0) as u64,
+    );
+}
+
 /// One policy file of a store: its name (policy ids derive from it) and text.
 #[derive(Debug, Clone)]
 pub struct PolicyFile {

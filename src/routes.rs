@@ -236,7 +236,10 @@ fn segments(path: &str) -> Result<Vec<Segment>, String> {
 /// Which route API Gateway selects for a request, among the routes of one
 /// API stage (REST precedence: segment by segment, a literal over a
 /// `{param}` over a `{proxy+}`). Built once at start; a selection looks at
-/// the routes of the request's method whose first segment can match it.
+/// the routes of the request's method whose first segment can match it —
+/// at most [`MAX_ROUTES`], each compared segment by segment up to its own
+/// length and stopping at the first literal that differs — on a path no
+/// longer than a method ARN API Gateway sends.
 #[derive(Debug, Clone, Default)]
 pub struct Selector {
     routes: Vec<Route>,

@@ -46,6 +46,21 @@ fn event(token: &str, verb: &str, path: &str) -> String {
     )
 }
 
+/// Runs a replay that must succeed; its answers, one per event.
+fn answers(replay: &mut std::process::Command) -> Vec<Value> {
+    let out = replay.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 /// IAM's reading of an answer on `arn`.
 fn allows(answer: &Value, arn: &str) -> bool {
     iam_allows(&answer["policyDocument"], arn)
@@ -75,17 +90,7 @@ fn replay_decides_the_quick_start_store_for_cognito_and_oidc_groups() {
                 _ => replay.args(["--set", &format!("{name}={value}")]),
             };
         }
-        let out = replay.arg(dir.join("events.jsonl")).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let answers: Vec<Value> = String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let answers = answers(replay.arg(dir.join("events.jsonl")));
         assert_eq!(answers.len(), 4);
         // The readers' one answer, cached per token, applied to every route.
         let r = &answers[0];
@@ -288,17 +293,7 @@ fn an_inexact_grant_is_answered_per_route_and_counted_as_such() {
     for (name, value) in &settings {
         replay.args(["--set", &format!("{name}={value}")]);
     }
-    let out = replay.arg(dir.join("events.jsonl")).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let answers: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let answers = answers(replay.arg(dir.join("events.jsonl")));
     assert!(
         answers.iter().all(|a| a["policyDocument"].is_object()),
         "{answers:?}"
@@ -341,6 +336,12 @@ fn an_inexact_grant_is_answered_per_route_and_counted_as_such() {
         String::from_utf8_lossy(&explain.stderr)
     );
     assert!(stdout.contains("no complete policy is exact"), "{stdout}");
+    // Start-up said which groups are answered per route.
+    let stderr = String::from_utf8_lossy(&explain.stderr);
+    assert!(
+        stderr.contains(r#""level":"WARN""#) && stderr.contains(r#""groups":["g"]"#),
+        "{stderr}"
+    );
     assert!(!stdout.contains("refused"), "{stdout}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

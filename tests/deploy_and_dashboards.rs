@@ -131,7 +131,8 @@ struct Emitted {
 /// but one ([`NOT_IN_A_REPLAY`]): the permissions come from a URL (a
 /// fetch), one scope grants more than `SCOPEGATE_POLICY_MAX_BYTES` allows
 /// (the every-scope policy over the budget at start, and one token answered
-/// per route), and one token's `scope` claim is a number.
+/// per route), and one token's `scope` claim is a number; and a replay
+/// through a Cedar store with an inexact grant ([`cedar_store_emf`]).
 fn replay_emf() -> (String, HashMap<String, Emitted>) {
     let keys = Keys::load();
     let dir = temp_dir("dashboard-emf");
@@ -185,7 +186,8 @@ fn replay_emf() -> (String, HashMap<String, Emitted>) {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
-    let docs = std::fs::read_to_string(&emf).unwrap();
+    let mut docs = std::fs::read_to_string(&emf).unwrap();
+    docs.push_str(&cedar_store_emf(&keys, &dir));
     let _ = std::fs::remove_dir_all(&dir);
     let mut emitted: HashMap<String, Emitted> = HashMap::new();
     let mut namespace = String::new();
@@ -214,6 +216,59 @@ fn replay_emf() -> (String, HashMap<String, Emitted>) {
         }
     }
     (namespace, emitted)
+}
+
+/// The EMF of a replay through a Cedar store whose one group is granted a
+/// `{proxy+}` beside an ungranted `{id}` route: no complete policy is
+/// exact, so its token is answered per route (`scopegate_policy_inexact_total`).
+fn cedar_store_emf(keys: &Keys, dir: &Path) -> String {
+    let api = format!("{ARN}/prod");
+    let action = r#"{"appliesTo": {"principalTypes": ["U"], "resourceTypes": ["R"]}}"#;
+    std::fs::write(
+        dir.join("schema.json"),
+        format!(
+            r#"{{"A": {{"entityTypes": {{"G": {{}}, "U": {{"memberOfTypes": ["G"]}}, "R": {{}}}},
+                "actions": {{"get /{{proxy+}}": {action}, "get /pets/{{id}}": {action}}}}}}}"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("store.cedar"),
+        r#"permit(principal in A::G::"orders.read", action == A::Action::"get /{proxy+}", resource);"#,
+    )
+    .unwrap();
+    let token = keys.rs256.sign(&payload("")).unwrap();
+    let event = token_event(&token).replace(
+        &format!("{ARN}/prod/GET/orders"),
+        &format!("{api}/GET/toys"),
+    );
+    std::fs::write(dir.join("cedar-events.jsonl"), event + "\n").unwrap();
+    let emf = dir.join("cedar-emf.jsonl");
+    let out = replay_command()
+        .args(["--jwks-file", dir.join("jwks.json").to_str().unwrap()])
+        .args(["--permissions", dir.join("store.cedar").to_str().unwrap()])
+        .args([
+            "--set",
+            &format!(
+                "SCOPEGATE_CEDAR_SCHEMA={}",
+                dir.join("schema.json").display()
+            ),
+        ])
+        .args(["--set", &format!("SCOPEGATE_CEDAR_API={api}")])
+        .args(["--set", "POWERTOOLS_METRICS_NAMESPACE=scopegate"])
+        .args(["--set", "AWS_LAMBDA_FUNCTION_NAME=scopegate-authorizer"])
+        .args(["--emf", emf.to_str().unwrap()])
+        .args(["--out", dir.join("cedar-out.jsonl").to_str().unwrap()])
+        .arg(dir.join("cedar-events.jsonl"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let answer = std::fs::read_to_string(dir.join("cedar-out.jsonl")).unwrap();
+    assert!(
+        answer.contains(&format!("{api}/GET/toys")),
+        "answered per route: {answer}"
+    );
+    std::fs::read_to_string(&emf).unwrap()
 }
 
 /// A dashboard's reference to a metric: name, dimension → value ("*" any).

@@ -116,6 +116,7 @@ mod tests {
         ("serve", "alg", "RS256"),
         ("serve", "permissions", "s3://bucket/key"),
         ("serve", "permissions-max-age", "30"),
+        ("serve", "set", "SCOPEGATE_POLICY_MAX_BYTES=4096"),
         ("live", "scenario", "spiky"),
         ("live", "rps", "100"),
         ("live", "duration", "5"),

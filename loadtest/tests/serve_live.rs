@@ -33,6 +33,18 @@ type Client = hyper_util::client::legacy::Client<
     Full<Bytes>,
 >;
 
+/// `Bearer` and a token the server's own IdP mints for `user` with
+/// `scope`, valid from ten seconds ago for an hour.
+fn bearer(running: &serve::Running, user: &str, scope: &str) -> String {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        .floor();
+    let token = running.idp.identity.mint(user, scope, t - 10.0, t + 3600.0);
+    format!("Bearer {}", token.unwrap())
+}
+
 fn client() -> Client {
     hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
 }
@@ -237,8 +249,7 @@ fn every_grafana_prometheus_panel_returns_data_from_a_real_prometheus() {
         let base = format!("http://{}", running.addr);
         let driver = live::drive(&base, &running.idp.identity, &scenario, &events);
         let extra = async {
-            let t = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()) as f64;
-            let deny = format!("Bearer {}", running.idp.identity.mint("dan", "profile", t, t + 600.0).unwrap());
+            let deny = bearer(&running, "dan", "profile");
             for _ in 0..16 {
                 send(&c, "GET", &format!("{base}/prod/pets"), None, "").await;
                 send(&c, "GET", &format!("{base}/prod/pets"), Some(&deny), "").await;
@@ -306,17 +317,7 @@ fn serve_follows_a_permissions_document_replaced_while_it_runs() {
         .unwrap();
         let base = format!("http://{}", running.addr);
         let c = client();
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs_f64()
-            .floor();
-        let read = running
-            .idp
-            .identity
-            .mint("alice", "pets.read", t - 10.0, t + 3600.0)
-            .unwrap();
-        let bearer = format!("Bearer {read}");
+        let bearer = bearer(&running, "alice", "pets.read");
         let (s, _) = send(&c, "GET", &format!("{base}/prod/pets/9"), Some(&bearer), "").await;
         assert_eq!(s, 200);
         // pets.read now grants reports only: within a few refreshes the
@@ -383,17 +384,7 @@ fn serve_authorizes_from_a_cedar_store() {
         .unwrap();
         let base = format!("http://{}", running.addr);
         let c = client();
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs_f64()
-            .floor();
-        let read = running
-            .idp
-            .identity
-            .mint("alice", "pets.read", t - 10.0, t + 3600.0)
-            .unwrap();
-        let bearer = format!("Bearer {read}");
+        let bearer = bearer(&running, "alice", "pets.read");
         // One cached answer (TTL 300 s, keyed by the token) on every route.
         let mut statuses = Vec::new();
         for (method, path) in [

@@ -304,6 +304,29 @@ impl ScopeTable {
             .collect()
     }
 
+    /// The scopes (a Cedar store's groups) whose grant no complete policy
+    /// expresses exactly on its own (see [`ScopeTable::denials`]); `""`
+    /// when what every token holds is already so. A token holding one is
+    /// answered per route. Start-up and refresh work.
+    pub fn inexact_scopes(&self) -> Vec<&str> {
+        if self.reach.is_none() {
+            return Vec::new();
+        }
+        let inexact = |bits: &[u64]| !self.denials(&self.resource_ranks(bits)).1;
+        if inexact(&self.always) {
+            return vec![""];
+        }
+        (0..self.names.len())
+            .filter(|&b| !self.names[b].is_empty())
+            .filter(|&b| {
+                let mut bits = self.always.clone();
+                bits[b / 64] |= 1 << (b % 64);
+                inexact(&bits)
+            })
+            .map(|b| self.names[b].as_ref())
+            .collect()
+    }
+
     /// Distinct scopes in the document.
     pub fn scope_count(&self) -> usize {
         self.names.len()

@@ -69,6 +69,7 @@ fn the_quick_start_shape_grants_routes_by_group() {
     assert!(!allows(&t, &readers, "GET/pets/7/photos"));
     assert!(readers.policy_document.contains(r#""Effect":"Deny""#));
     assert_eq!(readers.answer, Answer::Complete);
+    assert!(t.inexact_scopes().is_empty());
     assert_eq!(&*readers.scope, "us-east-1_PetPool|readers");
     let admins = grant(&t, &["admins"]);
     assert!(allows(&t, &admins, "GET/pets/7/photos"));
@@ -159,6 +160,7 @@ fn a_grant_whose_deny_would_block_a_granted_route_is_inexact() {
     // Denying `GET/pets/*` would also block `GET /pets/1/2`, which routes
     // to the granted proxy: no complete policy is exact.
     assert_eq!(g.answer, Answer::Inexact);
+    assert_eq!(t.inexact_scopes(), ["g"]);
     assert!(!allows(&t, &g, "GET/pets/1"));
     assert!(allows(&t, &g, "GET/other"));
 }

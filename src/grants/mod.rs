@@ -11,6 +11,10 @@
 //! document has its own generation: a memoised token answer rendered from
 //! another one does not answer ([`crate::memo`]).
 
+mod source;
+
+pub use source::{Format, Remote};
+
 use crate::net::calls::{self, CallKind};
 use crate::net::http::Client;
 use crate::net::s3::{self, Target};
@@ -57,13 +61,18 @@ pub struct Policies {
 impl Compiled {
     /// `table` with an empty policy memo as `policies` say. Warns (stderr
     /// and a metric) when a token holding every scope would get more than
-    /// the budget.
+    /// the budget, and (stderr) names a Cedar store's groups whose tokens
+    /// are answered per route.
     pub fn new(table: ScopeTable, policies: &Policies) -> Compiled {
         let shape = &policies.shape;
         let layout = Layout::new(Arc::clone(shape), &table);
         let worst = Grant::render_shaped(&table, &layout, &table.all_bits());
         if worst.complete_bytes > shape.max_bytes {
             crate::policy::budget::warn_worst_case(worst.complete_bytes, shape);
+        }
+        let per_route = table.inexact_scopes();
+        if !per_route.is_empty() {
+            crate::cedar::warn_per_route_groups(&per_route);
         }
         Compiled {
             table,
@@ -99,97 +108,6 @@ impl Default for RefreshSettings {
             max_age: DEFAULT_MAX_AGE,
             max_stale: DEFAULT_MAX_STALE,
             when_stale: WhenStale::Unauthorized,
-        }
-    }
-}
-
-/// Where a refreshed document comes from.
-#[derive(Debug, Clone)]
-pub enum Remote {
-    /// An S3 object, read with the function's credentials.
-    S3 {
-        /// Credentials and endpoint.
-        target: Target,
-        /// The bucket.
-        bucket: String,
-        /// The object key.
-        key: String,
-    },
-    /// An https URL (http on loopback).
-    Url(String),
-    /// A DynamoDB table, an item per scope ([`crate::scopes::items`]).
-    DynamoDb {
-        /// Credentials and endpoint.
-        target: Target,
-        /// The table.
-        table: String,
-    },
-}
-
-impl Remote {
-    /// The last segment of the object's key or the URL's path (no query;
-    /// `policies` when empty): what names a Cedar store's policies in its errors.
-    pub fn file_name(&self) -> &str {
-        let path = match self {
-            Remote::S3 { key, .. } => key.as_str(),
-            Remote::Url(url) => url.split(['?', '#']).next().unwrap_or(url),
-            Remote::DynamoDb { table, .. } => table.as_str(),
-        };
-        match path.rsplit('/').next() {
-            Some(name) if !name.is_empty() => name,
-            _ => "policies",
-        }
-    }
-}
-
-impl std::fmt::Display for Remote {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Remote::S3 { bucket, key, .. } => write!(f, "s3://{bucket}/{key}"),
-            Remote::Url(url) => write!(f, "{}", crate::net::http::Redacted(url)),
-            Remote::DynamoDb { table, .. } => write!(f, "dynamodb://{table}"),
-        }
-    }
-}
-
-/// How a fetched document is read.
-#[derive(Debug, Clone, Default)]
-pub enum Format {
-    /// The JSON rules of contract §4.
-    #[default]
-    Rules,
-    /// A Cedar policy set (one text) with its schema and API ([`crate::cedar`]).
-    #[cfg(feature = "cedar")]
-    Cedar {
-        /// The schema's text.
-        schema: Arc<str>,
-        /// The API stage its routes belong to.
-        api: crate::cedar::Api,
-    },
-}
-
-impl Format {
-    /// Reads `body`, fetched from `remote`, into a table.
-    #[cfg_attr(not(feature = "cedar"), allow(unused_variables))]
-    fn compile(
-        &self,
-        remote: &Remote,
-        body: &[u8],
-        limits: PermissionLimits,
-    ) -> Result<ScopeTable, String> {
-        match self {
-            Format::Rules => scopes::parse_rules(body, limits)
-                .map(|rules| ScopeTable::compile(&rules))
-                .map_err(|e| e.to_string()),
-            #[cfg(feature = "cedar")]
-            Format::Cedar { schema, api } => {
-                let text = std::str::from_utf8(body).map_err(|_| "not UTF-8 text".to_string())?;
-                let file = crate::cedar::PolicyFile {
-                    name: remote.file_name().trim_end_matches(".cedar").to_string(),
-                    text: text.to_string(),
-                };
-                crate::cedar::compile(&[file], schema, api, limits)
-            }
         }
     }
 }
@@ -495,24 +413,5 @@ impl Refresher {
         let rules = items::rules_from_items(&scanned.items, limits)
             .map_err(|e| Unchanged::Invalid(format!("{}: {e}", self.remote)))?;
         Ok((rules, digest))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_remote_is_named_by_its_last_path_segment_without_the_query() {
-        let url = |u: &str| Remote::Url(u.to_string());
-        assert_eq!(
-            url("https://cdn.example/store/pets.cedar?X-Amz-Signature=secret").file_name(),
-            "pets.cedar"
-        );
-        assert_eq!(url("https://cdn.example/store/").file_name(), "policies");
-        assert_eq!(
-            url("https://cdn.example/a.cedar#frag").file_name(),
-            "a.cedar"
-        );
     }
 }
