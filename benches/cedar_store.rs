@@ -2,7 +2,8 @@
 //! checking and compiling a store of 100 and 1,000 policies (each a group
 //! granted two routes of a 1,000-route API, as the quick start writes
 //! them, with a `{param}` route under each resource so Denies are measured
-//! too), the render of a new group set's policy, Cedar's validator on the
+//! too), the render of a new group set's policy, a per-route answer's
+//! decision (the route selected, or IAM matching), Cedar's validator on the
 //! store (which start-up does not run), and — for the comparison the design
 //! rests on — the Cedar engine deciding one request against the same
 //! store, which the quick start's authorizer pays (through Verified
@@ -81,6 +82,17 @@ fn bench(c: &mut Criterion) {
     let groups = ["pool|g1", "pool|g2", "pool|g503"];
     g.bench_function("render_new_group_set", |b| {
         b.iter(|| black_box(Grant::render(&table, &table.bits(groups))));
+    });
+    // A per-route answer's decision for one request: the route API Gateway
+    // selects, then the grant's ranks; against IAM matching on the same grant.
+    let grant = Grant::render(&table, &table.bits(groups));
+    let arn = format!("{API}/GET/orders/v003/42");
+    assert!(grant.allows_request(&table, &arn));
+    g.bench_function("per_route_selected", |b| {
+        b.iter(|| black_box(grant.allows_request(&table, black_box(&arn))));
+    });
+    g.bench_function("per_route_iam_match", |b| {
+        b.iter(|| black_box(grant.allows(&table, black_box(&arn))));
     });
 
     // The engine on one request, the store as one set (how an authorizer

@@ -234,100 +234,80 @@ fn segments(path: &str) -> Result<Vec<Segment>, String> {
 }
 
 /// Which route API Gateway selects for a request, among the routes of one
-/// API stage (REST precedence: segment by segment, a literal over a
-/// `{param}` over a `{proxy+}`). Built once at start; a selection looks at
-/// the routes of the request's method whose first segment can match it —
-/// at most [`MAX_ROUTES`], each compared segment by segment up to its own
-/// length and stopping at the first literal that differs — on a path no
-/// longer than a method ARN API Gateway sends.
+/// API stage (REST precedence: at the first segment where two matching
+/// routes differ, a literal over a `{param}` over a `{proxy+}`). Built once
+/// at start as a tree per method; a selection walks the request's segments
+/// trying the literal child, then the parameter, then a `{proxy+}`, so it
+/// visits each node of the tree at most once (a node has one path from the
+/// root) and stops at the first match, which is the one API Gateway picks.
 #[derive(Debug, Clone, Default)]
 pub struct Selector {
-    routes: Vec<Route>,
-    /// Per method: route indexes by first literal segment, and those whose
-    /// first segment is a parameter (or that are the root).
-    by_verb: HashMap<Box<str>, FirstSegment>,
+    by_verb: HashMap<Box<str>, Node>,
 }
 
+/// One path segment's place in the tree: routes ending here, and below.
 #[derive(Debug, Clone, Default)]
-struct FirstSegment {
-    literal: HashMap<Box<str>, Vec<u32>>,
-    other: Vec<u32>,
+struct Node {
+    /// The route whose last segment this is.
+    route: Option<u32>,
+    literal: HashMap<Box<str>, Node>,
+    param: Option<Box<Node>>,
+    /// The route whose `{proxy+}` follows this segment.
+    proxy: Option<u32>,
 }
 
 impl Selector {
-    /// Indexes `routes`; a selection answers an index into them.
-    pub fn new(routes: Vec<Route>) -> Selector {
-        let mut by_verb: HashMap<Box<str>, FirstSegment> = HashMap::new();
+    /// Indexes `routes`; a selection answers an index into them (the first
+    /// of two equal routes).
+    pub fn new(routes: &[Route]) -> Selector {
+        let mut by_verb: HashMap<Box<str>, Node> = HashMap::new();
         for (i, route) in routes.iter().enumerate() {
-            let first = by_verb.entry(route.verb.clone()).or_default();
-            match route.segments.first() {
-                Some(Segment::Literal(l)) => {
-                    first.literal.entry(l.clone()).or_default().push(i as u32);
+            let mut node = by_verb.entry(route.verb.clone()).or_default();
+            let mut proxy = false;
+            for segment in &route.segments {
+                match segment {
+                    Segment::Literal(l) => node = node.literal.entry(l.clone()).or_default(),
+                    Segment::Param => node = node.param.get_or_insert_with(Box::default),
+                    Segment::Proxy => {
+                        node.proxy.get_or_insert(i as u32);
+                        proxy = true;
+                    }
                 }
-                _ => first.other.push(i as u32),
+            }
+            if !proxy {
+                node.route.get_or_insert(i as u32);
             }
         }
-        Selector { routes, by_verb }
+        Selector { by_verb }
     }
 
     /// The route a request for `verb` on `path` (after the stage, without
     /// its leading `/`: `pets/7`, or empty for the root) goes to, if any.
     pub fn select(&self, verb: &str, path: &str) -> Option<u32> {
-        let index = self.by_verb.get(verb)?;
-        let parts: Vec<&str> = if path.is_empty() {
-            Vec::new()
-        } else {
-            path.split('/').collect()
-        };
-        let literal = parts
-            .first()
-            .and_then(|p| index.literal.get(*p))
-            .into_iter()
-            .flatten();
-        literal
-            .chain(&index.other)
-            .copied()
-            .filter(|&i| self.routes[i as usize].matches(&parts))
-            .max_by(|&a, &b| self.routes[a as usize].precedence(&self.routes[b as usize]))
+        let root = self.by_verb.get(verb)?;
+        if path.is_empty() {
+            return root.route;
+        }
+        let parts: Vec<&str> = path.split('/').collect();
+        root.select(&parts)
     }
 }
 
-impl Route {
-    /// Whether a request path's segments are in this route's language.
-    fn matches(&self, parts: &[&str]) -> bool {
-        for (i, segment) in self.segments.iter().enumerate() {
-            match segment {
-                Segment::Proxy => {
-                    return parts.len() > i && parts[i..].iter().all(|p| !p.is_empty());
-                }
-                Segment::Param => {
-                    if parts.get(i).is_none_or(|p| p.is_empty()) {
-                        return false;
-                    }
-                }
-                Segment::Literal(l) => {
-                    if parts.get(i) != Some(&l.as_ref()) {
-                        return false;
-                    }
-                }
-            }
-        }
-        parts.len() == self.segments.len()
-    }
-
-    /// How API Gateway ranks two routes that both match a request: at the
-    /// first segment where they differ, a literal wins over a `{param}`,
-    /// which wins over a `{proxy+}`.
-    fn precedence(&self, other: &Route) -> std::cmp::Ordering {
-        let rank = |s: &Segment| match s {
-            Segment::Literal(_) => 2,
-            Segment::Param => 1,
-            Segment::Proxy => 0,
+impl Node {
+    fn select(&self, parts: &[&str]) -> Option<u32> {
+        let Some((first, rest)) = parts.split_first() else {
+            return self.route;
         };
-        self.segments
-            .iter()
-            .map(rank)
-            .cmp(other.segments.iter().map(rank))
+        // No route has an empty segment; a `{param}` or `{proxy+}` is one
+        // or more characters.
+        if first.is_empty() {
+            return None;
+        }
+        self.literal
+            .get(*first)
+            .and_then(|n| n.select(rest))
+            .or_else(|| self.param.as_ref().and_then(|n| n.select(rest)))
+            .or_else(|| self.proxy.filter(|_| rest.iter().all(|p| !p.is_empty())))
     }
 }
 
@@ -353,7 +333,7 @@ mod tests {
         .iter()
         .flat_map(|(verb, path)| Route::parse_all(verb, path).unwrap())
         .collect();
-        let selector = Selector::new(routes.clone());
+        let selector = Selector::new(&routes);
         let selected = |verb: &str, path: &str| {
             selector
                 .select(verb, path)

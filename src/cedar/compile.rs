@@ -113,7 +113,8 @@ pub fn compile(
     }
     parts.reach = reach(&routes);
     parts.reach.api = api.as_str().into();
-    parts.reach.routes = Selector::new(routes.into_iter().map(|r| r.route).collect());
+    let in_rank_order: Vec<Route> = routes.into_iter().map(|r| r.route).collect();
+    parts.reach.routes = Selector::new(&in_rank_order);
     Ok(ScopeTable::from_parts(parts))
 }
 

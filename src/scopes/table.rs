@@ -35,14 +35,15 @@ pub struct ScopeTable {
     forbids: Vec<Vec<u32>>,
     /// Bits every token holds (a Cedar policy for any principal).
     always: Bits,
-    /// Per rank, when the Resources are routes: the other routes whose
-    /// requests it also matches, and the routes whose requests a Deny of
-    /// it would also match. Empty for a JSON document (its Resources are
-    /// IAM patterns, whatever they match is what they grant).
+    /// When the Resources are routes (a Cedar store): per rank, the other
+    /// routes whose requests it also matches and those a Deny of it would
+    /// block, and which route a request goes to. `None` for a JSON document
+    /// (its Resources are IAM patterns, whatever they match is what they grant).
     reach: Option<Reach>,
 }
 
-/// How a route's Resource overlaps the other routes (ranks, ascending).
+/// A store's routes: how each route's Resource overlaps the others (ranks,
+/// ascending), and which route API Gateway sends a request to.
 #[derive(Debug, Clone, Default)]
 pub struct Reach {
     /// Per rank: routes whose requests it matches too.
