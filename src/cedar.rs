@@ -13,7 +13,7 @@
 //! `GET /pets/7/photos`. The schema's actions are the API's routes, so
 //! each route's Resource is measured against the others at start; a grant
 //! Denies the routes its Resources reach but it does not hold
-//! ([`ScopeTable::denials`]), and is answered per route when such a Deny
+//! ([`crate::scopes::ScopeTable::denials`]), and is answered per route when such a Deny
 //! would also block a route it holds.
 //!
 //! What a cached complete policy cannot honour is refused at start with the

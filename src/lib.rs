@@ -19,7 +19,7 @@
 //!    turns a [`Config`] into an [`Authorizer`].
 //! 6. Entry points: [`lambda`] (runtime glue) and, with feature `replay`,
 //!    the offline tools [`replay`] and [`explain`]; with feature `testkit`,
-//!    [`testkit`] (minting, fixtures).
+//!    `testkit` (minting, fixtures).
 //!
 //! The external contract these modules cite is `docs/contract.md`.
 

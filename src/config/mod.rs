@@ -1,7 +1,7 @@
 //! Configuration, read once at start from a string source (the environment
 //! in Lambda, a map in tests and `replay`): the only module that names an
 //! environment variable ([`names`]). Every value goes through one set of
-//! parsers ([`parse`]) and a bad one fails start-up with a [`ConfigError`]
+//! parsers (`parse`) and a bad one fails start-up with a [`ConfigError`]
 //! naming the variable.
 //! - [`source`]: where documents come from (inline, file, S3, URL, discovery);
 //! - [`issuers`]: the `SCOPEGATE_ISSUERS` list;

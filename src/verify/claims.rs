@@ -1,7 +1,7 @@
 //! The claims a token must carry (contract §3, Time and Claims): read
 //! before the signature is checked, so that they can only ever refuse —
 //! nothing in them is trusted until the signature of their issuer's key
-//! verifies ([`super::signature`]).
+//! verifies ([`fn@super::signature`]).
 
 use super::mapping::{Found, Mapping};
 use crate::codec::json::{Object, Value};

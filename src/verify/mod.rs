@@ -3,7 +3,7 @@
 //! start-up; the handler, `replay`'s floor and the benches all call it.
 //! Cheap checks first: header, claims, key, then the signature.
 //! - [`claims`]: the time, issuer, audience, subject and scope rules;
-//! - [`signature`]: the one aws-lc-rs check with the selected key;
+//! - [`mod@signature`]: the one aws-lc-rs check with the selected key;
 //! - [`introspect`]: RFC 7662, as the whole check or as a revocation check;
 //! - [`steps`]: hooks into each check, for `explain` and the replay floor.
 
