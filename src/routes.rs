@@ -284,17 +284,27 @@ impl Selector {
     /// The route a request for `verb` on `path` (after the stage, without
     /// its leading `/`: `pets/7`, or empty for the root) goes to, if any.
     pub fn select(&self, verb: &str, path: &str) -> Option<u32> {
-        let root = self.by_verb.get(verb)?;
+        self.select_counted(verb, path).0
+    }
+
+    /// [`Selector::select`] and the tree nodes it visited (never more than
+    /// the tree holds, whatever the path).
+    pub fn select_counted(&self, verb: &str, path: &str) -> (Option<u32>, usize) {
+        let Some(root) = self.by_verb.get(verb) else {
+            return (None, 0);
+        };
         if path.is_empty() {
-            return root.route;
+            return (root.route, 1);
         }
         let parts: Vec<&str> = path.split('/').collect();
-        root.select(&parts)
+        let mut visited = 0;
+        (root.select(&parts, &mut visited), visited)
     }
 }
 
 impl Node {
-    fn select(&self, parts: &[&str]) -> Option<u32> {
+    fn select(&self, parts: &[&str], visited: &mut usize) -> Option<u32> {
+        *visited += 1;
         let Some((first, rest)) = parts.split_first() else {
             return self.route;
         };
@@ -303,11 +313,17 @@ impl Node {
         if first.is_empty() {
             return None;
         }
-        self.literal
+        if let Some(r) = self
+            .literal
             .get(*first)
-            .and_then(|n| n.select(rest))
-            .or_else(|| self.param.as_ref().and_then(|n| n.select(rest)))
-            .or_else(|| self.proxy.filter(|_| rest.iter().all(|p| !p.is_empty())))
+            .and_then(|n| n.select(rest, visited))
+        {
+            return Some(r);
+        }
+        if let Some(r) = self.param.as_ref().and_then(|n| n.select(rest, visited)) {
+            return Some(r);
+        }
+        self.proxy.filter(|_| rest.iter().all(|p| !p.is_empty()))
     }
 }
 

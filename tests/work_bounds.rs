@@ -108,3 +108,45 @@ fn the_route_check_is_bounded_by_the_grant_not_by_the_path() {
     let huge = format!("{ARN}/prod/GET/{}", "r1/".repeat(3000));
     assert_eq!(grant.allows_counted(&table, &huge), (false, 0));
 }
+
+/// Choosing the route a request goes to (a Cedar store's per-route answers
+/// and simple responses) visits each node of the method's route tree at
+/// most once, whatever the path: here a tree built so that every level
+/// offers both a literal and a parameter and nothing ever matches at the
+/// end, the shape that makes a naive backtracking matcher exponential.
+#[test]
+fn route_selection_visits_each_node_of_the_tree_at_most_once() {
+    use scopegate::routes::{Route, Selector};
+    for depth in [4usize, 8, 16, 32] {
+        // `/a/a/…/a/end` and `/{x}/{x}/…/{x}/end` at every length up to `depth`,
+        // and literal/param mixes: the tree has both children at each level.
+        let mut routes = Vec::new();
+        for len in 1..=depth {
+            let literal = "/a".repeat(len) + "/end";
+            let param = "/{x}".repeat(len) + "/end";
+            let mixed = "/a/{x}".repeat(len.div_ceil(2)) + "/end";
+            for path in [literal, param, mixed] {
+                routes.extend(Route::parse_all("GET", &path).unwrap());
+            }
+        }
+        let selector = Selector::new(&routes);
+        let nodes: usize = routes.iter().map(|r| r.segments.len() + 1).sum();
+        // Every segment `a`, and a last one no route has.
+        let hostile = "a/".repeat(depth) + "nope";
+        let (chosen, visited) = selector.select_counted("GET", &hostile);
+        assert_eq!(chosen, None);
+        assert!(
+            visited <= nodes,
+            "depth {depth}: visited {visited} nodes, the tree has at most {nodes}"
+        );
+        // A path longer than any route stops where the tree ends.
+        let long = "a/".repeat(700) + "end";
+        let (_, visited) = selector.select_counted("GET", &long);
+        assert!(visited <= nodes, "depth {depth}: {visited} > {nodes}");
+        // The path can follow three chains of the tree (all literal, all
+        // parameter, alternating): linear in the depth, where trying the
+        // literal and the parameter at every level over and over would be 2^depth.
+        let (_, visited) = selector.select_counted("GET", &hostile);
+        assert!(visited <= 3 * (depth + 1), "depth {depth}: {visited}");
+    }
+}
