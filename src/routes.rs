@@ -293,20 +293,23 @@ impl Selector {
         let Some(root) = self.by_verb.get(verb) else {
             return (None, 0);
         };
-        if path.is_empty() {
-            return (root.route, 1);
-        }
-        let parts: Vec<&str> = path.split('/').collect();
         let mut visited = 0;
-        (root.select(&parts, &mut visited), visited)
+        let path = Some(path).filter(|p| !p.is_empty());
+        (root.select(path, &mut visited), visited)
     }
 }
 
 impl Node {
-    fn select(&self, parts: &[&str], visited: &mut usize) -> Option<u32> {
+    /// The route for the rest of a path (`None` once every segment is
+    /// consumed), read a segment at a time: nothing is allocated.
+    fn select(&self, path: Option<&str>, visited: &mut usize) -> Option<u32> {
         *visited += 1;
-        let Some((first, rest)) = parts.split_first() else {
+        let Some(path) = path else {
             return self.route;
+        };
+        let (first, rest) = match path.split_once('/') {
+            Some((first, rest)) => (first, Some(rest)),
+            None => (path, None),
         };
         // No route has an empty segment; a `{param}` or `{proxy+}` is one
         // or more characters.
@@ -315,7 +318,7 @@ impl Node {
         }
         if let Some(r) = self
             .literal
-            .get(*first)
+            .get(first)
             .and_then(|n| n.select(rest, visited))
         {
             return Some(r);
@@ -323,7 +326,8 @@ impl Node {
         if let Some(r) = self.param.as_ref().and_then(|n| n.select(rest, visited)) {
             return Some(r);
         }
-        self.proxy.filter(|_| rest.iter().all(|p| !p.is_empty()))
+        self.proxy
+            .filter(|_| rest.is_none_or(|r| r.split('/').all(|p| !p.is_empty())))
     }
 }
 

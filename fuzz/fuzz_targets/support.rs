@@ -3,8 +3,8 @@
 #![allow(dead_code)]
 use scopegate::Authorizer;
 use scopegate::config::{Config, Strings};
-use scopegate::testkit::mint::{self, SigningKey};
 use scopegate::jose::Alg;
+use scopegate::testkit::mint::{self, SigningKey};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 

@@ -22,9 +22,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = a.handle(&event(text), support::NOW);
     let _ = a.handle(&event(&format!("Bearer {text}")), support::NOW);
     // Fuzzed header and payload JSON behind a valid signature.
-    if let Some((header, payload)) = text.split_once('\n') {
-        if let Ok(token) = support::key().sign_json(header, payload) {
-            let _ = a.handle(&event(&format!("Bearer {token}")), support::NOW);
-        }
+    if let Some((header, payload)) = text.split_once('\n')
+        && let Ok(token) = support::key().sign_json(header, payload)
+    {
+        let _ = a.handle(&event(&format!("Bearer {token}")), support::NOW);
     }
 });
